@@ -1,0 +1,39 @@
+/**
+ * Every stable error code colibri emits, with the kind of failure it is.
+ *
+ * The kind lets each edge (HTTP status, CLI exit code) map whole families at once:
+ * - `invalid-input`: the caller sent something malformed; retrying unchanged will fail again.
+ * - `not-found`: a named thing (agent, task, tenant) does not exist.
+ * - `conflict`: the request was well-formed but lost against the current state (a compare-and-set
+ *   lost a race, an illegal transition, a name already taken).
+ * - `unavailable`: a dependency (database, daemon) could not be reached or failed; retry may help.
+ * - `internal`: a bug or broken invariant inside colibri.
+ */
+export const ERROR_CODES = {
+  COLIBRI_INVALID_INPUT: 'invalid-input',
+  COLIBRI_INVALID_CAPABILITY: 'invalid-input',
+  COLIBRI_INVALID_NAME: 'invalid-input',
+  COLIBRI_AGENT_NOT_FOUND: 'not-found',
+  COLIBRI_TASK_NOT_FOUND: 'not-found',
+  COLIBRI_TENANT_NOT_FOUND: 'not-found',
+  COLIBRI_AGENT_NAME_TAKEN: 'conflict',
+  COLIBRI_TENANT_EXISTS: 'conflict',
+  COLIBRI_ILLEGAL_TRANSITION: 'conflict',
+  COLIBRI_STALE_ATTEMPT: 'conflict',
+  COLIBRI_NOT_ASSIGNED_TO_AGENT: 'conflict',
+  COLIBRI_AGENT_NOT_ELIGIBLE: 'conflict',
+  COLIBRI_STORE_UNAVAILABLE: 'unavailable',
+  COLIBRI_STORE_SCHEMA_TOO_NEW: 'unavailable',
+  COLIBRI_INTERNAL: 'internal',
+} as const;
+
+/** A stable error code. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** The family an error code belongs to; see {@link ERROR_CODES}. */
+export type ErrorKind = (typeof ERROR_CODES)[ErrorCode];
+
+/** The family of `code`. */
+export function errorKind(code: ErrorCode): ErrorKind {
+  return ERROR_CODES[code];
+}

@@ -1,0 +1,36 @@
+/** Where a task is in its life. `parked` = accepted, waiting for a capable agent (never "failed" for lack of one). */
+export const TASK_STATUSES = ['parked', 'assigned', 'running', 'done', 'failed', 'cancelled'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+/** Terminal task states: nothing leaves them. */
+export const TERMINAL_TASK_STATUSES: ReadonlySet<TaskStatus> = new Set(['done', 'failed', 'cancelled']);
+
+/**
+ * The legal task transitions. `assigned|running -> parked` is a re-queue (lease lost, agent
+ * offline, agent handed the task back); `assigned -> done|failed` lets an agent finish without
+ * reporting `running` first.
+ */
+export const TASK_TRANSITIONS: Readonly<Record<TaskStatus, readonly TaskStatus[]>> = Object.freeze({
+  parked: ['assigned', 'cancelled'],
+  assigned: ['running', 'done', 'failed', 'cancelled', 'parked'],
+  running: ['done', 'failed', 'cancelled', 'parked'],
+  done: [],
+  failed: [],
+  cancelled: [],
+});
+
+/** True when a task may move from `from` to `to`. */
+export function isLegalTaskTransition(from: TaskStatus, to: TaskStatus): boolean {
+  return TASK_TRANSITIONS[from].includes(to);
+}
+
+/**
+ * `idle` = online with no task, `active` = online and working, `offline` = silent past its TTL
+ * or gone. Only `idle` and `active` agents are eligible for new tasks.
+ */
+export const AGENT_STATUSES = ['idle', 'active', 'offline'] as const;
+export type AgentStatus = (typeof AGENT_STATUSES)[number];
+
+/** The tenant life cycle: row created → `.env` provisioned → an agent registered (active), or failed. */
+export const TENANT_STATUSES = ['pending', 'provisioned', 'active', 'failed'] as const;
+export type TenantStatus = (typeof TENANT_STATUSES)[number];

@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import * as scheduler from './index.js';
+
+describe('@colibri/scheduler', () => {
+  it('exports exactly its public API', () => {
+    expect(Object.keys(scheduler).sort()).toEqual([
+      'AgentIndex',
+      'capabilityMatchScore',
+      'explainParked',
+      'isEligible',
+      'parseCapabilities',
+      'pickAgent',
+      'qualifies',
+      'validateCapabilities',
+    ]);
+  });
+});

@@ -1,0 +1,91 @@
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { ColibriError } from '@colibri/errors';
+import BetterSqlite3 from 'better-sqlite3';
+import { CompiledQuery, type DatabaseConnection, Kysely, SqliteDialect, SqliteDriver } from 'kysely';
+import type { Database } from '../schema.js';
+import type { SqliteStoreConfig } from '../store.js';
+import type { DialectAdapter } from './dialect-adapter.js';
+
+/**
+ * SQLite opens transactions with BEGIN IMMEDIATE: the write lock is taken up front, so two
+ * processes never both read a task and then race to upgrade to a writer (which SQLite resolves
+ * with SQLITE_BUSY, ignoring the busy timeout). Every store transaction writes, so nothing is lost.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #config: ConstructorParameters<typeof SqliteDialect>[0];
+  constructor(config: ConstructorParameters<typeof SqliteDialect>[0]) {
+    super(config);
+    this.#config = config;
+  }
+  override createDriver() {
+    return new ImmediateSqliteDriver(this.#config);
+  }
+}
+
+const SQLITE_UNAVAILABLE = new Set([
+  'SQLITE_BUSY',
+  'SQLITE_LOCKED',
+  'SQLITE_READONLY',
+  'SQLITE_CANTOPEN',
+  'SQLITE_IOERR',
+  'SQLITE_FULL',
+]);
+
+function sqliteCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/**
+ * Opens (creating if needed) the SQLite database file: WAL for concurrent readers, a busy timeout
+ * so writers from several processes queue instead of failing, foreign keys on, and
+ * `synchronous=FULL` so a committed transaction survives not only `kill -9` but power loss.
+ * A new file is created 0600 first: SQLite gives its -wal and -shm files the same mode.
+ */
+export function createSqliteAdapter(config: SqliteStoreConfig): DialectAdapter {
+  const path = config.path;
+  let database: BetterSqlite3.Database;
+  try {
+    if (config.createDirectory !== false) mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    try {
+      closeSync(openSync(path, 'wx', 0o600));
+    } catch (error) {
+      if (sqliteCode(error) !== 'EEXIST') throw error;
+    }
+    database = new BetterSqlite3(path, { timeout: config.busyTimeoutMs ?? 5000 });
+    database.pragma('journal_mode = WAL');
+    database.pragma('foreign_keys = ON');
+    database.pragma(`synchronous = ${config.synchronous ?? 'FULL'}`);
+  } catch (error) {
+    throw new ColibriError(
+      'COLIBRI_STORE_UNAVAILABLE',
+      `cannot open the SQLite database at ${path}: ${(error as Error).message} (check the path exists and is writable)`,
+      { driver: 'sqlite', path },
+      { cause: error },
+    );
+  }
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database }) });
+  return {
+    driver: 'sqlite',
+    db,
+    supportsRowLocks: false,
+    toDbTime: (date) => date.toISOString(),
+    isUniqueViolation: (error) => {
+      const code = sqliteCode(error);
+      return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+    },
+    // BEGIN IMMEDIATE serializes writers, so SQLite never needs to retry a transaction.
+    isRetryable: () => false,
+    isUnavailable: (error) => {
+      const code = sqliteCode(error);
+      return code !== undefined && [...SQLITE_UNAVAILABLE].some((prefix) => code.startsWith(prefix));
+    },
+  };
+}

@@ -1,0 +1,147 @@
+import { ColibriError } from '@colibri/errors';
+import {
+  parseAgentName,
+  parseCapabilities,
+  parseTenantName,
+  TASK_STATUSES,
+  TENANT_STATUSES,
+} from '@colibri/protocol';
+import * as v from 'valibot';
+
+/** Payloads and results above this size are refused: the store is a control plane, not a blob store. */
+export const MAX_JSON_BYTES = 1024 * 1024;
+
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** True when `id` has the shape of the ids this store issues (lower-case UUID). */
+export function isStoreId(id: unknown): id is string {
+  return typeof id === 'string' && UUID_PATTERN.test(id);
+}
+
+const date = v.pipe(
+  v.date(),
+  v.check((d) => !Number.isNaN(d.getTime()), 'must be a valid date'),
+);
+/** Wraps one of colibri's throwing parsers as a valibot step, keeping its precise message. */
+function viaParser<T>(parse: (value: unknown) => T) {
+  return v.pipe(
+    v.unknown(),
+    v.rawTransform<unknown, T>(({ dataset, addIssue, NEVER }) => {
+      try {
+        return parse(dataset.value);
+      } catch (error) {
+        addIssue({ message: (error as Error).message });
+        return NEVER;
+      }
+    }),
+  );
+}
+
+/** Encodes a JSON value to text, refusing what JSON cannot carry and anything over the size limit. */
+function encodeJson(value: unknown): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch (error) {
+    throw new Error(`must be JSON-serialisable (${(error as Error).message})`);
+  }
+  if (text === undefined) throw new Error('must be a JSON value (got undefined or a function)');
+  const bytes = Buffer.byteLength(text);
+  if (bytes > MAX_JSON_BYTES) throw new Error(`is ${bytes} bytes of JSON; the limit is ${MAX_JSON_BYTES}`);
+  return text;
+}
+
+const tenant = v.nullable(viaParser(parseTenantName));
+const capabilities = viaParser(parseCapabilities);
+const json = viaParser(encodeJson);
+const shortText = (max: number) => v.pipe(v.string(), v.maxLength(max, `must be at most ${max} characters`));
+
+export const registerAgentSchema = v.object({
+  name: viaParser(parseAgentName),
+  capabilities,
+  host: v.optional(v.nullable(v.pipe(shortText(253), v.minLength(1, 'must not be empty'))), null),
+  tenant: v.optional(tenant, null),
+  at: v.optional(date),
+});
+
+export const updateCapabilitiesSchema = v.object({ capabilities });
+
+export const intakeTaskSchema = v.object({
+  title: v.pipe(
+    shortText(500),
+    v.check((s) => s.trim().length > 0, 'must not be empty'),
+  ),
+  requiredCapabilities: capabilities,
+  payload: v.optional(json, null),
+  priority: v.optional(
+    v.pipe(v.number(), v.integer('must be an integer'), v.minValue(-1000), v.maxValue(1000)),
+    0,
+  ),
+  tenant: v.optional(tenant, null),
+  maxAttempts: v.optional(
+    v.pipe(v.number(), v.integer('must be an integer'), v.minValue(1), v.maxValue(100)),
+    3,
+  ),
+  at: v.optional(date),
+});
+
+export const assignTaskSchema = v.object({
+  taskId: v.string(),
+  agentId: v.string(),
+  expectedAttempt: v.pipe(v.number(), v.integer('must be an integer'), v.minValue(0)),
+  leaseExpiresAt: date,
+  reason: v.optional(shortText(1000)),
+  at: v.optional(date),
+});
+
+export const transitionTaskSchema = v.object({
+  taskId: v.string(),
+  to: v.picklist(
+    TASK_STATUSES.filter((s) => s !== 'assigned'),
+    `must be one of ${TASK_STATUSES.filter((s) => s !== 'assigned').join(', ')} (assignment goes through assignTask)`,
+  ),
+  agentId: v.optional(v.string()),
+  attempt: v.optional(v.pipe(v.number(), v.integer('must be an integer'), v.minValue(0))),
+  result: v.optional(json),
+  error: v.optional(shortText(10_000)),
+  reason: v.optional(shortText(1000)),
+  at: v.optional(date),
+});
+
+export const createTenantSchema = v.object({
+  tenantId: viaParser(parseTenantName),
+  jail: v.optional(viaParser(parseTenantName)),
+  at: v.optional(date),
+});
+
+export const updateTenantSchema = v.object({
+  tenantId: v.string(),
+  status: v.optional(v.picklist(TENANT_STATUSES, `must be one of ${TENANT_STATUSES.join(', ')}`)),
+  collectionId: v.optional(v.nullable(v.pipe(shortText(200), v.minLength(1, 'must not be empty')))),
+  at: v.optional(date),
+});
+
+/**
+ * Validates `input` once at the store's boundary. On failure throws `COLIBRI_INVALID_INPUT`
+ * naming the operation and every offending field, and nothing has been touched.
+ */
+export function parseInput<S extends v.GenericSchema>(
+  schema: S,
+  input: unknown,
+  operation: string,
+): v.InferOutput<S> {
+  const result = v.safeParse(schema, input);
+  if (result.success) return result.output;
+  const problems = result.issues.map((issue) => {
+    const path = v.getDotPath(issue);
+    return path ? `${path}: ${issue.message}` : issue.message;
+  });
+  const capabilityIssue = result.issues.some((issue) =>
+    /capability tag|listed twice|list of tags/.test(issue.message),
+  );
+  throw new ColibriError(
+    capabilityIssue ? 'COLIBRI_INVALID_CAPABILITY' : 'COLIBRI_INVALID_INPUT',
+    `${operation}: ${problems.join('; ')}`,
+    { operation, fields: result.issues.map((issue) => v.getDotPath(issue)) },
+  );
+}

@@ -1,0 +1,804 @@
+import { randomUUID } from 'node:crypto';
+import { ColibriError } from '@colibri/errors';
+import { isLegalTaskTransition, type TaskStatus } from '@colibri/protocol';
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import { type DialectAdapter, fromDbTime } from './dialect/dialect-adapter.js';
+import {
+  assignTaskSchema,
+  createTenantSchema,
+  intakeTaskSchema,
+  isStoreId,
+  parseInput,
+  registerAgentSchema,
+  transitionTaskSchema,
+  updateCapabilitiesSchema,
+  updateTenantSchema,
+} from './input-schemas.js';
+import type { AgentsTable, Database, TaskEventsTable, TasksTable, TenantsTable } from './schema.js';
+import type {
+  AgentOfflineResult,
+  AgentRecord,
+  AssignTaskInput,
+  IntakeTaskInput,
+  ListAgentsFilter,
+  ListTasksFilter,
+  RegisterAgentInput,
+  Store,
+  StoreDriverName,
+  StoreOptions,
+  TaskEvent,
+  TaskRecord,
+  TenantRecord,
+  TransitionTaskInput,
+} from './store.js';
+
+type TaskRow = Selectable<TasksTable>;
+type AgentRow = Selectable<AgentsTable>;
+type Trx = Transaction<Database>;
+
+const UNFINISHED: readonly TaskStatus[] = ['assigned', 'running'];
+const MAX_TRANSACTION_TRIES = 8;
+
+function toAgent(row: AgentRow): AgentRecord {
+  return Object.freeze({
+    id: row.id,
+    name: row.name,
+    host: row.host,
+    capabilities: Object.freeze(JSON.parse(row.capabilities) as string[]),
+    status: row.status,
+    tenant: row.tenant,
+    registeredAt: fromDbTime(row.registered_at),
+    lastHeartbeatAt: row.last_heartbeat_at === null ? null : fromDbTime(row.last_heartbeat_at),
+  });
+}
+
+function toTask(row: TaskRow): TaskRecord {
+  return Object.freeze({
+    id: row.id,
+    title: row.title,
+    payload: JSON.parse(row.payload) as unknown,
+    requiredCapabilities: Object.freeze(JSON.parse(row.required_capabilities) as string[]),
+    status: row.status,
+    tenant: row.tenant,
+    assignedAgentId: row.assigned_agent_id,
+    priority: Number(row.priority),
+    attempt: Number(row.attempt),
+    maxAttempts: Number(row.max_attempts),
+    leaseExpiresAt: row.lease_expires_at === null ? null : fromDbTime(row.lease_expires_at),
+    result: row.result === null ? null : (JSON.parse(row.result) as unknown),
+    error: row.error,
+    createdAt: fromDbTime(row.created_at),
+    updatedAt: fromDbTime(row.updated_at),
+  });
+}
+
+function toEvent(row: Selectable<TaskEventsTable>): TaskEvent {
+  return Object.freeze({
+    id: Number(row.id),
+    taskId: row.task_id,
+    from: row.from_status,
+    to: row.to_status,
+    agentId: row.agent_id,
+    attempt: Number(row.attempt),
+    reason: row.reason,
+    at: fromDbTime(row.at),
+  });
+}
+
+function toTenant(row: Selectable<TenantsTable>): TenantRecord {
+  return Object.freeze({
+    tenantId: row.tenant_id,
+    jail: row.jail,
+    collectionId: row.collection_id,
+    status: row.status,
+    createdAt: fromDbTime(row.created_at),
+    updatedAt: fromDbTime(row.updated_at),
+  });
+}
+
+function taskNotFound(taskId: unknown): ColibriError {
+  return new ColibriError(
+    'COLIBRI_TASK_NOT_FOUND',
+    `no task with id ${JSON.stringify(taskId)} (list tasks to see valid ids)`,
+    { taskId: typeof taskId === 'string' ? taskId : null },
+  );
+}
+
+function agentNotFound(agentId: unknown): ColibriError {
+  return new ColibriError(
+    'COLIBRI_AGENT_NOT_FOUND',
+    `no agent with id ${JSON.stringify(agentId)} (list agents to see valid ids)`,
+    { agentId: typeof agentId === 'string' ? agentId : null },
+  );
+}
+
+function tenantNotFound(tenantId: unknown): ColibriError {
+  return new ColibriError('COLIBRI_TENANT_NOT_FOUND', `no tenant ${JSON.stringify(tenantId)}`, {
+    tenantId: typeof tenantId === 'string' ? tenantId : null,
+  });
+}
+
+/** Why `agent` may not take `task`, or null when it may. Mirrors the scheduler's rule as a last line of defence. */
+function ineligibility(task: TaskRow, agent: AgentRow): string | null {
+  if (agent.status === 'offline') return `agent ${agent.name} is offline`;
+  if (agent.tenant !== null && agent.tenant !== task.tenant) {
+    return task.tenant === null
+      ? `agent ${agent.name} belongs to tenant ${agent.tenant}; an operator task goes only to shared agents`
+      : `agent ${agent.name} belongs to tenant ${agent.tenant}, the task to tenant ${task.tenant}`;
+  }
+  const offered = new Set(JSON.parse(agent.capabilities) as string[]);
+  const missing = (JSON.parse(task.required_capabilities) as string[]).filter((tag) => !offered.has(tag));
+  if (missing.length > 0) return `agent ${agent.name} lacks ${missing.join(', ')}`;
+  return null;
+}
+
+/**
+ * The store, written once against kysely; {@link DialectAdapter} carries what differs between
+ * SQLite and PostgreSQL.
+ */
+export class KyselyStore implements Store {
+  readonly #adapter: DialectAdapter;
+  readonly #db: Kysely<Database>;
+  readonly #clock: () => Date;
+
+  constructor(adapter: DialectAdapter, options: StoreOptions = {}) {
+    this.#adapter = adapter;
+    this.#db = adapter.db;
+    this.#clock = options.clock ?? (() => new Date());
+  }
+
+  get driver(): StoreDriverName {
+    return this.#adapter.driver;
+  }
+
+  // ---- plumbing ---------------------------------------------------------------------------
+
+  #time(at: Date | undefined): string | Date {
+    return this.#adapter.toDbTime(at ?? this.#clock());
+  }
+
+  #mapError(error: unknown): unknown {
+    if (error instanceof ColibriError) return error;
+    if (this.#adapter.isUnavailable(error)) {
+      return new ColibriError(
+        'COLIBRI_STORE_UNAVAILABLE',
+        `the ${this.driver} database is unavailable: ${(error as Error).message}`,
+        { driver: this.driver },
+        { cause: error },
+      );
+    }
+    return new ColibriError(
+      'COLIBRI_INTERNAL',
+      `unexpected ${this.driver} error: ${(error as Error).message}`,
+      { driver: this.driver },
+      { cause: error },
+    );
+  }
+
+  async #read<T>(fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+    try {
+      return await fn(this.#db);
+    } catch (error) {
+      throw this.#mapError(error);
+    }
+  }
+
+  /**
+   * Runs `fn` in one transaction. A transaction the database rolled back to break a deadlock is
+   * run again from the start (a few times, with jitter): it had no effect, so this is safe.
+   */
+  async #transaction<T>(fn: (trx: Trx) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#db.transaction().execute(fn);
+      } catch (error) {
+        if (attempt < MAX_TRANSACTION_TRIES && this.#adapter.isRetryable(error)) {
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+          continue;
+        }
+        throw this.#mapError(error);
+      }
+    }
+  }
+
+  async #lockTask(trx: Trx, taskId: string): Promise<TaskRow> {
+    if (!isStoreId(taskId)) throw taskNotFound(taskId);
+    let query = trx.selectFrom('tasks').selectAll().where('id', '=', taskId);
+    if (this.#adapter.supportsRowLocks) query = query.forUpdate();
+    const row = await query.executeTakeFirst();
+    if (!row) throw taskNotFound(taskId);
+    return row;
+  }
+
+  async #lockAgent(trx: Trx, agentId: string): Promise<AgentRow> {
+    if (!isStoreId(agentId)) throw agentNotFound(agentId);
+    let query = trx.selectFrom('agents').selectAll().where('id', '=', agentId);
+    if (this.#adapter.supportsRowLocks) query = query.forUpdate();
+    const row = await query.executeTakeFirst();
+    if (!row) throw agentNotFound(agentId);
+    return row;
+  }
+
+  /** idle ↔ active by whether the agent holds unfinished tasks; offline stays offline. */
+  async #refreshAgentStatus(trx: Trx, agentId: string): Promise<void> {
+    const { count } = await trx
+      .selectFrom('tasks')
+      .select((eb) => eb.fn.countAll<number | string>().as('count'))
+      .where('assigned_agent_id', '=', agentId)
+      .where('status', 'in', UNFINISHED)
+      .executeTakeFirstOrThrow();
+    await trx
+      .updateTable('agents')
+      .set({ status: Number(count) > 0 ? 'active' : 'idle' })
+      .where('id', '=', agentId)
+      .where('status', '!=', 'offline')
+      .execute();
+  }
+
+  async #insertEvent(
+    trx: Trx,
+    event: {
+      taskId: string;
+      from: TaskStatus | null;
+      to: TaskStatus;
+      agentId: string | null;
+      attempt: number;
+      reason: string | null;
+      at: string | Date;
+    },
+  ): Promise<void> {
+    await trx
+      .insertInto('task_events')
+      .values({
+        task_id: event.taskId,
+        from_status: event.from,
+        to_status: event.to,
+        agent_id: event.agentId,
+        attempt: event.attempt,
+        reason: event.reason,
+        at: event.at,
+      })
+      .execute();
+  }
+
+  /**
+   * Moves a locked task row on. Compare-and-set on (status, attempt) even though the row is
+   * locked: on SQLite the lock is the whole-database write lock, and the condition keeps the
+   * rule true whatever the isolation level.
+   */
+  async #applyTransition(
+    trx: Trx,
+    task: TaskRow,
+    change: {
+      to: Exclude<TaskStatus, 'assigned'>;
+      actorAgentId: string | null;
+      result?: string;
+      error?: string;
+      reason: string | null;
+      at: string | Date;
+    },
+  ): Promise<TaskRow> {
+    let to: TaskStatus = change.to;
+    let error = change.error ?? null;
+    let reason = change.reason;
+    if (to === 'parked' && task.attempt >= task.max_attempts) {
+      to = 'failed';
+      error = `gave up after ${task.attempt} of ${task.max_attempts} attempts${change.reason ? `: ${change.reason}` : ''}`;
+      reason = error;
+    }
+    const updated = await trx
+      .updateTable('tasks')
+      .set({
+        status: to,
+        updated_at: change.at,
+        ...(to === 'parked' ? { assigned_agent_id: null, lease_expires_at: null } : {}),
+        ...(to === 'done' || to === 'failed' || to === 'cancelled' ? { lease_expires_at: null } : {}),
+        ...(change.result !== undefined ? { result: change.result } : {}),
+        ...(error !== null ? { error } : {}),
+      })
+      .where('id', '=', task.id)
+      .where('status', '=', task.status)
+      .where('attempt', '=', task.attempt)
+      .returningAll()
+      .executeTakeFirst();
+    if (!updated) {
+      throw new ColibriError(
+        'COLIBRI_STALE_ATTEMPT',
+        `task ${task.id} changed while being moved to ${to}; read it again`,
+        { taskId: task.id },
+      );
+    }
+    await this.#insertEvent(trx, {
+      taskId: task.id,
+      from: task.status,
+      to,
+      agentId: change.actorAgentId ?? task.assigned_agent_id,
+      attempt: task.attempt,
+      reason,
+      at: change.at,
+    });
+    if (task.assigned_agent_id !== null && to !== 'running') {
+      await this.#refreshAgentStatus(trx, task.assigned_agent_id);
+    }
+    return updated;
+  }
+
+  // ---- agents -------------------------------------------------------------------------------
+
+  async registerAgent(input: RegisterAgentInput): Promise<AgentRecord> {
+    const agent = parseInput(registerAgentSchema, input, 'registerAgent');
+    const row: AgentRow = {
+      id: randomUUID(),
+      name: agent.name,
+      host: agent.host,
+      capabilities: JSON.stringify(agent.capabilities),
+      status: 'idle',
+      tenant: agent.tenant,
+      registered_at: this.#time(agent.at),
+      last_heartbeat_at: null,
+    };
+    const nameTaken = () =>
+      new ColibriError(
+        'COLIBRI_AGENT_NAME_TAKEN',
+        `an agent named ${agent.name} is already registered; pick another name or remove the old agent`,
+        { name: agent.name },
+      );
+    try {
+      return await this.#transaction(async (trx) => {
+        const existing = await trx
+          .selectFrom('agents')
+          .select('id')
+          .where('name', '=', agent.name)
+          .executeTakeFirst();
+        if (existing) throw nameTaken();
+        return toAgent(await trx.insertInto('agents').values(row).returningAll().executeTakeFirstOrThrow());
+      });
+    } catch (error) {
+      if (error instanceof ColibriError && this.#adapter.isUniqueViolation(error.cause)) throw nameTaken();
+      throw error;
+    }
+  }
+
+  async getAgent(agentId: string): Promise<AgentRecord> {
+    if (!isStoreId(agentId)) throw agentNotFound(agentId);
+    const row = await this.#read((db) =>
+      db.selectFrom('agents').selectAll().where('id', '=', agentId).executeTakeFirst(),
+    );
+    if (!row) throw agentNotFound(agentId);
+    return toAgent(row);
+  }
+
+  async findAgentByName(name: string): Promise<AgentRecord | undefined> {
+    if (typeof name !== 'string') return undefined;
+    const row = await this.#read((db) =>
+      db.selectFrom('agents').selectAll().where('name', '=', name).executeTakeFirst(),
+    );
+    return row ? toAgent(row) : undefined;
+  }
+
+  async listAgents(filter: ListAgentsFilter = {}): Promise<AgentRecord[]> {
+    const rows = await this.#read((db) => {
+      let query = db.selectFrom('agents').selectAll().orderBy('name');
+      if (filter.status !== undefined) {
+        query = query.where(
+          'status',
+          'in',
+          typeof filter.status === 'string' ? [filter.status] : filter.status,
+        );
+      }
+      if (filter.tenant !== undefined) {
+        query =
+          filter.tenant === null
+            ? query.where('tenant', 'is', null)
+            : query.where('tenant', '=', filter.tenant);
+      }
+      return query.execute();
+    });
+    return rows.map(toAgent);
+  }
+
+  async updateAgentCapabilities(agentId: string, capabilities: readonly string[]): Promise<AgentRecord> {
+    const { capabilities: tags } = parseInput(
+      updateCapabilitiesSchema,
+      { capabilities },
+      'updateAgentCapabilities',
+    );
+    return this.#transaction(async (trx) => {
+      await this.#lockAgent(trx, agentId);
+      return toAgent(
+        await trx
+          .updateTable('agents')
+          .set({ capabilities: JSON.stringify(tags) })
+          .where('id', '=', agentId)
+          .returningAll()
+          .executeTakeFirstOrThrow(),
+      );
+    });
+  }
+
+  async recordHeartbeat(
+    agentId: string,
+    options: { at?: Date; extendLeasesUntil?: Date } = {},
+  ): Promise<AgentRecord> {
+    const at = this.#time(options.at);
+    return this.#transaction(async (trx) => {
+      const agent = await this.#lockAgent(trx, agentId);
+      await trx
+        .updateTable('agents')
+        .set({ last_heartbeat_at: at, ...(agent.status === 'offline' ? { status: 'idle' as const } : {}) })
+        .where('id', '=', agentId)
+        .execute();
+      if (agent.status === 'offline') await this.#refreshAgentStatus(trx, agentId);
+      if (options.extendLeasesUntil) {
+        await trx
+          .updateTable('tasks')
+          .set({ lease_expires_at: this.#adapter.toDbTime(options.extendLeasesUntil) })
+          .where('assigned_agent_id', '=', agentId)
+          .where('status', 'in', UNFINISHED)
+          .execute();
+      }
+      return toAgent(
+        await trx.selectFrom('agents').selectAll().where('id', '=', agentId).executeTakeFirstOrThrow(),
+      );
+    });
+  }
+
+  async markAgentOffline(
+    agentId: string,
+    options: { at?: Date; reason?: string } = {},
+  ): Promise<AgentOfflineResult> {
+    const at = this.#time(options.at);
+    const reason = options.reason ?? 'agent went offline';
+    return this.#transaction(async (trx) => {
+      await this.#lockAgent(trx, agentId);
+      await trx.updateTable('agents').set({ status: 'offline' }).where('id', '=', agentId).execute();
+      let query = trx
+        .selectFrom('tasks')
+        .selectAll()
+        .where('assigned_agent_id', '=', agentId)
+        .where('status', 'in', UNFINISHED)
+        .orderBy('created_at');
+      if (this.#adapter.supportsRowLocks) query = query.forUpdate();
+      const requeued: TaskRecord[] = [];
+      const failed: TaskRecord[] = [];
+      for (const task of await query.execute()) {
+        const row = await this.#applyTransition(trx, task, { to: 'parked', actorAgentId: null, reason, at });
+        (row.status === 'failed' ? failed : requeued).push(toTask(row));
+      }
+      const agent = toAgent(
+        await trx.selectFrom('agents').selectAll().where('id', '=', agentId).executeTakeFirstOrThrow(),
+      );
+      return Object.freeze({ agent, requeued: Object.freeze(requeued), failed: Object.freeze(failed) });
+    });
+  }
+
+  async countActiveTasksByAgent(): Promise<Map<string, number>> {
+    const rows = await this.#read((db) =>
+      db
+        .selectFrom('tasks')
+        .select(['assigned_agent_id', (eb) => eb.fn.countAll<number | string>().as('count')])
+        .where('status', 'in', UNFINISHED)
+        .where('assigned_agent_id', 'is not', null)
+        .groupBy('assigned_agent_id')
+        .execute(),
+    );
+    return new Map(rows.map((row) => [row.assigned_agent_id as string, Number(row.count)]));
+  }
+
+  // ---- tasks --------------------------------------------------------------------------------
+
+  async intakeTask(input: IntakeTaskInput): Promise<TaskRecord> {
+    const task = parseInput(intakeTaskSchema, input, 'intakeTask');
+    const at = this.#time(task.at);
+    const row: TaskRow = {
+      id: randomUUID(),
+      title: task.title,
+      payload: task.payload,
+      required_capabilities: JSON.stringify(task.requiredCapabilities),
+      status: 'parked',
+      tenant: task.tenant,
+      assigned_agent_id: null,
+      priority: task.priority,
+      attempt: 0,
+      max_attempts: task.maxAttempts,
+      lease_expires_at: null,
+      result: null,
+      error: null,
+      created_at: at,
+      updated_at: at,
+    };
+    return this.#transaction(async (trx) => {
+      const inserted = await trx.insertInto('tasks').values(row).returningAll().executeTakeFirstOrThrow();
+      await this.#insertEvent(trx, {
+        taskId: row.id,
+        from: null,
+        to: 'parked',
+        agentId: null,
+        attempt: 0,
+        reason: 'intake',
+        at,
+      });
+      return toTask(inserted);
+    });
+  }
+
+  async getTask(taskId: string): Promise<TaskRecord> {
+    if (!isStoreId(taskId)) throw taskNotFound(taskId);
+    const row = await this.#read((db) =>
+      db.selectFrom('tasks').selectAll().where('id', '=', taskId).executeTakeFirst(),
+    );
+    if (!row) throw taskNotFound(taskId);
+    return toTask(row);
+  }
+
+  async listTasks(filter: ListTasksFilter = {}): Promise<TaskRecord[]> {
+    const limit = Math.min(Math.max(Math.trunc(filter.limit ?? 1000), 1), 10_000);
+    const rows = await this.#read((db) => {
+      let query = db
+        .selectFrom('tasks')
+        .selectAll()
+        .orderBy('priority', 'desc')
+        .orderBy('created_at', 'asc')
+        .orderBy('id', 'asc')
+        .limit(limit);
+      if (filter.status !== undefined) {
+        query = query.where(
+          'status',
+          'in',
+          typeof filter.status === 'string' ? [filter.status] : filter.status,
+        );
+      }
+      if (filter.tenant !== undefined) {
+        query =
+          filter.tenant === null
+            ? query.where('tenant', 'is', null)
+            : query.where('tenant', '=', filter.tenant);
+      }
+      if (filter.assignedAgentId !== undefined)
+        query = query.where('assigned_agent_id', '=', filter.assignedAgentId);
+      return query.execute();
+    });
+    return rows.map(toTask);
+  }
+
+  async assignTask(input: AssignTaskInput): Promise<TaskRecord> {
+    const assignment = parseInput(assignTaskSchema, input, 'assignTask');
+    const at = this.#time(assignment.at);
+    return this.#transaction(async (trx) => {
+      const task = await this.#lockTask(trx, assignment.taskId);
+      if (task.status !== 'parked') {
+        throw new ColibriError(
+          'COLIBRI_ILLEGAL_TRANSITION',
+          `task ${task.id} is ${task.status}, not parked: only a parked task can be assigned`,
+          { taskId: task.id, from: task.status, to: 'assigned' },
+        );
+      }
+      if (task.attempt !== assignment.expectedAttempt) {
+        throw new ColibriError(
+          'COLIBRI_STALE_ATTEMPT',
+          `task ${task.id} is at attempt ${task.attempt}, not ${assignment.expectedAttempt}: another scheduler moved first`,
+          { taskId: task.id, attempt: task.attempt, expectedAttempt: assignment.expectedAttempt },
+        );
+      }
+      // Locked for update, not share: the agent row is updated below, and two share locks
+      // upgrading at once would deadlock.
+      const agent = await this.#lockAgent(trx, assignment.agentId);
+      const why = ineligibility(task, agent);
+      if (why !== null) {
+        throw new ColibriError('COLIBRI_AGENT_NOT_ELIGIBLE', `cannot assign task ${task.id}: ${why}`, {
+          taskId: task.id,
+          agentId: agent.id,
+        });
+      }
+      const updated = await trx
+        .updateTable('tasks')
+        .set({
+          status: 'assigned',
+          attempt: task.attempt + 1,
+          assigned_agent_id: agent.id,
+          lease_expires_at: this.#adapter.toDbTime(assignment.leaseExpiresAt),
+          updated_at: at,
+        })
+        .where('id', '=', task.id)
+        .where('status', '=', 'parked')
+        .where('attempt', '=', task.attempt)
+        .returningAll()
+        .executeTakeFirst();
+      if (!updated) {
+        throw new ColibriError(
+          'COLIBRI_STALE_ATTEMPT',
+          `task ${task.id} was assigned by someone else first`,
+          {
+            taskId: task.id,
+          },
+        );
+      }
+      await this.#insertEvent(trx, {
+        taskId: task.id,
+        from: 'parked',
+        to: 'assigned',
+        agentId: agent.id,
+        attempt: task.attempt + 1,
+        reason: assignment.reason ?? null,
+        at,
+      });
+      if (agent.status === 'idle') {
+        await trx.updateTable('agents').set({ status: 'active' }).where('id', '=', agent.id).execute();
+      }
+      return toTask(updated);
+    });
+  }
+
+  async transitionTask(input: TransitionTaskInput): Promise<TaskRecord> {
+    const change = parseInput(transitionTaskSchema, input, 'transitionTask');
+    if (change.result !== undefined && change.to !== 'done' && change.to !== 'failed') {
+      throw new ColibriError(
+        'COLIBRI_INVALID_INPUT',
+        `transitionTask: a result is accepted only with to=done or to=failed, not ${change.to}`,
+        { field: 'result' },
+      );
+    }
+    if (change.error !== undefined && change.to !== 'failed') {
+      throw new ColibriError(
+        'COLIBRI_INVALID_INPUT',
+        `transitionTask: an error text is accepted only with to=failed (use reason for ${change.to})`,
+        { field: 'error' },
+      );
+    }
+    const at = this.#time(change.at);
+    return this.#transaction(async (trx) => {
+      const task = await this.#lockTask(trx, change.taskId);
+      if (!isLegalTaskTransition(task.status, change.to)) {
+        throw new ColibriError(
+          'COLIBRI_ILLEGAL_TRANSITION',
+          `task ${task.id} is ${task.status}; ${task.status} → ${change.to} is not allowed`,
+          { taskId: task.id, from: task.status, to: change.to },
+        );
+      }
+      if (change.agentId !== undefined && task.assigned_agent_id !== change.agentId) {
+        throw new ColibriError(
+          'COLIBRI_NOT_ASSIGNED_TO_AGENT',
+          `task ${task.id} is not assigned to agent ${change.agentId}`,
+          { taskId: task.id, agentId: change.agentId },
+        );
+      }
+      if (change.attempt !== undefined && change.attempt !== task.attempt) {
+        throw new ColibriError(
+          'COLIBRI_STALE_ATTEMPT',
+          `attempt ${change.attempt} of task ${task.id} is stale (the task is on attempt ${task.attempt}): this lease was taken away`,
+          { taskId: task.id, attempt: task.attempt, presentedAttempt: change.attempt },
+        );
+      }
+      const row = await this.#applyTransition(trx, task, {
+        to: change.to,
+        actorAgentId: change.agentId ?? null,
+        ...(change.result !== undefined ? { result: change.result } : {}),
+        ...(change.error !== undefined ? { error: change.error } : {}),
+        reason: change.reason ?? null,
+        at,
+      });
+      return toTask(row);
+    });
+  }
+
+  async requeueExpiredLeases(now?: Date): Promise<TaskRecord[]> {
+    const cutoff = this.#time(now);
+    const expired = await this.#read((db) =>
+      db
+        .selectFrom('tasks')
+        .select(['id'])
+        .where('status', 'in', UNFINISHED)
+        .where('lease_expires_at', '<', cutoff)
+        .execute(),
+    );
+    const changed: TaskRecord[] = [];
+    for (const { id } of expired) {
+      const row = await this.#transaction(async (trx) => {
+        const task = await this.#lockTask(trx, id);
+        // Re-checked under the lock: a heartbeat may have renewed the lease since the scan.
+        const lease = task.lease_expires_at === null ? null : fromDbTime(task.lease_expires_at);
+        if (!UNFINISHED.includes(task.status) || lease === null || lease >= fromDbTime(cutoff)) return null;
+        return this.#applyTransition(trx, task, {
+          to: 'parked',
+          actorAgentId: null,
+          reason: 'lease expired',
+          at: cutoff,
+        });
+      });
+      if (row) changed.push(toTask(row));
+    }
+    return changed;
+  }
+
+  async listTaskEvents(taskId: string): Promise<TaskEvent[]> {
+    await this.getTask(taskId);
+    const rows = await this.#read((db) =>
+      db.selectFrom('task_events').selectAll().where('task_id', '=', taskId).orderBy('id').execute(),
+    );
+    return rows.map(toEvent);
+  }
+
+  // ---- tenants ------------------------------------------------------------------------------
+
+  async createTenant(input: { tenantId: string; jail?: string; at?: Date }): Promise<TenantRecord> {
+    const tenant = parseInput(createTenantSchema, input, 'createTenant');
+    const at = this.#time(tenant.at);
+    const jail = tenant.jail ?? tenant.tenantId;
+    const exists = () =>
+      new ColibriError(
+        'COLIBRI_TENANT_EXISTS',
+        `tenant ${tenant.tenantId} (or a tenant using jail ${jail}) already exists`,
+        { tenantId: tenant.tenantId, jail },
+      );
+    try {
+      return await this.#transaction(async (trx) => {
+        const clash = await trx
+          .selectFrom('tenants')
+          .select('tenant_id')
+          .where((eb) => eb.or([eb('tenant_id', '=', tenant.tenantId), eb('jail', '=', jail)]))
+          .executeTakeFirst();
+        if (clash) throw exists();
+        const row = await trx
+          .insertInto('tenants')
+          .values({
+            tenant_id: tenant.tenantId,
+            jail,
+            collection_id: null,
+            status: 'pending',
+            created_at: at,
+            updated_at: at,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        return toTenant(row);
+      });
+    } catch (error) {
+      if (error instanceof ColibriError && this.#adapter.isUniqueViolation(error.cause)) throw exists();
+      throw error;
+    }
+  }
+
+  async getTenant(tenantId: string): Promise<TenantRecord> {
+    if (typeof tenantId !== 'string') throw tenantNotFound(tenantId);
+    const row = await this.#read((db) =>
+      db.selectFrom('tenants').selectAll().where('tenant_id', '=', tenantId).executeTakeFirst(),
+    );
+    if (!row) throw tenantNotFound(tenantId);
+    return toTenant(row);
+  }
+
+  async listTenants(): Promise<TenantRecord[]> {
+    const rows = await this.#read((db) =>
+      db.selectFrom('tenants').selectAll().orderBy('tenant_id').execute(),
+    );
+    return rows.map(toTenant);
+  }
+
+  async updateTenant(input: {
+    tenantId: string;
+    status?: TenantRecord['status'];
+    collectionId?: string | null;
+    at?: Date;
+  }): Promise<TenantRecord> {
+    const change = parseInput(updateTenantSchema, input, 'updateTenant');
+    const at = this.#time(change.at);
+    return this.#transaction(async (trx) => {
+      const row = await trx
+        .updateTable('tenants')
+        .set({
+          updated_at: at,
+          ...(change.status !== undefined ? { status: change.status } : {}),
+          ...(change.collectionId !== undefined ? { collection_id: change.collectionId } : {}),
+        })
+        .where('tenant_id', '=', change.tenantId)
+        .returningAll()
+        .executeTakeFirst();
+      if (!row) throw tenantNotFound(change.tenantId);
+      return toTenant(row);
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.#db.destroy();
+  }
+}

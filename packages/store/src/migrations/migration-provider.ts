@@ -1,0 +1,14 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import type { StoreDriverName } from '../store.js';
+import { initialSchema } from './0001-initial-schema.js';
+
+/**
+ * Migrations live in code (not files on disk) so a bundled or installed package always carries
+ * exactly the schema it was built for. Names sort in application order; never rename one.
+ */
+export function migrationProvider(driver: StoreDriverName): MigrationProvider {
+  const migrations: Record<string, Migration> = {
+    '0001-initial-schema': initialSchema(driver),
+  };
+  return { getMigrations: async () => migrations };
+}

@@ -1,0 +1,68 @@
+import type { AgentStatus, TaskStatus, TenantStatus } from '@colibri/protocol';
+import type { ColumnType, Generated } from 'kysely';
+
+/**
+ * A timestamp as the database returns it: ISO-8601 text on SQLite, `Date` (timestamptz) on
+ * PostgreSQL. The store converts at its edge; nothing outside `src/dialect` sees the difference.
+ */
+export type DbTime = ColumnType<string | Date, string | Date, string | Date>;
+
+/** JSON is stored as text on both dialects so that every JSON value (even a bare string) round-trips. */
+export type DbJson = string;
+
+export interface TenantsTable {
+  tenant_id: string;
+  jail: string;
+  collection_id: string | null;
+  status: TenantStatus;
+  created_at: DbTime;
+  updated_at: DbTime;
+}
+
+export interface AgentsTable {
+  id: string;
+  name: string;
+  host: string | null;
+  capabilities: DbJson;
+  status: AgentStatus;
+  tenant: string | null;
+  registered_at: DbTime;
+  last_heartbeat_at: DbTime | null;
+}
+
+export interface TasksTable {
+  id: string;
+  title: string;
+  payload: DbJson;
+  required_capabilities: DbJson;
+  status: TaskStatus;
+  tenant: string | null;
+  assigned_agent_id: string | null;
+  priority: number;
+  attempt: number;
+  max_attempts: number;
+  lease_expires_at: DbTime | null;
+  result: DbJson | null;
+  error: string | null;
+  created_at: DbTime;
+  updated_at: DbTime;
+}
+
+export interface TaskEventsTable {
+  id: Generated<number>;
+  task_id: string;
+  from_status: TaskStatus | null;
+  to_status: TaskStatus;
+  agent_id: string | null;
+  attempt: number;
+  reason: string | null;
+  at: DbTime;
+}
+
+/** The whole schema as kysely sees it. */
+export interface Database {
+  tenants: TenantsTable;
+  agents: AgentsTable;
+  tasks: TasksTable;
+  task_events: TaskEventsTable;
+}

@@ -1,0 +1,244 @@
+import type { AgentStatus, TaskStatus, TenantStatus } from '@colibri/protocol';
+
+/** The two storage drivers: SQLite (embedded default, one host) and PostgreSQL (several daemons). */
+export type StoreDriverName = 'sqlite' | 'postgres';
+
+/** Opens the embedded SQLite database. */
+export interface SqliteStoreConfig {
+  readonly driver: 'sqlite';
+  /** Path of the database file; created (0600) with its directory (0700) when missing. */
+  readonly path: string;
+  /** How long a writer waits for another process's write lock before failing. Default 5000. */
+  readonly busyTimeoutMs?: number;
+  /** `FULL` (default) survives power loss; `NORMAL` survives process crashes only. */
+  readonly synchronous?: 'FULL' | 'NORMAL';
+  /** Create the parent directory when missing (default true). */
+  readonly createDirectory?: boolean;
+}
+
+/** Connects to PostgreSQL. */
+export interface PostgresStoreConfig {
+  readonly driver: 'postgres';
+  /** A libpq URL, e.g. `postgresql://colibri@db.internal/colibri` or `postgresql://u@/db?host=/run/postgresql`. */
+  readonly connectionString: string;
+  /** Maximum pool connections. Default 10. */
+  readonly poolSize?: number;
+  /** Give up connecting after this long. Default 10000. */
+  readonly connectTimeoutMs?: number;
+  /** Shown in `pg_stat_activity`. Default `colibri`. */
+  readonly applicationName?: string;
+}
+
+/** Where the store keeps its state. */
+export type StoreConfig = SqliteStoreConfig | PostgresStoreConfig;
+
+/** Options common to both drivers. */
+export interface StoreOptions {
+  /** The clock used when an operation is given no explicit time. Injected for tests. */
+  readonly clock?: () => Date;
+}
+
+/** A registered agent. */
+export interface AgentRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly host: string | null;
+  readonly capabilities: readonly string[];
+  readonly status: AgentStatus;
+  /** The tenant it serves, or null for a shared (operator-owned) agent that serves every tenant. */
+  readonly tenant: string | null;
+  readonly registeredAt: Date;
+  readonly lastHeartbeatAt: Date | null;
+}
+
+/** A task and where it is in its life. */
+export interface TaskRecord {
+  readonly id: string;
+  readonly title: string;
+  readonly payload: unknown;
+  readonly requiredCapabilities: readonly string[];
+  readonly status: TaskStatus;
+  /** The tenant that owns it, or null for an operator task (only shared agents may take it). */
+  readonly tenant: string | null;
+  readonly assignedAgentId: string | null;
+  readonly priority: number;
+  /**
+   * How many times it has been assigned. Also the fencing token: each assignment gets a new
+   * value, and an agent must present the current one to move the task on.
+   */
+  readonly attempt: number;
+  readonly maxAttempts: number;
+  readonly leaseExpiresAt: Date | null;
+  readonly result: unknown;
+  readonly error: string | null;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+/** One entry of the append-only task event log. */
+export interface TaskEvent {
+  /** Monotonic within a task: events sort by it. */
+  readonly id: number;
+  readonly taskId: string;
+  /** null for the intake event. */
+  readonly from: TaskStatus | null;
+  readonly to: TaskStatus;
+  readonly agentId: string | null;
+  readonly attempt: number;
+  readonly reason: string | null;
+  readonly at: Date;
+}
+
+/** A tenant: tenant id == jail name == collection name, one row. */
+export interface TenantRecord {
+  readonly tenantId: string;
+  readonly jail: string;
+  /** The Vaultwarden collection id resolved from the name and cached; null until resolved. */
+  readonly collectionId: string | null;
+  readonly status: TenantStatus;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+/** Input of {@link Store.registerAgent}. */
+export interface RegisterAgentInput {
+  readonly name: string;
+  readonly capabilities: readonly string[];
+  readonly host?: string | null;
+  readonly tenant?: string | null;
+  readonly at?: Date;
+}
+
+/** Input of {@link Store.intakeTask}. */
+export interface IntakeTaskInput {
+  readonly title: string;
+  readonly requiredCapabilities: readonly string[];
+  /** Any JSON value. Default null. */
+  readonly payload?: unknown;
+  /** Higher runs first. Integer in [-1000, 1000], default 0. */
+  readonly priority?: number;
+  readonly tenant?: string | null;
+  /** Assignments allowed before a re-queue fails the task instead. Integer in [1, 100], default 3. */
+  readonly maxAttempts?: number;
+  readonly at?: Date;
+}
+
+/** Input of {@link Store.assignTask}. */
+export interface AssignTaskInput {
+  readonly taskId: string;
+  readonly agentId: string;
+  /** The attempt value the caller read; the assignment fails if another scheduler moved first. */
+  readonly expectedAttempt: number;
+  /** When the agent's hold on the task lapses unless renewed (by heartbeats). */
+  readonly leaseExpiresAt: Date;
+  readonly reason?: string;
+  readonly at?: Date;
+}
+
+/** Input of {@link Store.transitionTask}. */
+export interface TransitionTaskInput {
+  readonly taskId: string;
+  /** Target state; `parked` re-queues (or fails the task once its attempts are used up). */
+  readonly to: Exclude<TaskStatus, 'assigned'>;
+  /** When an agent acts: it must be the assigned agent. Omit for operator actions. */
+  readonly agentId?: string;
+  /** The fencing token the actor holds; must equal the task's current attempt. */
+  readonly attempt?: number;
+  /** Result JSON for `done` (or `failed`). */
+  readonly result?: unknown;
+  /** Error text for `failed`. */
+  readonly error?: string;
+  /** Why, for the event log. */
+  readonly reason?: string;
+  readonly at?: Date;
+}
+
+/** Filters for {@link Store.listTasks}. */
+export interface ListTasksFilter {
+  readonly status?: TaskStatus | readonly TaskStatus[];
+  readonly tenant?: string | null;
+  readonly assignedAgentId?: string;
+  /** Default 1000, at most 10000. */
+  readonly limit?: number;
+}
+
+/** Filters for {@link Store.listAgents}. */
+export interface ListAgentsFilter {
+  readonly status?: AgentStatus | readonly AgentStatus[];
+  readonly tenant?: string | null;
+}
+
+/** What {@link Store.markAgentOffline} did. */
+export interface AgentOfflineResult {
+  readonly agent: AgentRecord;
+  /** Its unfinished tasks, now parked again (attempt kept; the next assignment bumps it). */
+  readonly requeued: readonly TaskRecord[];
+  /** Its unfinished tasks that had used all their attempts and are now failed. */
+  readonly failed: readonly TaskRecord[];
+}
+
+/**
+ * colibri's persistence. Every method validates its input, runs in one transaction, and either
+ * does all of its work or none of it. State changes are compare-and-set: of two racing callers
+ * exactly one wins, and the loser gets a `ColibriError` with a stable code.
+ */
+export interface Store {
+  /** Which driver backs this store. */
+  readonly driver: StoreDriverName;
+
+  /** Registers an agent (status `idle`). Throws `COLIBRI_AGENT_NAME_TAKEN` if the name is in use. */
+  registerAgent(input: RegisterAgentInput): Promise<AgentRecord>;
+  /** Throws `COLIBRI_AGENT_NOT_FOUND`. */
+  getAgent(agentId: string): Promise<AgentRecord>;
+  /** The agent with this name, or undefined. */
+  findAgentByName(name: string): Promise<AgentRecord | undefined>;
+  /** Agents ordered by name. */
+  listAgents(filter?: ListAgentsFilter): Promise<AgentRecord[]>;
+  /** Replaces an agent's tags (validated). */
+  updateAgentCapabilities(agentId: string, capabilities: readonly string[]): Promise<AgentRecord>;
+  /**
+   * Records a heartbeat: sets `lastHeartbeatAt`, brings an offline agent back (idle or active by
+   * its tasks) and, when given, extends the leases of its assigned/running tasks.
+   */
+  recordHeartbeat(agentId: string, options?: { at?: Date; extendLeasesUntil?: Date }): Promise<AgentRecord>;
+  /** Marks an agent offline and re-queues (or fails, past max attempts) its unfinished tasks, atomically. */
+  markAgentOffline(agentId: string, options?: { at?: Date; reason?: string }): Promise<AgentOfflineResult>;
+  /** How many assigned or running tasks each agent holds (agents with none are absent). */
+  countActiveTasksByAgent(): Promise<Map<string, number>>;
+
+  /** Accepts a task: it starts `parked`, with an intake event. */
+  intakeTask(input: IntakeTaskInput): Promise<TaskRecord>;
+  /** Throws `COLIBRI_TASK_NOT_FOUND`. */
+  getTask(taskId: string): Promise<TaskRecord>;
+  /** Tasks in dispatch order: highest priority first, then oldest. */
+  listTasks(filter?: ListTasksFilter): Promise<TaskRecord[]>;
+  /**
+   * parked → assigned, compare-and-set on status and attempt. Re-checks that the agent is
+   * online, tenant-compatible and has every required tag (`COLIBRI_AGENT_NOT_ELIGIBLE`).
+   * Increments the attempt: the new value is the agent's fencing token.
+   */
+  assignTask(input: AssignTaskInput): Promise<TaskRecord>;
+  /** Any other legal transition; see {@link TransitionTaskInput}. */
+  transitionTask(input: TransitionTaskInput): Promise<TaskRecord>;
+  /** Re-queues every assigned/running task whose lease ended before `now`. Returns the tasks changed. */
+  requeueExpiredLeases(now?: Date): Promise<TaskRecord[]>;
+  /** A task's event log, oldest first. Throws `COLIBRI_TASK_NOT_FOUND`. */
+  listTaskEvents(taskId: string): Promise<TaskEvent[]>;
+
+  /** Creates a tenant (status `pending`); `jail` defaults to the tenant id. Throws `COLIBRI_TENANT_EXISTS`. */
+  createTenant(input: { tenantId: string; jail?: string; at?: Date }): Promise<TenantRecord>;
+  /** Throws `COLIBRI_TENANT_NOT_FOUND`. */
+  getTenant(tenantId: string): Promise<TenantRecord>;
+  /** Tenants ordered by id. */
+  listTenants(): Promise<TenantRecord[]>;
+  /** Sets the status and/or the cached collection id. */
+  updateTenant(input: {
+    tenantId: string;
+    status?: TenantStatus;
+    collectionId?: string | null;
+    at?: Date;
+  }): Promise<TenantRecord>;
+
+  /** Closes connections. The store is unusable afterwards. */
+  close(): Promise<void>;
+}

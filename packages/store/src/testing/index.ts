@@ -1,0 +1,1 @@
+export { findPostgresBinaries, startTestPostgres, type TestPostgres } from './postgres-server.js';

@@ -1,0 +1,612 @@
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { type ErrorCode, isColibriError } from '@colibri/errors';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openStore, type Store, type StoreConfig } from '../src/index.js';
+
+const WORKER = fileURLToPath(new URL('./store-worker.mjs', import.meta.url));
+
+/** What each dialect's test file supplies: a fresh, empty database per test. */
+export interface ContractHarness {
+  /** A config pointing at a new empty database. */
+  freshConfig(): Promise<StoreConfig>;
+  /** Runs raw SQL on the database behind `config` outside the store (to probe database-level guards). */
+  rawExec(config: StoreConfig, sqlText: string): Promise<void>;
+}
+
+async function expectCode(promise: Promise<unknown>, code: ErrorCode, message?: RegExp): Promise<void> {
+  try {
+    await promise;
+  } catch (error) {
+    if (!isColibriError(error, code)) throw error;
+    if (message) expect(error.message).toMatch(message);
+    return;
+  }
+  throw new Error(`expected ${code}, but the call succeeded`);
+}
+
+function runWorker(mode: string, config: StoreConfig, arg: unknown): Promise<unknown[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [WORKER, mode, JSON.stringify(config), JSON.stringify(arg)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const lines: unknown[] = [];
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    createInterface({ input: child.stdout }).on('line', (line) => lines.push(JSON.parse(line)));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0 ? resolve(lines) : reject(new Error(`worker exited ${code}: ${stderr}`)),
+    );
+  });
+}
+
+const HOUR = 3_600_000;
+
+/** The one contract every store driver must pass. */
+export function describeStoreContract(name: string, harness: ContractHarness): void {
+  describe(`store contract: ${name}`, () => {
+    let config: StoreConfig;
+    let store: Store;
+    const lease = () => new Date(Date.now() + HOUR);
+
+    beforeEach(async () => {
+      config = await harness.freshConfig();
+      store = await openStore(config);
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    const media = () =>
+      store.registerAgent({
+        name: 'domedog',
+        host: 'domedog',
+        capabilities: ['linux', 'python3.12', 'rust', 'go', 'node', 'ffmpeg', 'image-render'],
+      });
+
+    describe('opening', () => {
+      it('applies migrations once and reopens an existing database', async () => {
+        await media();
+        const again = await openStore(config);
+        try {
+          expect((await again.listAgents()).map((a) => a.name)).toEqual(['domedog']);
+        } finally {
+          await again.close();
+        }
+      });
+
+      it('several processes opening a new database at once all succeed', async () => {
+        const fresh = await harness.freshConfig();
+        const results = await Promise.all(
+          [1, 2, 3, 4].map(() => runWorker('race', fresh, { startAt: 0, agentId: 'x', taskIds: [] })),
+        );
+        expect(results).toHaveLength(4);
+      });
+    });
+
+    describe('agents', () => {
+      it('registers an idle agent with its tags and finds it by id and name', async () => {
+        const agent = await media();
+        expect(agent).toMatchObject({ name: 'domedog', status: 'idle', tenant: null, lastHeartbeatAt: null });
+        expect(agent.capabilities).toContain('image-render');
+        expect(await store.getAgent(agent.id)).toEqual(agent);
+        expect(await store.findAgentByName('domedog')).toEqual(agent);
+        expect(await store.findAgentByName('nobody')).toBeUndefined();
+      });
+
+      it('refuses a taken name and changes nothing', async () => {
+        await media();
+        await expectCode(media(), 'COLIBRI_AGENT_NAME_TAKEN', /domedog/);
+        expect(await store.listAgents()).toHaveLength(1);
+      });
+
+      it('refuses malformed names and capability lists, naming the problem', async () => {
+        await expectCode(
+          store.registerAgent({ name: 'x', capabilities: ['linux', 'Linux'] }),
+          'COLIBRI_INVALID_CAPABILITY',
+          /capabilities\[1\].*"Linux"/,
+        );
+        await expectCode(
+          store.registerAgent({ name: 'x', capabilities: 'linux' as never }),
+          'COLIBRI_INVALID_CAPABILITY',
+          /list of tags/,
+        );
+        await expectCode(
+          store.registerAgent({ name: '../etc', capabilities: [] }),
+          'COLIBRI_INVALID_INPUT',
+          /name/,
+        );
+        await expectCode(
+          store.registerAgent({ name: 'ok', capabilities: [], tenant: 'Bad Tenant' }),
+          'COLIBRI_INVALID_INPUT',
+          /tenant/,
+        );
+        expect(await store.listAgents()).toHaveLength(0);
+      });
+
+      it('unknown or malformed ids are not found', async () => {
+        await expectCode(store.getAgent('00000000-0000-4000-8000-000000000000'), 'COLIBRI_AGENT_NOT_FOUND');
+        await expectCode(store.getAgent("1' or '1'='1"), 'COLIBRI_AGENT_NOT_FOUND');
+        await expectCode(store.recordHeartbeat('nope'), 'COLIBRI_AGENT_NOT_FOUND');
+      });
+
+      it('updates tags and filters by status and tenant', async () => {
+        const a = await media();
+        await store.registerAgent({ name: 'acme-agent', capabilities: ['linux'], tenant: 'acme' });
+        expect((await store.updateAgentCapabilities(a.id, ['linux', 'gpu'])).capabilities).toEqual([
+          'linux',
+          'gpu',
+        ]);
+        await expectCode(store.updateAgentCapabilities(a.id, ['GPU']), 'COLIBRI_INVALID_CAPABILITY');
+        expect((await store.getAgent(a.id)).capabilities).toEqual(['linux', 'gpu']);
+        expect((await store.listAgents({ tenant: 'acme' })).map((x) => x.name)).toEqual(['acme-agent']);
+        expect((await store.listAgents({ tenant: null })).map((x) => x.name)).toEqual(['domedog']);
+        expect(await store.listAgents({ status: 'offline' })).toEqual([]);
+      });
+    });
+
+    describe('tasks', () => {
+      it('intake parks the task with attempt 0 and an intake event', async () => {
+        const task = await store.intakeTask({
+          title: 'render',
+          requiredCapabilities: ['image-render'],
+          priority: 5,
+        });
+        expect(task).toMatchObject({
+          status: 'parked',
+          attempt: 0,
+          maxAttempts: 3,
+          priority: 5,
+          payload: null,
+        });
+        const events = await store.listTaskEvents(task.id);
+        expect(events).toMatchObject([{ from: null, to: 'parked', attempt: 0, reason: 'intake' }]);
+      });
+
+      it.each([
+        ['a string', 'hello'],
+        ['a number', 42.5],
+        ['an object', { a: [1, { b: null }], ü: '✓' }],
+        ['an array', [1, 'two']],
+        ['null', null],
+      ])('round-trips %s as payload and result', async (_, value) => {
+        const task = await store.intakeTask({ title: 't', requiredCapabilities: [], payload: value });
+        expect((await store.getTask(task.id)).payload).toEqual(value);
+        const agent = await media();
+        await store.assignTask({
+          taskId: task.id,
+          agentId: agent.id,
+          expectedAttempt: 0,
+          leaseExpiresAt: lease(),
+        });
+        const done = await store.transitionTask({ taskId: task.id, to: 'done', result: value });
+        expect(done.result).toEqual(value);
+      });
+
+      it('refuses bad intake input and stores nothing', async () => {
+        const cases: [unknown, ErrorCode, RegExp][] = [
+          [{ title: '', requiredCapabilities: [] }, 'COLIBRI_INVALID_INPUT', /title/],
+          [{ title: 't', requiredCapabilities: ['linux', 'linux'] }, 'COLIBRI_INVALID_CAPABILITY', /twice/],
+          [{ title: 't', requiredCapabilities: [], priority: 1.5 }, 'COLIBRI_INVALID_INPUT', /priority/],
+          [{ title: 't', requiredCapabilities: [], priority: 10_000 }, 'COLIBRI_INVALID_INPUT', /priority/],
+          [{ title: 't', requiredCapabilities: [], maxAttempts: 0 }, 'COLIBRI_INVALID_INPUT', /maxAttempts/],
+          [{ title: 't', requiredCapabilities: [], payload: 10n }, 'COLIBRI_INVALID_INPUT', /payload.*JSON/],
+          [
+            { title: 't', requiredCapabilities: [], payload: 'x'.repeat(1_100_000) },
+            'COLIBRI_INVALID_INPUT',
+            /limit/,
+          ],
+          [{ title: 't', requiredCapabilities: [], tenant: '../x' }, 'COLIBRI_INVALID_INPUT', /tenant/],
+          [{ requiredCapabilities: [] }, 'COLIBRI_INVALID_INPUT', /title/],
+        ];
+        for (const [input, code, message] of cases) {
+          await expectCode(store.intakeTask(input as never), code, message);
+        }
+        expect(await store.listTasks()).toEqual([]);
+      });
+
+      it('lists in dispatch order: highest priority first, then oldest', async () => {
+        const t0 = Date.now();
+        const at = (ms: number) => new Date(t0 + ms);
+        const low = await store.intakeTask({
+          title: 'low',
+          requiredCapabilities: [],
+          priority: 0,
+          at: at(0),
+        });
+        const highNew = await store.intakeTask({
+          title: 'high new',
+          requiredCapabilities: [],
+          priority: 9,
+          at: at(2),
+        });
+        const highOld = await store.intakeTask({
+          title: 'high old',
+          requiredCapabilities: [],
+          priority: 9,
+          at: at(1),
+        });
+        expect((await store.listTasks({ status: 'parked' })).map((t) => t.id)).toEqual([
+          highOld.id,
+          highNew.id,
+          low.id,
+        ]);
+        expect(await store.listTasks({ status: 'done' })).toEqual([]);
+      });
+    });
+
+    describe('assignment', () => {
+      it('parked → assigned bumps the attempt (the fencing token) and makes the agent active', async () => {
+        const agent = await media();
+        const task = await store.intakeTask({ title: 'render', requiredCapabilities: ['image-render'] });
+        const assigned = await store.assignTask({
+          taskId: task.id,
+          agentId: agent.id,
+          expectedAttempt: 0,
+          leaseExpiresAt: lease(),
+          reason: 'best fit',
+        });
+        expect(assigned).toMatchObject({ status: 'assigned', attempt: 1, assignedAgentId: agent.id });
+        expect((await store.getAgent(agent.id)).status).toBe('active');
+        expect((await store.countActiveTasksByAgent()).get(agent.id)).toBe(1);
+        expect((await store.listTaskEvents(task.id)).at(-1)).toMatchObject({
+          from: 'parked',
+          to: 'assigned',
+          agentId: agent.id,
+          attempt: 1,
+          reason: 'best fit',
+        });
+      });
+
+      it('a second assignment and a stale expected attempt are refused, changing nothing', async () => {
+        const agent = await media();
+        const task = await store.intakeTask({ title: 'render', requiredCapabilities: [] });
+        await store.assignTask({
+          taskId: task.id,
+          agentId: agent.id,
+          expectedAttempt: 0,
+          leaseExpiresAt: lease(),
+        });
+        const before = await store.getTask(task.id);
+        await expectCode(
+          store.assignTask({
+            taskId: task.id,
+            agentId: agent.id,
+            expectedAttempt: 0,
+            leaseExpiresAt: lease(),
+          }),
+          'COLIBRI_ILLEGAL_TRANSITION',
+          /not parked/,
+        );
+        await store.transitionTask({ taskId: task.id, to: 'parked', reason: 'handed back' });
+        await expectCode(
+          store.assignTask({
+            taskId: task.id,
+            agentId: agent.id,
+            expectedAttempt: 0,
+            leaseExpiresAt: lease(),
+          }),
+          'COLIBRI_STALE_ATTEMPT',
+        );
+        expect((await store.getTask(task.id)).attempt).toBe(before.attempt);
+      });
+
+      it('re-checks eligibility: missing tags, offline agents and foreign tenants are refused', async () => {
+        const shared = await media();
+        const acme = await store.registerAgent({ name: 'acme-1', capabilities: ['linux'], tenant: 'acme' });
+        const other = await store.registerAgent({
+          name: 'globex-1',
+          capabilities: ['linux'],
+          tenant: 'globex',
+        });
+        const screenshot = await store.intakeTask({ title: 's', requiredCapabilities: ['screenshot'] });
+        const acmeTask = await store.intakeTask({
+          title: 'a',
+          requiredCapabilities: ['linux'],
+          tenant: 'acme',
+        });
+        const operatorTask = await store.intakeTask({ title: 'o', requiredCapabilities: ['linux'] });
+        const assign = (taskId: string, agentId: string) =>
+          store.assignTask({ taskId, agentId, expectedAttempt: 0, leaseExpiresAt: lease() });
+
+        await expectCode(assign(screenshot.id, shared.id), 'COLIBRI_AGENT_NOT_ELIGIBLE', /lacks screenshot/);
+        await expectCode(assign(acmeTask.id, other.id), 'COLIBRI_AGENT_NOT_ELIGIBLE', /tenant globex/);
+        await expectCode(assign(operatorTask.id, acme.id), 'COLIBRI_AGENT_NOT_ELIGIBLE', /only to shared/);
+        await store.markAgentOffline(acme.id);
+        await expectCode(assign(acmeTask.id, acme.id), 'COLIBRI_AGENT_NOT_ELIGIBLE', /offline/);
+        await expectCode(assign(acmeTask.id, 'nope'), 'COLIBRI_AGENT_NOT_FOUND');
+        for (const t of [screenshot, acmeTask, operatorTask])
+          expect((await store.getTask(t.id)).status).toBe('parked');
+        // A shared agent may serve a tenant's task.
+        expect((await assign(acmeTask.id, shared.id)).status).toBe('assigned');
+      });
+    });
+
+    describe('transitions', () => {
+      async function assignedTask() {
+        const agent = await media();
+        const task = await store.intakeTask({ title: 'render', requiredCapabilities: ['image-render'] });
+        const assigned = await store.assignTask({
+          taskId: task.id,
+          agentId: agent.id,
+          expectedAttempt: 0,
+          leaseExpiresAt: lease(),
+        });
+        return { agent, task: assigned };
+      }
+
+      it('the assigned agent runs and finishes its task; the agent goes back to idle', async () => {
+        const { agent, task } = await assignedTask();
+        await store.transitionTask({ taskId: task.id, to: 'running', agentId: agent.id, attempt: 1 });
+        const done = await store.transitionTask({
+          taskId: task.id,
+          to: 'done',
+          agentId: agent.id,
+          attempt: 1,
+          result: { file: 'out.png' },
+        });
+        expect(done).toMatchObject({ status: 'done', result: { file: 'out.png' }, leaseExpiresAt: null });
+        expect((await store.getAgent(agent.id)).status).toBe('idle');
+        expect((await store.listTaskEvents(task.id)).map((e) => `${e.from}->${e.to}`)).toEqual([
+          'null->parked',
+          'parked->assigned',
+          'assigned->running',
+          'running->done',
+        ]);
+      });
+
+      it('illegal transitions, wrong agents and stale attempts are refused and change nothing', async () => {
+        const { agent, task } = await assignedTask();
+        const intruder = await store.registerAgent({ name: 'intruder', capabilities: ['image-render'] });
+        await expectCode(
+          store.transitionTask({ taskId: task.id, to: 'done', agentId: intruder.id, attempt: 1 }),
+          'COLIBRI_NOT_ASSIGNED_TO_AGENT',
+        );
+        await expectCode(
+          store.transitionTask({ taskId: task.id, to: 'done', agentId: agent.id, attempt: 7 }),
+          'COLIBRI_STALE_ATTEMPT',
+        );
+        await store.transitionTask({ taskId: task.id, to: 'done', agentId: agent.id, attempt: 1 });
+        const events = (await store.listTaskEvents(task.id)).length;
+        await expectCode(
+          store.transitionTask({ taskId: task.id, to: 'running' }),
+          'COLIBRI_ILLEGAL_TRANSITION',
+          /done → running is not allowed/,
+        );
+        await expectCode(
+          store.transitionTask({ taskId: task.id, to: 'assigned' as never }),
+          'COLIBRI_INVALID_INPUT',
+        );
+        await expectCode(
+          store.transitionTask({ taskId: task.id, to: 'bogus' as never }),
+          'COLIBRI_INVALID_INPUT',
+        );
+        await expectCode(
+          store.transitionTask({ taskId: task.id, to: 'running', result: 1 }),
+          'COLIBRI_INVALID_INPUT',
+          /result/,
+        );
+        await expectCode(
+          store.transitionTask({ taskId: '00000000-0000-4000-8000-000000000000', to: 'done' }),
+          'COLIBRI_TASK_NOT_FOUND',
+        );
+        expect((await store.getTask(task.id)).status).toBe('done');
+        expect(await store.listTaskEvents(task.id)).toHaveLength(events);
+      });
+
+      it('a re-queued task gets a new attempt; the old holder cannot complete it', async () => {
+        const { agent, task } = await assignedTask();
+        await store.transitionTask({ taskId: task.id, to: 'running', agentId: agent.id, attempt: 1 });
+        const parked = await store.transitionTask({ taskId: task.id, to: 'parked', reason: 'lease lost' });
+        expect(parked).toMatchObject({ status: 'parked', assignedAgentId: null, attempt: 1 });
+        await expectCode(
+          store.transitionTask({ taskId: task.id, to: 'done', agentId: agent.id, attempt: 1 }),
+          'COLIBRI_ILLEGAL_TRANSITION',
+        );
+        await store.assignTask({
+          taskId: task.id,
+          agentId: agent.id,
+          expectedAttempt: 1,
+          leaseExpiresAt: lease(),
+        });
+        await expectCode(
+          store.transitionTask({ taskId: task.id, to: 'done', agentId: agent.id, attempt: 1 }),
+          'COLIBRI_STALE_ATTEMPT',
+        );
+        expect(
+          (await store.transitionTask({ taskId: task.id, to: 'done', agentId: agent.id, attempt: 2 })).status,
+        ).toBe('done');
+      });
+
+      it('a re-queue after the last attempt fails the task with the reason', async () => {
+        const agent = await media();
+        const task = await store.intakeTask({ title: 'flaky', requiredCapabilities: [], maxAttempts: 2 });
+        for (const attempt of [0, 1]) {
+          await store.assignTask({
+            taskId: task.id,
+            agentId: agent.id,
+            expectedAttempt: attempt,
+            leaseExpiresAt: lease(),
+          });
+          await store.transitionTask({ taskId: task.id, to: 'parked', reason: 'agent crashed' });
+        }
+        const failed = await store.getTask(task.id);
+        expect(failed).toMatchObject({
+          status: 'failed',
+          error: 'gave up after 2 of 2 attempts: agent crashed',
+        });
+        expect((await store.listTaskEvents(task.id)).at(-1)).toMatchObject({
+          from: 'assigned',
+          to: 'failed',
+        });
+      });
+    });
+
+    describe('liveness', () => {
+      it('marking an agent offline re-queues its work; a heartbeat brings it back', async () => {
+        const agent = await media();
+        const t1 = await store.intakeTask({ title: 'a', requiredCapabilities: [] });
+        const t2 = await store.intakeTask({ title: 'b', requiredCapabilities: [], maxAttempts: 1 });
+        for (const t of [t1, t2]) {
+          await store.assignTask({
+            taskId: t.id,
+            agentId: agent.id,
+            expectedAttempt: 0,
+            leaseExpiresAt: lease(),
+          });
+        }
+        const result = await store.markAgentOffline(agent.id, { reason: 'silent past TTL' });
+        expect(result.agent.status).toBe('offline');
+        expect(result.requeued.map((t) => t.id)).toEqual([t1.id]);
+        expect(result.failed.map((t) => t.id)).toEqual([t2.id]);
+        expect((await store.listTaskEvents(t1.id)).at(-1)).toMatchObject({
+          to: 'parked',
+          reason: 'silent past TTL',
+        });
+        const back = await store.recordHeartbeat(agent.id);
+        expect(back.status).toBe('idle');
+        expect(back.lastHeartbeatAt).toBeInstanceOf(Date);
+      });
+
+      it('expired leases are re-queued; renewed ones are not', async () => {
+        const agent = await media();
+        const now = Date.now();
+        const t1 = await store.intakeTask({ title: 'expires', requiredCapabilities: [] });
+        const t2 = await store.intakeTask({ title: 'renewed', requiredCapabilities: [] });
+        for (const t of [t1, t2]) {
+          await store.assignTask({
+            taskId: t.id,
+            agentId: agent.id,
+            expectedAttempt: 0,
+            leaseExpiresAt: new Date(now + 1000),
+          });
+        }
+        await store.transitionTask({ taskId: t2.id, to: 'running', agentId: agent.id, attempt: 1 });
+        await store.transitionTask({ taskId: t1.id, to: 'done', agentId: agent.id, attempt: 1 });
+        const t3 = await store.intakeTask({ title: 'expires too', requiredCapabilities: [] });
+        await store.assignTask({
+          taskId: t3.id,
+          agentId: agent.id,
+          expectedAttempt: 0,
+          leaseExpiresAt: new Date(now + 1000),
+        });
+        await store.recordHeartbeat(agent.id, { extendLeasesUntil: new Date(now + 60_000) });
+        expect(await store.requeueExpiredLeases(new Date(now + 2000))).toEqual([]);
+        const changed = await store.requeueExpiredLeases(new Date(now + 120_000));
+        expect(changed.map((t) => t.id).sort()).toEqual([t2.id, t3.id].sort());
+        expect((await store.getTask(t1.id)).status).toBe('done');
+        expect((await store.getAgent(agent.id)).status).toBe('idle');
+      });
+    });
+
+    describe('tenants', () => {
+      it('creates tenants 1:1:1 and updates status and the cached collection id', async () => {
+        const acme = await store.createTenant({ tenantId: 'acme' });
+        expect(acme).toMatchObject({ tenantId: 'acme', jail: 'acme', collectionId: null, status: 'pending' });
+        const updated = await store.updateTenant({
+          tenantId: 'acme',
+          status: 'provisioned',
+          collectionId: 'c-123',
+        });
+        expect(updated).toMatchObject({ status: 'provisioned', collectionId: 'c-123' });
+        expect((await store.listTenants()).map((t) => t.tenantId)).toEqual(['acme']);
+      });
+
+      it('refuses duplicates, bad names and unknown tenants, changing nothing', async () => {
+        await store.createTenant({ tenantId: 'acme' });
+        await expectCode(store.createTenant({ tenantId: 'acme' }), 'COLIBRI_TENANT_EXISTS');
+        await expectCode(store.createTenant({ tenantId: 'other', jail: 'acme' }), 'COLIBRI_TENANT_EXISTS');
+        await expectCode(store.createTenant({ tenantId: 'all' }), 'COLIBRI_INVALID_INPUT', /reserved/);
+        await expectCode(store.createTenant({ tenantId: 'x/../y' }), 'COLIBRI_INVALID_INPUT');
+        await expectCode(
+          store.updateTenant({ tenantId: 'acme', status: 'bogus' as never }),
+          'COLIBRI_INVALID_INPUT',
+        );
+        await expectCode(
+          store.updateTenant({ tenantId: 'ghost', status: 'active' }),
+          'COLIBRI_TENANT_NOT_FOUND',
+        );
+        await expectCode(store.getTenant('ghost'), 'COLIBRI_TENANT_NOT_FOUND');
+        expect(await store.listTenants()).toMatchObject([{ tenantId: 'acme', status: 'pending' }]);
+      });
+    });
+
+    describe('integrity', () => {
+      it('the event log is append-only at the database level', async () => {
+        const task = await store.intakeTask({ title: 't', requiredCapabilities: [] });
+        await expect(harness.rawExec(config, "update task_events set reason = 'forged'")).rejects.toThrow(
+          /append-only/,
+        );
+        await expect(harness.rawExec(config, 'delete from task_events')).rejects.toThrow(/append-only/);
+        expect((await store.listTaskEvents(task.id))[0]?.reason).toBe('intake');
+      });
+
+      it('racing processes never assign or cancel one task twice', async () => {
+        const tasks = [];
+        for (let i = 0; i < 40; i++)
+          tasks.push(await store.intakeTask({ title: `race ${i}`, requiredCapabilities: [] }));
+        const workers = 6;
+        const agents = [];
+        for (let w = 0; w < workers; w++) {
+          agents.push(await store.registerAgent({ name: `racer-${w}`, capabilities: ['linux'] }));
+        }
+        const startAt = Date.now() + 1500;
+        const taskIds = tasks.map((t) => t.id);
+        const results = (await Promise.all(
+          agents.map((a) =>
+            runWorker('race', config, {
+              startAt,
+              agentId: a.id,
+              taskIds,
+              concurrent: config.driver === 'postgres',
+            }),
+          ),
+        )) as { won: number; lost: Record<string, number> }[][];
+        const summaries = results.map((lines) => lines[0]!);
+        const won = summaries.reduce((sum, r) => sum + r.won, 0);
+        // Every task assigned exactly once and cancelled exactly once, across all processes.
+        expect(won).toBe(tasks.length * 2);
+        const allowedLosses = ['COLIBRI_ILLEGAL_TRANSITION', 'COLIBRI_STALE_ATTEMPT'];
+        for (const summary of summaries) {
+          expect(Object.keys(summary.lost).filter((code) => !allowedLosses.includes(code))).toEqual([]);
+        }
+        for (const task of tasks) {
+          const events = await store.listTaskEvents(task.id);
+          expect(events.filter((e) => e.to === 'assigned')).toHaveLength(1);
+          expect(events.filter((e) => e.to === 'cancelled')).toHaveLength(1);
+          expect((await store.getTask(task.id)).attempt).toBe(1);
+        }
+      });
+
+      it('kill -9 of a writer loses no acknowledged task', async () => {
+        const child = spawn(process.execPath, [WORKER, 'intake-forever', JSON.stringify(config)], {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        });
+        const acknowledged: string[] = [];
+        await new Promise<void>((resolve, reject) => {
+          child.on('error', reject);
+          child.on('exit', (code, signal) =>
+            signal === 'SIGKILL' ? resolve() : reject(new Error(`writer exited early: ${code}`)),
+          );
+          createInterface({ input: child.stdout }).on('line', (line) => {
+            acknowledged.push((JSON.parse(line) as { id: string }).id);
+            if (acknowledged.length === 150) child.kill('SIGKILL');
+          });
+        });
+        const after = await openStore(config);
+        try {
+          const stored = new Set((await after.listTasks({ limit: 10_000 })).map((t) => t.id));
+          const lost = acknowledged.filter((id) => !stored.has(id));
+          expect(lost).toEqual([]);
+          expect(acknowledged.length).toBeGreaterThanOrEqual(150);
+        } finally {
+          await after.close();
+        }
+      });
+    });
+  });
+}
