@@ -19,12 +19,13 @@ const index = new AgentIndex();
 const names = new Map();
 const LEASE_MS = 5 * 60_000;
 
-const say = (line = '') => process.stdout.write(`${line}\n`);
-// `npm run demo | head` closes the pipe early: that is not an error.
+// `npm run demo | head` closes the pipe early: stop printing, still clean up.
+let stdoutClosed = false;
 process.stdout.on('error', (error) => {
-  if (error.code === 'EPIPE') process.exit(0);
-  throw error;
+  if (error.code !== 'EPIPE') throw error;
+  stdoutClosed = true;
 });
+const say = (line = '') => stdoutClosed || process.stdout.write(`${line}\n`);
 
 async function register(name, host, capabilities, tenant = null) {
   const agent = await store.registerAgent({ name, host, capabilities, tenant });
