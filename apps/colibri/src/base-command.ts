@@ -4,6 +4,8 @@ import { Command } from '@oclif/core';
 /** Exit codes by error kind, in one place: scripts can branch on them. */
 export const EXIT_CODES = {
   'invalid-input': 2,
+  unauthenticated: 77,
+  forbidden: 77,
   'not-found': 3,
   conflict: 4,
   unavailable: 5,

@@ -3,6 +3,8 @@
  *
  * The kind lets each edge (HTTP status, CLI exit code) map whole families at once:
  * - `invalid-input`: the caller sent something malformed; retrying unchanged will fail again.
+ * - `unauthenticated`: no credential, or one the daemon does not recognise.
+ * - `forbidden`: a valid credential that may not do this (an agent acting on another agent).
  * - `not-found`: a named thing (agent, task, tenant) does not exist.
  * - `conflict`: the request was well-formed but lost against the current state (a compare-and-set
  *   lost a race, an illegal transition, a name already taken).
@@ -13,6 +15,10 @@ export const ERROR_CODES = {
   COLIBRI_INVALID_INPUT: 'invalid-input',
   COLIBRI_INVALID_CAPABILITY: 'invalid-input',
   COLIBRI_INVALID_NAME: 'invalid-input',
+  COLIBRI_PAYLOAD_TOO_LARGE: 'invalid-input',
+  COLIBRI_UNAUTHENTICATED: 'unauthenticated',
+  COLIBRI_FORBIDDEN: 'forbidden',
+  COLIBRI_JOIN_TOKEN_INVALID: 'unauthenticated',
   COLIBRI_AGENT_NOT_FOUND: 'not-found',
   COLIBRI_TASK_NOT_FOUND: 'not-found',
   COLIBRI_TENANT_NOT_FOUND: 'not-found',
@@ -23,6 +29,7 @@ export const ERROR_CODES = {
   COLIBRI_NOT_ASSIGNED_TO_AGENT: 'conflict',
   COLIBRI_AGENT_NOT_ELIGIBLE: 'conflict',
   COLIBRI_STORE_UNAVAILABLE: 'unavailable',
+  COLIBRI_DAEMON_UNREACHABLE: 'unavailable',
   COLIBRI_STORE_SCHEMA_TOO_NEW: 'unavailable',
   COLIBRI_INTERNAL: 'internal',
 } as const;

@@ -1,0 +1,139 @@
+import type { AgentStatus, TaskStatus } from '@colibri/protocol';
+
+// The JSON shapes of colibrid's HTTP API (camelCase; times are ISO-8601 strings). The daemon
+// produces them and the CLI prints them with --json, so they are the scripting contract.
+
+/** An agent as the API shows it. */
+export interface ApiAgent {
+  readonly id: string;
+  readonly name: string;
+  readonly host: string | null;
+  readonly capabilities: readonly string[];
+  readonly status: AgentStatus;
+  /** null = shared (operator-owned) lane serving every tenant. */
+  readonly tenant: string | null;
+  readonly registeredAt: string;
+  readonly lastHeartbeatAt: string | null;
+  /** Tasks it holds in `assigned` or `running`. */
+  readonly activeTasks: number;
+}
+
+/** A task as the API shows it. */
+export interface ApiTask {
+  readonly id: string;
+  readonly title: string;
+  readonly payload: unknown;
+  readonly requiredCapabilities: readonly string[];
+  readonly status: TaskStatus;
+  readonly tenant: string | null;
+  readonly assignedAgentId: string | null;
+  readonly priority: number;
+  /** Assignments so far; also the fencing token an agent must present to move the task on. */
+  readonly attempt: number;
+  readonly maxAttempts: number;
+  readonly leaseExpiresAt: string | null;
+  readonly result: unknown;
+  readonly error: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/** One entry of a task's event log. */
+export interface ApiTaskEvent {
+  readonly id: number;
+  readonly from: TaskStatus | null;
+  readonly to: TaskStatus;
+  readonly agentId: string | null;
+  readonly attempt: number;
+  readonly reason: string | null;
+  readonly at: string;
+}
+
+/** Why a task is parked: the answer to "why is my task waiting?". */
+export interface ParkedReason {
+  /** Each online agent the task's tenant may use, closest first, with the required tags it lacks. */
+  readonly candidates: readonly {
+    readonly agentId: string;
+    readonly agentName: string;
+    readonly missing: readonly string[];
+  }[];
+  /** Required tags that no eligible online agent offers. */
+  readonly unmatchedTags: readonly string[];
+  /** Required tags no agent has ever advertised (likely typos), with the nearest known tag if one is close. */
+  readonly neverAdvertised: readonly { readonly tag: string; readonly suggestion: string | null }[];
+}
+
+export interface RegisterAgentRequest {
+  readonly name: string;
+  readonly capabilities: readonly string[];
+  readonly host?: string | null;
+  /** Ignored (forced) when registering with a join token: the token's tenant wins; a different value is refused. */
+  readonly tenant?: string | null;
+}
+export interface RegisterAgentResponse {
+  readonly agent: ApiAgent;
+  /** The agent's bearer token. Shown once; the daemon keeps only its hash. */
+  readonly token: string;
+}
+
+export interface IntakeTaskRequest {
+  readonly title: string;
+  readonly requiredCapabilities: readonly string[];
+  readonly payload?: unknown;
+  readonly priority?: number;
+  /** With an agent token: must be the agent's own tenant (defaults to it). */
+  readonly tenant?: string | null;
+  readonly maxAttempts?: number;
+}
+export interface IntakeTaskResponse {
+  readonly task: ApiTask;
+  /** Where it went, or null when parked. */
+  readonly assignedTo: { readonly id: string; readonly name: string } | null;
+  /** E.g. a required tag no agent has ever advertised (with a near-spelling suggestion). */
+  readonly warnings: readonly string[];
+}
+
+export interface TransitionTaskRequest {
+  readonly to: 'running' | 'done' | 'failed' | 'cancelled' | 'parked';
+  /** The fencing token; required when an agent acts. */
+  readonly attempt?: number;
+  readonly result?: unknown;
+  readonly error?: string;
+  readonly reason?: string;
+}
+
+export interface ShowTaskResponse {
+  readonly task: ApiTask;
+  readonly events: readonly ApiTaskEvent[];
+  /** Present only while the task is parked. */
+  readonly parked?: ParkedReason;
+}
+
+export interface StatusResponse {
+  readonly version: string;
+  readonly driver: 'sqlite' | 'postgres';
+  readonly uptimeSeconds: number;
+  readonly agents: Readonly<Record<AgentStatus, number>>;
+  readonly tasks: Readonly<Record<TaskStatus, number>>;
+}
+
+export interface JoinTokenRequest {
+  readonly tenant: string;
+  /** Default 3600, at most 7 days. */
+  readonly ttlSeconds?: number;
+}
+export interface JoinTokenResponse {
+  /** One-time registration token for an agent of `tenant`. Shown once. */
+  readonly token: string;
+  readonly tenant: string;
+  readonly expiresAt: string;
+}
+
+/** Every non-2xx response body. */
+export interface ErrorEnvelope {
+  readonly error: {
+    readonly code: string;
+    readonly message: string;
+    readonly details?: Record<string, unknown>;
+  };
+}
