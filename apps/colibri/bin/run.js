@@ -1,4 +1,5 @@
 #!/usr/bin/env node
-import { execute } from '@oclif/core';
+// The subpath, not the package index: --help stays fast (the manifest spares loading commands).
+import { execute } from '@oclif/core/execute';
 
 await execute({ dir: import.meta.url });

@@ -1,33 +1,164 @@
-import { type ColibriError, errorKind, isColibriError } from '@colibri/errors';
-import { Command } from '@oclif/core';
+import type { ColibriClient } from '@colibri/client';
+import type { ColibriError } from '@colibri/errors';
+// Subpath imports: the package index loads all of oclif (help, ux, semver…), ~60-100 ms per run.
+import { Command } from '@oclif/core/command';
+import { ExitError } from '@oclif/core/errors';
+import * as Flags from '@oclif/core/flags';
+import type { InferredArgs, InferredFlags } from '@oclif/core/interfaces';
+import { describeTarget, describeTokenSource } from './describe-config.js';
+import { exitCodeFor } from './exit-codes.js';
+import type { CliConfig } from './resolve-config.js';
+import { oneLine, redact, toColibriError } from './to-colibri-error.js';
 
-/** Exit codes by error kind, in one place: scripts can branch on them. */
-export const EXIT_CODES = {
-  'invalid-input': 2,
-  unauthenticated: 77,
-  forbidden: 77,
-  'not-found': 3,
-  conflict: 4,
-  unavailable: 5,
-  internal: 70,
-} as const;
+/** A command's parsed flags: its own plus the global ones. */
+export type CommandFlags<T extends typeof Command> = InferredFlags<
+  (typeof BaseCommand)['baseFlags'] & T['flags']
+>;
+/** A command's parsed arguments. */
+export type CommandArgs<T extends typeof Command> = InferredArgs<T['args']>;
+
+const GLOBAL = 'GLOBAL';
 
 /**
- * Every colibri command: `--json` (camelCase fields), and one `catch()` that turns an error's
- * stable code into an exit code and a one-line reason (or a JSON envelope with `--json`).
+ * Every colibri command: the global flags (`--home`, `--socket`, `--url`, `--token`, `--json`),
+ * configuration resolved once and a client built from it on first use, and one `catch()` that
+ * turns an error's stable code into an exit code and a one-line reason (or, with `--json`, the
+ * `{error: {code, message, details}}` envelope on stdout).
  */
-export abstract class BaseCommand extends Command {
+export abstract class BaseCommand<T extends typeof Command> extends Command {
   static override enableJsonFlag = true;
 
-  protected override async catch(error: Error & { exitCode?: number }): Promise<unknown> {
-    if (!isColibriError(error)) return super.catch(error);
-    const colibriError = error as ColibriError;
-    const exitCode = EXIT_CODES[errorKind(colibriError.code)];
-    if (this.jsonEnabled()) {
-      this.logJson({ error: colibriError.toJSON() });
-    } else {
-      process.stderr.write(`colibri: ${colibriError.message} [${colibriError.code}]\n`);
+  static override baseFlags = {
+    home: Flags.string({
+      description:
+        'colibri home: holds colibri.sock and operator.token [env: COLIBRI_HOME; default: /var/db/colibri ' +
+        '(root, FreeBSD), /var/lib/colibri (root, Linux), else $XDG_STATE_HOME/colibri or ~/.local/state/colibri]',
+      helpGroup: GLOBAL,
+      helpValue: 'DIR',
+    }),
+    socket: Flags.string({
+      description: "the daemon's Unix socket [default: $home/colibri.sock]",
+      exclusive: ['url'],
+      helpGroup: GLOBAL,
+      helpValue: 'PATH',
+    }),
+    url: Flags.string({
+      description: 'reach the daemon over TCP instead, e.g. through the socat bridge: http://100.64.0.1:9190',
+      exclusive: ['socket'],
+      helpGroup: GLOBAL,
+      helpValue: 'URL',
+    }),
+    token: Flags.string({
+      description:
+        'operator, agent or join token [env: COLIBRI_TOKEN; default: $home/operator.token when readable]; ' +
+        'prefer the environment: other users can read argv',
+      helpGroup: GLOBAL,
+      helpValue: 'TOKEN',
+    }),
+  };
+
+  /** This command's parsed flags (set in `init`). */
+  protected flags!: CommandFlags<T>;
+  /** This command's parsed arguments (set in `init`). */
+  protected args!: CommandArgs<T>;
+
+  #config: CliConfig | undefined;
+  #client: ColibriClient | undefined;
+
+  override async init(): Promise<void> {
+    await super.init();
+    const { args, flags } = await this.parse({
+      flags: this.ctor.flags,
+      baseFlags: (this.ctor as typeof BaseCommand).baseFlags,
+      enableJsonFlag: this.ctor.enableJsonFlag,
+      args: this.ctor.args,
+      strict: this.ctor.strict,
+    });
+    this.flags = flags as CommandFlags<T>;
+    this.args = args as CommandArgs<T>;
+  }
+
+  /** Where the daemon is and which token to present: flags > environment > files > defaults, resolved once. */
+  protected async cliConfig(): Promise<CliConfig> {
+    if (this.#config === undefined) {
+      const [{ resolveConfig }, { readFileSync }, os] = await Promise.all([
+        import('./resolve-config.js'),
+        import('node:fs'),
+        import('node:os'),
+      ]);
+      this.#config = resolveConfig(this.flags, {
+        env: process.env,
+        platform: process.platform,
+        uid: process.geteuid?.() ?? -1,
+        homedir: os.homedir(),
+        cwd: process.cwd(),
+        readTextFile: (path) => {
+          try {
+            return readFileSync(path, 'utf8');
+          } catch {
+            return undefined;
+          }
+        },
+      });
     }
-    return this.exit(exitCode);
+    return this.#config;
+  }
+
+  /** The daemon client for this invocation, built on first use (the HTTP client is loaded only then). */
+  protected async client(): Promise<ColibriClient> {
+    if (this.#client === undefined) {
+      const config = await this.cliConfig();
+      const { connect } = await import('./connect.js');
+      this.#client = connect(config);
+    }
+    return this.#client;
+  }
+
+  /** A warning for people, on stderr; `--json` output carries warnings in its own fields instead. */
+  protected warnLine(message: string): void {
+    if (!this.jsonEnabled()) process.stderr.write(`colibri: warning: ${oneLine(message)}\n`);
+  }
+
+  protected override async catch(error: Error & { exitCode?: number }): Promise<unknown> {
+    // `this.exit()` throws; let it through untouched.
+    if (error instanceof ExitError) throw error;
+    const colibriError = toColibriError(error);
+    const message = redact(this.#explain(colibriError), this.#secrets());
+    if (this.jsonEnabled()) {
+      this.logJson({ error: { ...colibriError.toJSON(), message } });
+    } else {
+      process.stderr.write(`colibri: ${message} [${colibriError.code}]\n`);
+    }
+    return this.exit(exitCodeFor(colibriError.code));
+  }
+
+  /** The message, completed with what only the CLI knows: which daemon it tried, which token it sent. */
+  #explain(error: ColibriError): string {
+    const config = this.#config;
+    if (config === undefined) return error.message;
+    if (error.code === 'COLIBRI_DAEMON_UNREACHABLE') {
+      // The client names the socket or URL; add where that came from and how to point elsewhere.
+      const target = describeTarget(config.target);
+      const message = error.message.includes(target)
+        ? error.message
+        : `cannot reach colibrid at ${target}: ${error.message}`;
+      return config.target.kind === 'socket'
+        ? `${message} (home ${config.home}; point elsewhere with --home, --socket or --url)`
+        : message;
+    }
+    if (error.code === 'COLIBRI_UNAUTHENTICATED') {
+      return `${error.message} (sent ${describeTokenSource(config)})`;
+    }
+    return error.message;
+  }
+
+  /** Every token this process may hold, to scrub from messages. */
+  #secrets(): (string | undefined)[] {
+    const fromArgv: string[] = [];
+    this.argv.forEach((arg, index) => {
+      if (arg === '--token') fromArgv.push(this.argv[index + 1] ?? '');
+      else if (arg.startsWith('--token=')) fromArgv.push(arg.slice('--token='.length));
+    });
+    return [this.#config?.token, process.env.COLIBRI_TOKEN, ...fromArgv];
   }
 }

@@ -1,21 +1,104 @@
 #!/usr/bin/env node
-// colibrid skeleton: the workspace builds it so later work lands on a known shape. Serving the
-// API arrives with the daemon issue; until then it says so instead of pretending to run.
+// colibrid's entry point: the only file that reads argv, the environment and signals, sets the
+// umask and exits. Everything else is built from the configuration resolved here, once.
 import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { colibriPaths } from '@colibri/client';
+import { type ColibriError, errorKind, isColibriError } from '@colibri/errors';
+import { openStore, type Store } from '@colibri/store';
+import { HELP, resolveConfig } from './config/resolve-config.js';
+import { prepareHome } from './home/prepare-home.js';
+import { createLogger, type Logger } from './logger.js';
+import { type ColibriServer, createServer } from './server/create-server.js';
 
-const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string;
 };
-const args = process.argv.slice(2);
 
-if (args.includes('--version')) {
-  process.stdout.write(`colibrid ${pkg.version}\n`);
-} else if (args.includes('--help') || args.length === 0) {
-  process.stdout.write(
-    'colibrid: the colibri daemon.\n\nNot serving yet in this version: the HTTP/JSON API on $COLIBRI_HOME/colibri.sock\n' +
-      'arrives with the daemon issue. Try `npm run demo` for routing through the store and scheduler.\n',
-  );
-} else {
-  process.stderr.write(`colibrid: unknown arguments ${args.join(' ')} (see colibrid --help)\n`);
-  process.exitCode = 2;
+function fail(error: unknown, logger?: Logger): never {
+  const message = isColibriError(error) ? error.message : (error as Error)?.message || String(error);
+  logger?.fatal({ err: error }, 'colibrid cannot start');
+  process.stderr.write(`colibrid: ${message.split('\n')[0]}\n`);
+  // 2 = a usage problem the operator can fix by changing flags; 1 = anything else.
+  process.exit(isColibriError(error) && errorKind((error as ColibriError).code) === 'invalid-input' ? 2 : 1);
 }
+
+async function main(): Promise<void> {
+  let invocation: ReturnType<typeof resolveConfig>;
+  try {
+    invocation = resolveConfig(process.argv.slice(2), {
+      env: process.env,
+      platform: process.platform,
+      uid: typeof process.getuid === 'function' ? process.getuid() : -1,
+      homedir: homedir(),
+      cwd: process.cwd(),
+    });
+  } catch (error) {
+    fail(error);
+  }
+  if (invocation.kind === 'version') {
+    process.stdout.write(`colibrid ${version}\n`);
+    return;
+  }
+  if (invocation.kind === 'help') {
+    process.stdout.write(HELP);
+    return;
+  }
+  const { config } = invocation;
+  // Everything colibrid creates (home, token, database, socket before its chmod) is private.
+  process.umask(0o077);
+  const logger = createLogger(config.logLevel);
+
+  // Resources are released in the reverse order of their creation.
+  const cleanups: (() => Promise<void>)[] = [];
+  const release = async () => {
+    for (const cleanup of cleanups.reverse()) {
+      await cleanup().catch((error: unknown) => logger.error({ err: error }, 'cleanup failed'));
+    }
+    cleanups.length = 0;
+  };
+
+  let server: ColibriServer;
+  try {
+    const home = prepareHome(config.home, colibriPaths(config.home).operatorToken);
+    if (home.createdToken) {
+      logger.info(
+        { path: colibriPaths(config.home).operatorToken },
+        'created the operator token (mode 0600)',
+      );
+    }
+    for (const warning of home.warnings) logger.warn(warning);
+    const store: Store = await openStore(config.store);
+    cleanups.push(() => store.close());
+    server = createServer({
+      store,
+      logger,
+      operatorToken: home.operatorToken,
+      version,
+      timing: config.timing,
+    });
+    cleanups.push(() => server.close());
+    await server.listen({ socketPath: config.socketPath, tcp: config.listen });
+  } catch (error) {
+    await release();
+    fail(error, logger);
+  }
+
+  let signals = 0;
+  const stop = (signal: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    logger.info({ signal }, 'stopping: finishing in-flight requests (send the signal again to force)');
+    release().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+await main();

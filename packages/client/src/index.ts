@@ -1,3 +1,17 @@
 export type * from './api-types.js';
 export type { ClientOptions, ColibriClient } from './colibri-client.js';
 export { colibriPaths, defaultColibriHome, type HomeContext } from './colibri-home.js';
+export { createClient } from './create-client.js';
+export {
+  intakeTaskRequestSchema,
+  joinTokenRequestSchema,
+  listAgentsQuerySchema,
+  listTasksQuerySchema,
+  MAX_JOIN_TOKEN_TTL_SECONDS,
+  MAX_POLL_WAIT_SECONDS,
+  parseRequest,
+  pollQuerySchema,
+  registerAgentRequestSchema,
+  transitionTaskRequestSchema,
+  updateCapabilitiesRequestSchema,
+} from './request-schemas.js';

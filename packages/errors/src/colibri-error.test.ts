@@ -28,9 +28,15 @@ describe('ColibriError', () => {
 
   it('every code has a kind', () => {
     for (const code of Object.keys(ERROR_CODES) as (keyof typeof ERROR_CODES)[]) {
-      expect(['invalid-input', 'not-found', 'conflict', 'unavailable', 'internal']).toContain(
-        errorKind(code),
-      );
+      expect([
+        'invalid-input',
+        'unauthenticated',
+        'forbidden',
+        'not-found',
+        'conflict',
+        'unavailable',
+        'internal',
+      ]).toContain(errorKind(code));
     }
   });
 });

@@ -56,13 +56,30 @@ const capabilities = viaParser(parseCapabilities);
 const json = viaParser(encodeJson);
 const shortText = (max: number) => v.pipe(v.string(), v.maxLength(max, `must be at most ${max} characters`));
 
+/** A sha256 digest in lower-case hex: the only form in which a token ever reaches the database. */
+export const TOKEN_HASH_PATTERN = /^[0-9a-f]{64}$/;
+const tokenHash = v.pipe(
+  v.string('must be a string'),
+  v.regex(TOKEN_HASH_PATTERN, 'must be a sha256 digest in lower-case hex (64 characters), never a raw token'),
+);
+
 export const registerAgentSchema = v.object({
   name: viaParser(parseAgentName),
   capabilities,
   host: v.optional(v.nullable(v.pipe(shortText(253), v.minLength(1, 'must not be empty'))), null),
   tenant: v.optional(tenant, null),
+  tokenHash: v.optional(tokenHash),
   at: v.optional(date),
 });
+
+export const createJoinTokenSchema = v.object({
+  tokenHash,
+  tenant: viaParser(parseTenantName),
+  expiresAt: date,
+  at: v.optional(date),
+});
+
+export const joinTokenHashSchema = v.object({ tokenHash });
 
 export const updateCapabilitiesSchema = v.object({ capabilities });
 

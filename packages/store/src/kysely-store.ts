@@ -1,28 +1,48 @@
 import { randomUUID } from 'node:crypto';
 import { ColibriError } from '@colibri/errors';
-import { isLegalTaskTransition, type TaskStatus } from '@colibri/protocol';
+import {
+  AGENT_STATUSES,
+  type AgentStatus,
+  isLegalTaskTransition,
+  TASK_STATUSES,
+  type TaskStatus,
+} from '@colibri/protocol';
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { type DialectAdapter, fromDbTime } from './dialect/dialect-adapter.js';
 import {
   assignTaskSchema,
+  createJoinTokenSchema,
   createTenantSchema,
   intakeTaskSchema,
   isStoreId,
+  joinTokenHashSchema,
   parseInput,
   registerAgentSchema,
+  TOKEN_HASH_PATTERN,
   transitionTaskSchema,
   updateCapabilitiesSchema,
   updateTenantSchema,
 } from './input-schemas.js';
-import type { AgentsTable, Database, TaskEventsTable, TasksTable, TenantsTable } from './schema.js';
+import type {
+  AgentsTable,
+  Database,
+  JoinTokensTable,
+  TaskEventsTable,
+  TasksTable,
+  TenantsTable,
+} from './schema.js';
 import type {
   AgentOfflineResult,
   AgentRecord,
   AssignTaskInput,
+  CountFilter,
+  CreateJoinTokenInput,
   IntakeTaskInput,
+  JoinTokenRecord,
   ListAgentsFilter,
   ListTasksFilter,
   RegisterAgentInput,
+  RegisterWithJoinTokenInput,
   Store,
   StoreDriverName,
   StoreOptions,
@@ -85,6 +105,33 @@ function toEvent(row: Selectable<TaskEventsTable>): TaskEvent {
   });
 }
 
+function toJoinToken(row: Selectable<JoinTokensTable>): JoinTokenRecord {
+  return Object.freeze({
+    tenant: row.tenant,
+    expiresAt: fromDbTime(row.expires_at),
+    usedAt: row.used_at === null ? null : fromDbTime(row.used_at),
+    usedByAgentId: row.used_by_agent_id,
+    createdAt: fromDbTime(row.created_at),
+  });
+}
+
+/** Every status of `statuses` with its count from `rows` (zero when absent). */
+function countsByStatus<S extends string>(
+  statuses: readonly S[],
+  rows: readonly { status: S; count: number | string | bigint }[],
+): Record<S, number> {
+  const counts = Object.fromEntries(statuses.map((status) => [status, 0])) as Record<S, number>;
+  for (const row of rows) counts[row.status] = Number(row.count);
+  return counts;
+}
+
+function joinTokenInvalid(why: string): ColibriError {
+  return new ColibriError(
+    'COLIBRI_JOIN_TOKEN_INVALID',
+    `the join token ${why}; ask the operator for a new one (colibri join-token --tenant T)`,
+  );
+}
+
 function toTenant(row: Selectable<TenantsTable>): TenantRecord {
   return Object.freeze({
     tenantId: row.tenant_id,
@@ -130,6 +177,26 @@ function ineligibility(task: TaskRow, agent: AgentRow): string | null {
   const missing = (JSON.parse(task.required_capabilities) as string[]).filter((tag) => !offered.has(tag));
   if (missing.length > 0) return `agent ${agent.name} lacks ${missing.join(', ')}`;
   return null;
+}
+
+function parseRegisterAgent(input: RegisterAgentInput, operation: string) {
+  return parseInput(registerAgentSchema, input, operation);
+}
+
+function nameTaken(name: string): ColibriError {
+  return new ColibriError(
+    'COLIBRI_AGENT_NAME_TAKEN',
+    `an agent named ${name} is already registered; pick another name or remove the old agent`,
+    { name },
+  );
+}
+
+function tokenHashTaken(): ColibriError {
+  return new ColibriError(
+    'COLIBRI_INVALID_INPUT',
+    'registerAgent: this token hash already belongs to another agent; issue a new token',
+    { field: 'tokenHash' },
+  );
 }
 
 /**
@@ -325,38 +392,189 @@ export class KyselyStore implements Store {
 
   // ---- agents -------------------------------------------------------------------------------
 
-  async registerAgent(input: RegisterAgentInput): Promise<AgentRecord> {
-    const agent = parseInput(registerAgentSchema, input, 'registerAgent');
+  /**
+   * Inserts a validated agent inside `trx`: refuses a taken name or token hash, and records its
+   * tags as advertised. Shared by both ways to register.
+   */
+  async #insertAgent(
+    trx: Trx,
+    agent: ReturnType<typeof parseRegisterAgent>,
+    tenant: string | null,
+  ): Promise<AgentRow> {
+    const at = this.#time(agent.at);
+    const existing = await trx
+      .selectFrom('agents')
+      .select('id')
+      .where('name', '=', agent.name)
+      .executeTakeFirst();
+    if (existing) throw nameTaken(agent.name);
+    if (agent.tokenHash !== undefined) {
+      const clash = await trx
+        .selectFrom('agents')
+        .select('id')
+        .where('token_hash', '=', agent.tokenHash)
+        .executeTakeFirst();
+      if (clash) throw tokenHashTaken();
+    }
     const row: AgentRow = {
       id: randomUUID(),
       name: agent.name,
       host: agent.host,
       capabilities: JSON.stringify(agent.capabilities),
       status: 'idle',
-      tenant: agent.tenant,
-      registered_at: this.#time(agent.at),
+      tenant,
+      registered_at: at,
       last_heartbeat_at: null,
+      token_hash: agent.tokenHash ?? null,
     };
-    const nameTaken = () =>
-      new ColibriError(
-        'COLIBRI_AGENT_NAME_TAKEN',
-        `an agent named ${agent.name} is already registered; pick another name or remove the old agent`,
-        { name: agent.name },
-      );
+    const inserted = await trx.insertInto('agents').values(row).returningAll().executeTakeFirstOrThrow();
+    await this.#recordAdvertisedTags(trx, agent.capabilities, at);
+    return inserted;
+  }
+
+  async #recordAdvertisedTags(trx: Trx, tags: readonly string[], at: string | Date): Promise<void> {
+    if (tags.length === 0) return;
+    await trx
+      .insertInto('advertised_tags')
+      .values(tags.map((tag) => ({ tag, first_advertised_at: at })))
+      .onConflict((oc) => oc.column('tag').doNothing())
+      .execute();
+  }
+
+  /** Maps a unique violation that slipped past the in-transaction checks (a race on PostgreSQL). */
+  #uniqueClash(error: unknown, name: string): unknown {
+    if (error instanceof ColibriError && this.#adapter.isUniqueViolation(error.cause)) {
+      return /token_hash/.test((error.cause as Error).message) ? tokenHashTaken() : nameTaken(name);
+    }
+    return error;
+  }
+
+  async registerAgent(input: RegisterAgentInput): Promise<AgentRecord> {
+    const agent = parseRegisterAgent(input, 'registerAgent');
     try {
-      return await this.#transaction(async (trx) => {
-        const existing = await trx
-          .selectFrom('agents')
-          .select('id')
-          .where('name', '=', agent.name)
-          .executeTakeFirst();
-        if (existing) throw nameTaken();
-        return toAgent(await trx.insertInto('agents').values(row).returningAll().executeTakeFirstOrThrow());
-      });
+      return toAgent(await this.#transaction((trx) => this.#insertAgent(trx, agent, agent.tenant)));
     } catch (error) {
-      if (error instanceof ColibriError && this.#adapter.isUniqueViolation(error.cause)) throw nameTaken();
+      throw this.#uniqueClash(error, agent.name);
+    }
+  }
+
+  async registerAgentWithJoinToken(input: RegisterWithJoinTokenInput): Promise<AgentRecord> {
+    const { tokenHash } = parseInput(
+      joinTokenHashSchema,
+      { tokenHash: (input as { tokenHash?: unknown } | null)?.tokenHash },
+      'registerAgentWithJoinToken',
+    );
+    const agentInput = (input as { agent?: RegisterAgentInput } | null)?.agent;
+    const agent = parseRegisterAgent(agentInput as RegisterAgentInput, 'registerAgentWithJoinToken');
+    const at = this.#time(input.at ?? agent.at);
+    const now = fromDbTime(at);
+    const explicitTenant = (agentInput as { tenant?: unknown }).tenant;
+    try {
+      return toAgent(
+        await this.#transaction(async (trx) => {
+          let query = trx.selectFrom('join_tokens').selectAll().where('token_hash', '=', tokenHash);
+          if (this.#adapter.supportsRowLocks) query = query.forUpdate();
+          const token = await query.executeTakeFirst();
+          if (!token) throw joinTokenInvalid('is not valid');
+          if (token.used_at !== null) throw joinTokenInvalid('was already used');
+          if (fromDbTime(token.expires_at) <= now) throw joinTokenInvalid('has expired');
+          const explicit = explicitTenant;
+          if (explicit !== undefined && explicit !== token.tenant) {
+            throw new ColibriError(
+              'COLIBRI_FORBIDDEN',
+              `this join token registers agents of tenant ${token.tenant} only, not ${explicit === null ? 'shared agents' : `tenant ${JSON.stringify(explicit)}`}`,
+              { tenant: token.tenant },
+            );
+          }
+          const row = await this.#insertAgent(trx, agent, token.tenant);
+          const used = await trx
+            .updateTable('join_tokens')
+            .set({ used_at: at, used_by_agent_id: row.id })
+            .where('token_hash', '=', tokenHash)
+            .where('used_at', 'is', null)
+            .executeTakeFirst();
+          if (Number(used.numUpdatedRows) !== 1) throw joinTokenInvalid('was already used');
+          return row;
+        }),
+      );
+    } catch (error) {
+      throw this.#uniqueClash(error, agent.name);
+    }
+  }
+
+  async findAgentByTokenHash(tokenHash: string): Promise<AgentRecord | undefined> {
+    if (typeof tokenHash !== 'string' || !TOKEN_HASH_PATTERN.test(tokenHash)) return undefined;
+    const row = await this.#read((db) =>
+      db.selectFrom('agents').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst(),
+    );
+    return row ? toAgent(row) : undefined;
+  }
+
+  async findJoinToken(tokenHash: string): Promise<JoinTokenRecord | undefined> {
+    if (typeof tokenHash !== 'string' || !TOKEN_HASH_PATTERN.test(tokenHash)) return undefined;
+    const row = await this.#read((db) =>
+      db.selectFrom('join_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst(),
+    );
+    return row ? toJoinToken(row) : undefined;
+  }
+
+  async createJoinToken(input: CreateJoinTokenInput): Promise<JoinTokenRecord> {
+    const token = parseInput(createJoinTokenSchema, input, 'createJoinToken');
+    const clash = () =>
+      new ColibriError('COLIBRI_INVALID_INPUT', 'createJoinToken: this token hash is already stored', {
+        field: 'tokenHash',
+      });
+    try {
+      return toJoinToken(
+        await this.#transaction(async (trx) => {
+          const existing = await trx
+            .selectFrom('join_tokens')
+            .select('token_hash')
+            .where('token_hash', '=', token.tokenHash)
+            .executeTakeFirst();
+          if (existing) throw clash();
+          return trx
+            .insertInto('join_tokens')
+            .values({
+              token_hash: token.tokenHash,
+              tenant: token.tenant,
+              expires_at: this.#adapter.toDbTime(token.expiresAt),
+              used_at: null,
+              used_by_agent_id: null,
+              created_at: this.#time(token.at),
+            })
+            .returningAll()
+            .executeTakeFirstOrThrow();
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ColibriError && this.#adapter.isUniqueViolation(error.cause)) throw clash();
       throw error;
     }
+  }
+
+  async countAgentsByStatus(filter: CountFilter = {}): Promise<Record<AgentStatus, number>> {
+    const rows = await this.#read((db) => {
+      let query = db
+        .selectFrom('agents')
+        .select(['status', (eb) => eb.fn.countAll<number | string>().as('count')])
+        .groupBy('status');
+      if (filter.tenant !== undefined) {
+        query =
+          filter.tenant === null
+            ? query.where('tenant', 'is', null)
+            : query.where('tenant', '=', filter.tenant);
+      }
+      return query.execute();
+    });
+    return countsByStatus(AGENT_STATUSES, rows);
+  }
+
+  async listAdvertisedTags(): Promise<string[]> {
+    const rows = await this.#read((db) =>
+      db.selectFrom('advertised_tags').select('tag').orderBy('tag').execute(),
+    );
+    return rows.map((row) => row.tag);
   }
 
   async getAgent(agentId: string): Promise<AgentRecord> {
@@ -405,14 +623,14 @@ export class KyselyStore implements Store {
     );
     return this.#transaction(async (trx) => {
       await this.#lockAgent(trx, agentId);
-      return toAgent(
-        await trx
-          .updateTable('agents')
-          .set({ capabilities: JSON.stringify(tags) })
-          .where('id', '=', agentId)
-          .returningAll()
-          .executeTakeFirstOrThrow(),
-      );
+      const row = await trx
+        .updateTable('agents')
+        .set({ capabilities: JSON.stringify(tags) })
+        .where('id', '=', agentId)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await this.#recordAdvertisedTags(trx, tags, this.#time(undefined));
+      return toAgent(row);
     });
   }
 
@@ -445,12 +663,31 @@ export class KyselyStore implements Store {
 
   async markAgentOffline(
     agentId: string,
-    options: { at?: Date; reason?: string } = {},
+    options: { at?: Date; reason?: string; silentSince?: Date } = {},
   ): Promise<AgentOfflineResult> {
     const at = this.#time(options.at);
     const reason = options.reason ?? 'agent went offline';
+    const silentSince = options.silentSince;
+    if (
+      silentSince !== undefined &&
+      (!(silentSince instanceof Date) || Number.isNaN(silentSince.getTime()))
+    ) {
+      throw new ColibriError('COLIBRI_INVALID_INPUT', 'markAgentOffline: silentSince must be a valid date', {
+        field: 'silentSince',
+      });
+    }
     return this.#transaction(async (trx) => {
-      await this.#lockAgent(trx, agentId);
+      const current = await this.#lockAgent(trx, agentId);
+      if (silentSince !== undefined) {
+        const lastSign = fromDbTime(current.last_heartbeat_at ?? current.registered_at);
+        if (lastSign >= silentSince) {
+          return Object.freeze({
+            agent: toAgent(current),
+            requeued: Object.freeze([]),
+            failed: Object.freeze([]),
+          });
+        }
+      }
       await trx.updateTable('agents').set({ status: 'offline' }).where('id', '=', agentId).execute();
       let query = trx
         .selectFrom('tasks')
@@ -708,6 +945,23 @@ export class KyselyStore implements Store {
       if (row) changed.push(toTask(row));
     }
     return changed;
+  }
+
+  async countTasksByStatus(filter: CountFilter = {}): Promise<Record<TaskStatus, number>> {
+    const rows = await this.#read((db) => {
+      let query = db
+        .selectFrom('tasks')
+        .select(['status', (eb) => eb.fn.countAll<number | string>().as('count')])
+        .groupBy('status');
+      if (filter.tenant !== undefined) {
+        query =
+          filter.tenant === null
+            ? query.where('tenant', 'is', null)
+            : query.where('tenant', '=', filter.tenant);
+      }
+      return query.execute();
+    });
+    return countsByStatus(TASK_STATUSES, rows);
   }
 
   async listTaskEvents(taskId: string): Promise<TaskEvent[]> {

@@ -28,6 +28,8 @@ export interface AgentsTable {
   tenant: string | null;
   registered_at: DbTime;
   last_heartbeat_at: DbTime | null;
+  /** sha256 (hex) of the agent's bearer token; null for agents registered without one. */
+  token_hash: string | null;
 }
 
 export interface TasksTable {
@@ -59,10 +61,27 @@ export interface TaskEventsTable {
   at: DbTime;
 }
 
+export interface JoinTokensTable {
+  /** sha256 (hex) of the one-time token; the token itself is never stored. */
+  token_hash: string;
+  tenant: string;
+  expires_at: DbTime;
+  used_at: DbTime | null;
+  used_by_agent_id: string | null;
+  created_at: DbTime;
+}
+
+export interface AdvertisedTagsTable {
+  tag: string;
+  first_advertised_at: DbTime;
+}
+
 /** The whole schema as kysely sees it. */
 export interface Database {
   tenants: TenantsTable;
   agents: AgentsTable;
   tasks: TasksTable;
   task_events: TaskEventsTable;
+  join_tokens: JoinTokensTable;
+  advertised_tags: AdvertisedTagsTable;
 }

@@ -106,7 +106,52 @@ export interface RegisterAgentInput {
   readonly capabilities: readonly string[];
   readonly host?: string | null;
   readonly tenant?: string | null;
+  /**
+   * sha256 (lower-case hex) of the bearer token issued to the agent, so that the daemon can find
+   * the agent from a presented token (`findAgentByTokenHash`). Never the token itself.
+   */
+  readonly tokenHash?: string;
   readonly at?: Date;
+}
+
+/** Input of {@link Store.createJoinToken}. */
+export interface CreateJoinTokenInput {
+  /** sha256 (lower-case hex) of the one-time token handed to whoever sets up the agent. */
+  readonly tokenHash: string;
+  /** The tenant every agent registered with this token will belong to. */
+  readonly tenant: string;
+  /** After this moment the token registers nothing. */
+  readonly expiresAt: Date;
+  readonly at?: Date;
+}
+
+/** A one-time registration token as the store keeps it (the hash is not echoed back). */
+export interface JoinTokenRecord {
+  readonly tenant: string;
+  readonly expiresAt: Date;
+  /** When it was used, or null while it is still unused. */
+  readonly usedAt: Date | null;
+  /** The agent it registered, or null while it is still unused. */
+  readonly usedByAgentId: string | null;
+  readonly createdAt: Date;
+}
+
+/** Input of {@link Store.registerAgentWithJoinToken}. */
+export interface RegisterWithJoinTokenInput {
+  /** sha256 (lower-case hex) of the join token the caller presented. */
+  readonly tokenHash: string;
+  /**
+   * The agent to register, with the hash of its own new bearer token. Its tenant is the join
+   * token's: leave `tenant` out (or give the same one); any other value is refused.
+   */
+  readonly agent: RegisterAgentInput;
+  readonly at?: Date;
+}
+
+/** Filters for the `count…ByStatus` methods. */
+export interface CountFilter {
+  /** Count only this tenant's rows (`null`: only shared agents / operator tasks). */
+  readonly tenant?: string | null;
 }
 
 /** Input of {@link Store.intakeTask}. */
@@ -201,8 +246,45 @@ export interface Store {
    * its tasks) and, when given, extends the leases of its assigned/running tasks.
    */
   recordHeartbeat(agentId: string, options?: { at?: Date; extendLeasesUntil?: Date }): Promise<AgentRecord>;
-  /** Marks an agent offline and re-queues (or fails, past max attempts) its unfinished tasks, atomically. */
-  markAgentOffline(agentId: string, options?: { at?: Date; reason?: string }): Promise<AgentOfflineResult>;
+  /**
+   * Marks an agent offline and re-queues (or fails, past max attempts) its unfinished tasks, atomically.
+   *
+   * With `silentSince`, a compare-and-set for liveness sweeps: the agent is marked offline only if
+   * its last heartbeat (or, with none, its registration) is before that moment, so a heartbeat
+   * that lands between the sweep's read and this call wins. Otherwise nothing changes and the
+   * result has the agent as it is and no tasks.
+   */
+  markAgentOffline(
+    agentId: string,
+    options?: { at?: Date; reason?: string; silentSince?: Date },
+  ): Promise<AgentOfflineResult>;
+  /**
+   * The agent whose bearer token hashes to `tokenHash` (sha256, lower-case hex), or undefined.
+   * The daemon authenticates agents with it; a lookup by hash needs no secret comparison.
+   */
+  findAgentByTokenHash(tokenHash: string): Promise<AgentRecord | undefined>;
+  /**
+   * Stores a one-time registration token for `tenant` (its hash only). Throws
+   * `COLIBRI_INVALID_INPUT` for a malformed hash or tenant, or a hash that is already stored.
+   */
+  createJoinToken(input: CreateJoinTokenInput): Promise<JoinTokenRecord>;
+  /**
+   * The join token whose hash is `tokenHash`, used or not, or undefined. Lets the daemon refuse a
+   * bad token before it looks at the rest of a request; the registration checks it again, atomically.
+   */
+  findJoinToken(tokenHash: string): Promise<JoinTokenRecord | undefined>;
+  /**
+   * Registers an agent with a join token, in one transaction: the token must exist, be unused and
+   * unexpired (else `COLIBRI_JOIN_TOKEN_INVALID`), the agent gets the token's tenant (a different
+   * explicit tenant is `COLIBRI_FORBIDDEN`), and the token is marked used by the new agent. Of two
+   * racing uses exactly one succeeds; a failed registration (e.g. `COLIBRI_AGENT_NAME_TAKEN`)
+   * leaves the token unused.
+   */
+  registerAgentWithJoinToken(input: RegisterWithJoinTokenInput): Promise<AgentRecord>;
+  /** How many agents are in each status (every status present, zeros included). */
+  countAgentsByStatus(filter?: CountFilter): Promise<Record<AgentStatus, number>>;
+  /** Every capability tag any agent has ever advertised (at registration or a tag change), sorted. */
+  listAdvertisedTags(): Promise<string[]>;
   /** How many assigned or running tasks each agent holds (agents with none are absent). */
   countActiveTasksByAgent(): Promise<Map<string, number>>;
 
@@ -224,6 +306,8 @@ export interface Store {
   requeueExpiredLeases(now?: Date): Promise<TaskRecord[]>;
   /** A task's event log, oldest first. Throws `COLIBRI_TASK_NOT_FOUND`. */
   listTaskEvents(taskId: string): Promise<TaskEvent[]>;
+  /** How many tasks are in each status (every status present, zeros included). */
+  countTasksByStatus(filter?: CountFilter): Promise<Record<TaskStatus, number>>;
 
   /** Creates a tenant (status `pending`); `jail` defaults to the tenant id. Throws `COLIBRI_TENANT_EXISTS`. */
   createTenant(input: { tenantId: string; jail?: string; at?: Date }): Promise<TenantRecord>;

@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { type ErrorCode, isColibriError } from '@colibri/errors';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openStore, type Store, type StoreConfig } from '../src/index.js';
+import { openStore, type RegisterAgentInput, type Store, type StoreConfig } from '../src/index.js';
 
 const WORKER = fileURLToPath(new URL('./store-worker.mjs', import.meta.url));
 
@@ -146,6 +147,164 @@ export function describeStoreContract(name: string, harness: ContractHarness): v
         expect((await store.listAgents({ tenant: 'acme' })).map((x) => x.name)).toEqual(['acme-agent']);
         expect((await store.listAgents({ tenant: null })).map((x) => x.name)).toEqual(['domedog']);
         expect(await store.listAgents({ status: 'offline' })).toEqual([]);
+      });
+    });
+
+    describe('authentication', () => {
+      const hash = (seed: string) => createHash('sha256').update(seed).digest('hex');
+      const inAnHour = () => new Date(Date.now() + HOUR);
+
+      it('finds an agent by the hash of its token, and never by anything else', async () => {
+        const agent = await store.registerAgent({
+          name: 'acme-1',
+          capabilities: ['linux'],
+          tokenHash: hash('a'),
+        });
+        expect(await store.findAgentByTokenHash(hash('a'))).toEqual(agent);
+        expect(await store.findAgentByTokenHash(hash('b'))).toBeUndefined();
+        expect(await store.findAgentByTokenHash('a')).toBeUndefined();
+        expect(await store.findAgentByTokenHash("' or 1=1 --")).toBeUndefined();
+        expect(agent).not.toHaveProperty('tokenHash');
+      });
+
+      it('refuses a raw token or a hash already in use, changing nothing', async () => {
+        await expectCode(
+          store.registerAgent({ name: 'x', capabilities: [], tokenHash: 'my-secret-token' }),
+          'COLIBRI_INVALID_INPUT',
+          /tokenHash.*sha256/,
+        );
+        await store.registerAgent({ name: 'one', capabilities: [], tokenHash: hash('same') });
+        await expectCode(
+          store.registerAgent({ name: 'two', capabilities: [], tokenHash: hash('same') }),
+          'COLIBRI_INVALID_INPUT',
+          /token hash/,
+        );
+        expect((await store.listAgents()).map((a) => a.name)).toEqual(['one']);
+      });
+
+      it('a join token registers one agent into its tenant, once', async () => {
+        const created = await store.createJoinToken({
+          tokenHash: hash('join'),
+          tenant: 'acme',
+          expiresAt: inAnHour(),
+        });
+        expect(created).toMatchObject({ tenant: 'acme', usedAt: null, usedByAgentId: null });
+        const agent = await store.registerAgentWithJoinToken({
+          tokenHash: hash('join'),
+          agent: { name: 'acme-1', capabilities: ['linux'], tokenHash: hash('agent') },
+        });
+        expect(agent).toMatchObject({ name: 'acme-1', tenant: 'acme', status: 'idle' });
+        expect(await store.findJoinToken(hash('join'))).toMatchObject({
+          tenant: 'acme',
+          usedByAgentId: agent.id,
+        });
+        expect((await store.findJoinToken(hash('join')))?.usedAt).toBeInstanceOf(Date);
+        expect(await store.findJoinToken(hash('other'))).toBeUndefined();
+        expect(await store.findJoinToken('raw')).toBeUndefined();
+        expect((await store.findAgentByTokenHash(hash('agent')))?.id).toBe(agent.id);
+        await expectCode(
+          store.registerAgentWithJoinToken({
+            tokenHash: hash('join'),
+            agent: { name: 'acme-2', capabilities: ['linux'], tokenHash: hash('agent2') },
+          }),
+          'COLIBRI_JOIN_TOKEN_INVALID',
+          /already used/,
+        );
+        expect((await store.listAgents()).map((a) => a.name)).toEqual(['acme-1']);
+      });
+
+      it('refuses unknown, expired and cross-tenant uses; a failed registration keeps the token unused', async () => {
+        await store.createJoinToken({
+          tokenHash: hash('old'),
+          tenant: 'acme',
+          expiresAt: new Date(Date.now() - 1),
+        });
+        await store.createJoinToken({ tokenHash: hash('j'), tenant: 'acme', expiresAt: inAnHour() });
+        const use = (tokenHash: string, agent: Partial<RegisterAgentInput> = {}) =>
+          store.registerAgentWithJoinToken({
+            tokenHash,
+            agent: { name: 'acme-1', capabilities: [], ...agent },
+          });
+        await expectCode(use(hash('nope')), 'COLIBRI_JOIN_TOKEN_INVALID', /not valid/);
+        await expectCode(use(hash('old')), 'COLIBRI_JOIN_TOKEN_INVALID', /expired/);
+        await expectCode(use('raw-token'), 'COLIBRI_INVALID_INPUT', /tokenHash/);
+        await expectCode(use(hash('j'), { tenant: 'globex' }), 'COLIBRI_FORBIDDEN', /tenant acme only/);
+        await expectCode(use(hash('j'), { tenant: null }), 'COLIBRI_FORBIDDEN');
+        await media();
+        await expectCode(use(hash('j'), { name: 'domedog' }), 'COLIBRI_AGENT_NAME_TAKEN');
+        expect((await store.listAgents()).map((a) => a.name)).toEqual(['domedog']);
+        // Still usable after all those failures, with the tenant spelled out or left to the token.
+        expect((await use(hash('j'), { tenant: 'acme' })).tenant).toBe('acme');
+      });
+
+      it('racing uses of one join token register exactly one agent', async () => {
+        await store.createJoinToken({ tokenHash: hash('race'), tenant: 'acme', expiresAt: inAnHour() });
+        const results = await Promise.allSettled(
+          [1, 2, 3, 4, 5].map((i) =>
+            store.registerAgentWithJoinToken({
+              tokenHash: hash('race'),
+              agent: { name: `acme-${i}`, capabilities: [], tokenHash: hash(`agent-${i}`) },
+            }),
+          ),
+        );
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        for (const r of results) {
+          if (r.status === 'rejected')
+            expect(isColibriError(r.reason, 'COLIBRI_JOIN_TOKEN_INVALID')).toBe(true);
+        }
+        expect(await store.listAgents()).toHaveLength(1);
+      });
+
+      it('refuses malformed join tokens', async () => {
+        await expectCode(
+          store.createJoinToken({ tokenHash: hash('x'), tenant: '../etc', expiresAt: inAnHour() }),
+          'COLIBRI_INVALID_INPUT',
+          /tenant/,
+        );
+        await expectCode(
+          store.createJoinToken({ tokenHash: 'raw', tenant: 'acme', expiresAt: inAnHour() }),
+          'COLIBRI_INVALID_INPUT',
+          /tokenHash/,
+        );
+        await store.createJoinToken({ tokenHash: hash('x'), tenant: 'acme', expiresAt: inAnHour() });
+        await expectCode(
+          store.createJoinToken({ tokenHash: hash('x'), tenant: 'acme', expiresAt: inAnHour() }),
+          'COLIBRI_INVALID_INPUT',
+          /already stored/,
+        );
+      });
+
+      it('remembers every tag ever advertised, even after an agent drops it', async () => {
+        const agent = await store.registerAgent({ name: 'a', capabilities: ['linux', 'gpu'] });
+        await store.updateAgentCapabilities(agent.id, ['linux', 'screenshot']);
+        expect(await store.listAdvertisedTags()).toEqual(['gpu', 'linux', 'screenshot']);
+      });
+    });
+
+    describe('counts', () => {
+      it('counts agents and tasks by status, every status present, optionally per tenant', async () => {
+        const zeroTasks = { parked: 0, assigned: 0, running: 0, done: 0, failed: 0, cancelled: 0 };
+        expect(await store.countTasksByStatus()).toEqual(zeroTasks);
+        expect(await store.countAgentsByStatus()).toEqual({ idle: 0, active: 0, offline: 0 });
+        const agent = await media();
+        await store.registerAgent({ name: 'acme-1', capabilities: ['linux'], tenant: 'acme' });
+        await store.intakeTask({ title: 'a', requiredCapabilities: [], tenant: 'acme' });
+        const t = await store.intakeTask({ title: 'b', requiredCapabilities: [] });
+        await store.assignTask({
+          taskId: t.id,
+          agentId: agent.id,
+          expectedAttempt: 0,
+          leaseExpiresAt: lease(),
+        });
+        expect(await store.countTasksByStatus()).toEqual({ ...zeroTasks, parked: 1, assigned: 1 });
+        expect(await store.countTasksByStatus({ tenant: 'acme' })).toEqual({ ...zeroTasks, parked: 1 });
+        expect(await store.countTasksByStatus({ tenant: null })).toEqual({ ...zeroTasks, assigned: 1 });
+        expect(await store.countAgentsByStatus()).toEqual({ idle: 1, active: 1, offline: 0 });
+        expect(await store.countAgentsByStatus({ tenant: 'acme' })).toEqual({
+          idle: 1,
+          active: 0,
+          offline: 0,
+        });
       });
     });
 
@@ -470,6 +629,29 @@ export function describeStoreContract(name: string, harness: ContractHarness): v
         const back = await store.recordHeartbeat(agent.id);
         expect(back.status).toBe('idle');
         expect(back.lastHeartbeatAt).toBeInstanceOf(Date);
+      });
+
+      it('with silentSince, only an agent silent since then goes offline (a late heartbeat wins)', async () => {
+        const agent = await media();
+        const t = await store.intakeTask({ title: 'a', requiredCapabilities: [] });
+        await store.assignTask({
+          taskId: t.id,
+          agentId: agent.id,
+          expectedAttempt: 0,
+          leaseExpiresAt: lease(),
+        });
+        const beat = await store.recordHeartbeat(agent.id);
+        const kept = await store.markAgentOffline(agent.id, {
+          silentSince: new Date(beat.lastHeartbeatAt!.getTime() - 1000),
+        });
+        expect(kept).toMatchObject({ agent: { status: 'active' }, requeued: [], failed: [] });
+        expect((await store.getTask(t.id)).status).toBe('assigned');
+        const gone = await store.markAgentOffline(agent.id, {
+          silentSince: new Date(beat.lastHeartbeatAt!.getTime() + 1000),
+          reason: 'no heartbeat',
+        });
+        expect(gone.agent.status).toBe('offline');
+        expect(gone.requeued.map((x) => x.id)).toEqual([t.id]);
       });
 
       it('expired leases are re-queued; renewed ones are not', async () => {

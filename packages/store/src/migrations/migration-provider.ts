@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import type { StoreDriverName } from '../store.js';
 import { initialSchema } from './0001-initial-schema.js';
+import { authSchema } from './0002-auth.js';
 
 /**
  * Migrations live in code (not files on disk) so a bundled or installed package always carries
@@ -9,6 +10,7 @@ import { initialSchema } from './0001-initial-schema.js';
 export function migrationProvider(driver: StoreDriverName): MigrationProvider {
   const migrations: Record<string, Migration> = {
     '0001-initial-schema': initialSchema(driver),
+    '0002-auth': authSchema(driver),
   };
   return { getMigrations: async () => migrations };
 }

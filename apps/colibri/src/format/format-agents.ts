@@ -1,0 +1,25 @@
+import type { ApiAgent } from '@colibri/client';
+import { formatAge, formatTable } from './format-table.js';
+
+/** `colibri list-agents` in human mode: one aligned row per agent (tenant `-` = shared lane). */
+export function formatAgentTable(agents: readonly ApiAgent[], now: Date): string {
+  if (agents.length === 0) return 'no agents';
+  return formatTable(
+    ['ID', 'NAME', 'HOST', 'TENANT', 'STATUS', 'TASKS', 'HEARTBEAT', 'CAPABILITIES'],
+    agents.map((agent) => [
+      agent.id,
+      agent.name,
+      agent.host ?? '-',
+      agent.tenant ?? '-',
+      agent.status,
+      String(agent.activeTasks),
+      formatAge(agent.lastHeartbeatAt, now),
+      agent.capabilities.join(',') || '-',
+    ]),
+  );
+}
+
+/** One agent in a sentence: `domedog (0b6e…) is idle, last heartbeat 3s ago`. */
+export function formatAgentLine(agent: ApiAgent, now: Date): string {
+  return `agent ${agent.name} (${agent.id}) is ${agent.status}, last heartbeat ${formatAge(agent.lastHeartbeatAt, now)}`;
+}

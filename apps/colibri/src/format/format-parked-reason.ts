@@ -1,0 +1,42 @@
+import type { ParkedReason } from '@colibri/client';
+import { formatTable } from './format-table.js';
+
+const list = (tags: readonly string[]): string => tags.join(', ');
+
+/** A required tag nobody has ever advertised, as a warning line (with the near spelling when there is one). */
+export function formatNeverAdvertised(entry: ParkedReason['neverAdvertised'][number]): string {
+  const suggestion = entry.suggestion === null ? '' : `; did you mean "${entry.suggestion}"?`;
+  return `no agent has ever advertised "${entry.tag}"${suggestion}`;
+}
+
+/** Why a task is parked, in one clause: which tags no eligible online agent offers, or that none is online. */
+export function briefParkedReason(reason: ParkedReason): string {
+  if (reason.unmatchedTags.length > 0) return `no eligible online agent offers ${list(reason.unmatchedTags)}`;
+  if (reason.candidates.length === 0) return 'no eligible agent is online';
+  return 'no single eligible online agent has all the required tags';
+}
+
+/**
+ * The full explanation for `colibri show-task` on a parked task: the brief reason, each eligible
+ * online agent with the tags it lacks (closest first, as the daemon orders them), and a warning
+ * for every tag no agent has ever advertised.
+ */
+export function formatParkedReason(reason: ParkedReason): string {
+  const lines = [`parked: ${briefParkedReason(reason)}; it is assigned as soon as a capable agent appears`];
+  if (reason.candidates.length > 0) {
+    lines.push('', 'closest online agents:');
+    const table = formatTable(
+      ['AGENT', 'ID', 'LACKS'],
+      reason.candidates.map((candidate) => [
+        candidate.agentName,
+        candidate.agentId,
+        list(candidate.missing) || '-',
+      ]),
+    );
+    lines.push(...table.split('\n').map((line) => `  ${line}`));
+  }
+  if (reason.neverAdvertised.length > 0) {
+    lines.push('', ...reason.neverAdvertised.map((entry) => `warning: ${formatNeverAdvertised(entry)}`));
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,94 @@
+import type { ParkedReason } from '@colibri/client';
+import { describe, expect, it } from 'vitest';
+import { task } from './fixtures.test-helper.js';
+import { briefParkedReason, formatParkedReason } from './format-parked-reason.js';
+import { formatShowTask } from './format-show-task.js';
+
+const parked: ParkedReason = {
+  candidates: [
+    { agentId: 'a-1', agentName: 'domedog', missing: ['screenshot'] },
+    { agentId: 'a-2', agentName: 'hermes-debby', missing: ['screenshot', 'linx'] },
+  ],
+  unmatchedTags: ['screenshot', 'linx'],
+  neverAdvertised: [
+    { tag: 'linx', suggestion: 'linux' },
+    { tag: 'qqq', suggestion: null },
+  ],
+};
+
+describe('briefParkedReason', () => {
+  it('names the tags nobody offers, or that no agent is online', () => {
+    expect(briefParkedReason(parked)).toBe('no eligible online agent offers screenshot, linx');
+    expect(briefParkedReason({ candidates: [], unmatchedTags: [], neverAdvertised: [] })).toBe(
+      'no eligible agent is online',
+    );
+    expect(
+      briefParkedReason({
+        candidates: [{ agentId: 'a', agentName: 'a', missing: ['gpu'] }],
+        unmatchedTags: [],
+        neverAdvertised: [],
+      }),
+    ).toBe('no single eligible online agent has all the required tags');
+  });
+});
+
+describe('formatParkedReason', () => {
+  it('lists each online agent with what it lacks, closest first, and warns about never-advertised tags', () => {
+    expect(formatParkedReason(parked).split('\n')).toEqual([
+      'parked: no eligible online agent offers screenshot, linx; it is assigned as soon as a capable agent appears',
+      '',
+      'closest online agents:',
+      '  AGENT         ID   LACKS',
+      '  domedog       a-1  screenshot',
+      '  hermes-debby  a-2  screenshot, linx',
+      '',
+      'warning: no agent has ever advertised "linx"; did you mean "linux"?',
+      'warning: no agent has ever advertised "qqq"',
+    ]);
+  });
+});
+
+describe('formatShowTask', () => {
+  it('prints the fields, the history and, while parked, the explanation', () => {
+    const text = formatShowTask({
+      task: task({
+        status: 'parked',
+        assignedAgentId: null,
+        attempt: 0,
+        requiredCapabilities: ['screenshot'],
+      }),
+      events: [
+        {
+          id: 1,
+          from: null,
+          to: 'parked',
+          agentId: null,
+          attempt: 0,
+          reason: 'intake',
+          at: '2026-06-19T11:00:00.000Z',
+        },
+      ],
+      parked,
+    });
+    expect(text).toContain(
+      'task         t-1\ntitle        render thumbnails\nstatus       parked\nneeds        screenshot\n',
+    );
+    expect(text).toContain('payload      {"url":"https://example.org"}');
+    expect(text).toContain(
+      'history:\n  AT                        FROM   TO      ATTEMPT  AGENT  REASON\n  2026-06-19T11:00:00.000Z  (new)  parked  0        -      intake',
+    );
+    expect(text).toContain('warning: no agent has ever advertised "linx"; did you mean "linux"?');
+    expect(text).not.toContain('result');
+  });
+
+  it('shows result and error when present, and no parked section otherwise', () => {
+    const text = formatShowTask({
+      task: task({ status: 'failed', result: { partial: true }, error: 'ffmpeg exited 1' }),
+      events: [],
+    });
+    expect(text).toContain('result       {"partial":true}');
+    expect(text).toContain('error        ffmpeg exited 1');
+    expect(text).toContain('(no events)');
+    expect(text).not.toContain('parked:');
+  });
+});

@@ -1,0 +1,41 @@
+import type { ApiTask } from '@colibri/client';
+import { formatJsonValue, formatTable } from './format-table.js';
+
+/** `colibri list-tasks` in human mode: one aligned row per task (agent/tenant `-` = none). */
+export function formatTaskTable(tasks: readonly ApiTask[]): string {
+  if (tasks.length === 0) return 'no tasks';
+  return formatTable(
+    ['ID', 'STATUS', 'PRIORITY', 'ATTEMPT', 'AGENT', 'TENANT', 'NEEDS', 'TITLE'],
+    tasks.map((task) => [
+      task.id,
+      task.status,
+      String(task.priority),
+      `${task.attempt}/${task.maxAttempts}`,
+      task.assignedAgentId ?? '-',
+      task.tenant ?? '-',
+      task.requiredCapabilities.join(',') || '-',
+      task.title,
+    ]),
+  );
+}
+
+/** `colibri poll` in human mode: what the agent should run, with the attempt to report back. */
+export function formatPolledTasks(agentId: string, tasks: readonly ApiTask[]): string {
+  if (tasks.length === 0) return `no tasks for agent ${agentId}`;
+  return formatTable(
+    ['ID', 'STATUS', 'ATTEMPT', 'TITLE', 'PAYLOAD'],
+    tasks.map((task) => [
+      task.id,
+      task.status,
+      String(task.attempt),
+      task.title,
+      formatJsonValue(task.payload),
+    ]),
+  );
+}
+
+/** After a transition: `task 5f0c… is now running (attempt 1)`. */
+export function formatTransition(task: ApiTask): string {
+  const detail = task.status === 'parked' ? 'waiting for a capable agent' : `attempt ${task.attempt}`;
+  return `task ${task.id} is now ${task.status} (${detail})`;
+}

@@ -1,0 +1,193 @@
+import {
+  listAgentsQuerySchema,
+  parseRequest,
+  pollQuerySchema,
+  registerAgentRequestSchema,
+  updateCapabilitiesRequestSchema,
+} from '@colibri/client';
+import { ColibriError } from '@colibri/errors';
+import type { AgentRecord, RegisterAgentInput, TaskRecord } from '@colibri/store';
+import { unknownToken } from '../auth/authenticator.js';
+import { hashToken, newToken } from '../auth/hash-token.js';
+import { queryObject, requireOperator, requireSelfOrOperator } from './access.js';
+import type { ApiRoute, App, Handler } from './app.js';
+import { toApiAgent, toApiTask } from './to-api.js';
+
+/** While a long poll waits, the store is re-read this often (catches assignments by other daemons). */
+const POLL_RECHECK_MS = 2000;
+
+/** An agent's own poll counts as a heartbeat, written at most this often relative to TTL and lease. */
+function heartbeatEveryMs(app: App): number {
+  return Math.max(50, Math.floor(Math.min(app.timing.heartbeatTtlMs, app.timing.leaseMs) / 3));
+}
+
+/**
+ * Re-examines parked tasks after a committed change to `agent`. The change is already stored, so a
+ * dispatch failure must not turn the answer into an error (a registration's token would be lost):
+ * it is logged and the safety sweep catches up. Returns how many tasks were assigned.
+ */
+async function reexamine(app: App, agent: AgentRecord, how: 'changed' | 'seen'): Promise<number> {
+  try {
+    if (how === 'seen') {
+      await app.dispatcher.agentSeen(agent);
+      return 0;
+    }
+    return await app.dispatcher.agentChanged(agent);
+  } catch (error) {
+    app.logger.error({ err: error, agentId: agent.id }, 'dispatch deferred to the safety sweep');
+    return 0;
+  }
+}
+
+async function heartbeat(app: App, agentId: string): Promise<AgentRecord> {
+  const now = app.clock();
+  const agent = await app.store.recordHeartbeat(agentId, {
+    at: now,
+    extendLeasesUntil: new Date(now.getTime() + app.timing.leaseMs),
+  });
+  await reexamine(app, agent, 'seen');
+  return agent;
+}
+
+const register: Handler = async (app, { principal, body }) => {
+  if (principal.kind === 'agent') {
+    throw new ColibriError(
+      'COLIBRI_FORBIDDEN',
+      'an agent token cannot register agents: use the operator token or a one-time join token',
+    );
+  }
+  if (principal.kind === 'unknown') {
+    // Refuse a bad token before looking at the body: strangers get no validation feedback.
+    const join = await app.store.findJoinToken(principal.tokenHash);
+    if (join === undefined) throw unknownToken();
+    if (join.usedAt !== null || join.expiresAt <= app.clock()) {
+      throw new ColibriError(
+        'COLIBRI_JOIN_TOKEN_INVALID',
+        `the join token ${join.usedAt !== null ? 'was already used' : 'has expired'}; ask the operator for a new one`,
+      );
+    }
+  }
+  const request = parseRequest(registerAgentRequestSchema, body, 'request body');
+  const token = newToken();
+  const tokenHash = hashToken(token);
+  const input: RegisterAgentInput = {
+    name: request.name,
+    capabilities: request.capabilities,
+    ...(request.host !== undefined ? { host: request.host } : {}),
+    ...(request.tenant !== undefined ? { tenant: request.tenant } : {}),
+    tokenHash,
+  };
+  let agent =
+    principal.kind === 'operator'
+      ? await app.store.registerAgent(input)
+      : await app.store.registerAgentWithJoinToken({ tokenHash: principal.tokenHash, agent: input });
+  app.authenticator.remember(tokenHash, agent.id, agent.tenant);
+  app.logger.info(
+    {
+      agentId: agent.id,
+      agent: agent.name,
+      tenant: agent.tenant,
+      capabilities: agent.capabilities,
+      via: principal.kind === 'operator' ? 'operator' : 'join token',
+    },
+    'agent registered',
+  );
+  if ((await reexamine(app, agent, 'changed')) > 0)
+    agent = await app.store.getAgent(agent.id).catch(() => agent);
+  return { status: 201, body: { agent: toApiAgent(agent, app.dispatcher.loadOf(agent.id)), token } };
+};
+
+const list: Handler = async (app, { principal, query }) => {
+  requireOperator(principal, 'list agents');
+  const filter = parseRequest(listAgentsQuerySchema, queryObject(query), 'query');
+  const [agents, loads] = await Promise.all([
+    app.store.listAgents({
+      ...(filter.status !== undefined ? { status: filter.status } : {}),
+      ...(filter.tenant !== undefined ? { tenant: filter.tenant } : {}),
+    }),
+    app.store.countActiveTasksByAgent(),
+  ]);
+  return { status: 200, body: { agents: agents.map((a) => toApiAgent(a, loads.get(a.id) ?? 0)) } };
+};
+
+const beat: Handler = async (app, { principal, params }) => {
+  const agentId = params.id!;
+  requireSelfOrOperator(principal, agentId, 'send heartbeats');
+  const agent = await heartbeat(app, agentId);
+  return { status: 200, body: { agent: toApiAgent(agent, app.dispatcher.loadOf(agentId)) } };
+};
+
+const capabilities: Handler = async (app, { principal, params, body }) => {
+  const agentId = params.id!;
+  requireSelfOrOperator(principal, agentId, 'change capabilities');
+  const request = parseRequest(updateCapabilitiesRequestSchema, body, 'request body');
+  let agent = await app.store.updateAgentCapabilities(agentId, request.capabilities);
+  app.logger.info(
+    { agentId, agent: agent.name, capabilities: agent.capabilities },
+    'agent capabilities changed',
+  );
+  if ((await reexamine(app, agent, 'changed')) > 0) agent = await app.store.getAgent(agentId);
+  return { status: 200, body: { agent: toApiAgent(agent, app.dispatcher.loadOf(agentId)) } };
+};
+
+function aborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}
+
+/**
+ * The agent's assigned and running tasks. With `wait=N` (≤ 60 s) it returns as soon as the agent
+ * has an assigned task, or after N seconds, or when the daemon stops. The agent's own poll also
+ * counts as its heartbeat (renewing its leases).
+ */
+const poll: Handler = async (app, { principal, params, query, signal }) => {
+  const agentId = params.id!;
+  requireSelfOrOperator(principal, agentId, 'poll');
+  const { wait = 0 } = parseRequest(pollQuerySchema, queryObject(query), 'query');
+  const known = app.dispatcher.agent(agentId) ?? (await app.store.getAgent(agentId));
+  if (principal.kind === 'agent') {
+    const last = known.lastHeartbeatAt?.getTime() ?? 0;
+    if (known.status === 'offline' || app.clock().getTime() - last >= heartbeatEveryMs(app)) {
+      await heartbeat(app, agentId);
+    }
+  }
+  const deadline = Date.now() + wait * 1000;
+  const stop = aborted(signal);
+  for (;;) {
+    const waiter = app.dispatcher.waiters.register(agentId);
+    let tasks: TaskRecord[];
+    try {
+      tasks = await app.store.listTasks({ assignedAgentId: agentId, status: ['assigned', 'running'] });
+      const remaining = deadline - Date.now();
+      if (
+        remaining > 0 &&
+        !signal.aborted &&
+        !app.dispatcher.waiters.closed &&
+        !tasks.some((t) => t.status === 'assigned')
+      ) {
+        await Promise.race([waiter.until(Math.min(remaining, POLL_RECHECK_MS)), stop]);
+        continue;
+      }
+    } finally {
+      waiter.cancel();
+    }
+    app.dispatcher.delivered(tasks);
+    return { status: 200, body: { tasks: tasks.map(toApiTask) } };
+  }
+};
+
+/** `/v1/agents…` */
+export const agentRoutes: readonly ApiRoute[] = [
+  { method: 'POST', pattern: '/v1/agents', audience: ['operator', 'join'], handler: register },
+  { method: 'GET', pattern: '/v1/agents', audience: ['operator'], handler: list },
+  { method: 'POST', pattern: '/v1/agents/:id/heartbeat', audience: ['operator', 'agent'], handler: beat },
+  {
+    method: 'PUT',
+    pattern: '/v1/agents/:id/capabilities',
+    audience: ['operator', 'agent'],
+    handler: capabilities,
+  },
+  { method: 'POST', pattern: '/v1/agents/:id/poll', audience: ['operator', 'agent'], handler: poll },
+];

@@ -1,0 +1,42 @@
+import type { Store } from '@colibri/store';
+import type { Authenticator, Principal } from '../auth/authenticator.js';
+import type { Timing } from '../config/resolve-config.js';
+import type { Dispatcher } from '../dispatch/dispatcher.js';
+import type { Route } from '../http/router.js';
+import type { Logger } from '../logger.js';
+import type { Histogram } from '../metrics/histogram.js';
+
+/** What every route handler may use: the daemon's parts, built once by `createServer`. */
+export interface App {
+  readonly store: Store;
+  readonly dispatcher: Dispatcher;
+  readonly authenticator: Authenticator;
+  readonly logger: Logger;
+  readonly clock: () => Date;
+  readonly timing: Timing;
+  readonly version: string;
+  /** `clock()` at start, in ms. */
+  readonly startedAt: number;
+  readonly assignLatency: Histogram;
+  readonly deliverLatency: Histogram;
+}
+
+/** One request as a handler sees it: authenticated, routed, its body read (not yet validated). */
+export interface RequestContext {
+  readonly principal: Principal;
+  readonly params: Readonly<Record<string, string>>;
+  readonly query: URLSearchParams;
+  /** The parsed JSON body, or undefined when there was none. */
+  readonly body: unknown;
+  /** Aborted when the client goes away or the daemon stops (long polls return early). */
+  readonly signal: AbortSignal;
+}
+
+/** A handler's answer. */
+export type Reply =
+  | { readonly status: number; readonly body: unknown }
+  | { readonly status: number; readonly text: string; readonly contentType: string };
+
+export type Handler = (app: App, request: RequestContext) => Promise<Reply>;
+
+export type ApiRoute = Route<Handler>;

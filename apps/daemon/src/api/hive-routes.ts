@@ -1,0 +1,73 @@
+import { joinTokenRequestSchema, parseRequest } from '@colibri/client';
+import { hashToken, newToken } from '../auth/hash-token.js';
+import { renderMetrics } from '../metrics/render-metrics.js';
+import { requireOperator } from './access.js';
+import type { ApiRoute, Handler } from './app.js';
+
+const DEFAULT_JOIN_TOKEN_TTL_SECONDS = 3600;
+
+const status: Handler = async (app, { principal }) => {
+  // An agent sees its own tenant's counts only (shared agents: the shared lanes and operator tasks).
+  const filter = principal.kind === 'agent' ? { tenant: principal.tenant } : {};
+  const [agents, tasks] = await Promise.all([
+    app.store.countAgentsByStatus(filter),
+    app.store.countTasksByStatus(filter),
+  ]);
+  return {
+    status: 200,
+    body: {
+      version: app.version,
+      driver: app.store.driver,
+      uptimeSeconds: Math.floor((app.clock().getTime() - app.startedAt) / 1000),
+      agents,
+      tasks,
+    },
+  };
+};
+
+const joinToken: Handler = async (app, { principal, body }) => {
+  requireOperator(principal, 'issue join tokens');
+  const request = parseRequest(joinTokenRequestSchema, body, 'request body');
+  const token = newToken();
+  const now = app.clock();
+  const record = await app.store.createJoinToken({
+    tokenHash: hashToken(token),
+    tenant: request.tenant,
+    expiresAt: new Date(now.getTime() + (request.ttlSeconds ?? DEFAULT_JOIN_TOKEN_TTL_SECONDS) * 1000),
+    at: now,
+  });
+  app.logger.info({ tenant: record.tenant, expiresAt: record.expiresAt.toISOString() }, 'join token issued');
+  return {
+    status: 201,
+    body: { token, tenant: record.tenant, expiresAt: record.expiresAt.toISOString() },
+  };
+};
+
+const metrics: Handler = async (app, { principal }) => {
+  requireOperator(principal, 'read metrics');
+  const [agents, tasks, parkedByMissingTag] = await Promise.all([
+    app.store.countAgentsByStatus(),
+    app.store.countTasksByStatus(),
+    app.dispatcher.parkedByMissingTag(),
+  ]);
+  return {
+    status: 200,
+    contentType: 'text/plain; version=0.0.4; charset=utf-8',
+    text: renderMetrics({
+      version: app.version,
+      uptimeSeconds: Math.floor((app.clock().getTime() - app.startedAt) / 1000),
+      agents,
+      tasks,
+      parkedByMissingTag,
+      assignLatency: app.assignLatency,
+      deliverLatency: app.deliverLatency,
+    }),
+  };
+};
+
+/** Status, join tokens and metrics. */
+export const hiveRoutes: readonly ApiRoute[] = [
+  { method: 'GET', pattern: '/v1/status', audience: ['operator', 'agent'], handler: status },
+  { method: 'POST', pattern: '/v1/join-tokens', audience: ['operator'], handler: joinToken },
+  { method: 'GET', pattern: '/metrics', audience: ['operator'], handler: metrics },
+];

@@ -1,0 +1,172 @@
+import {
+  intakeTaskRequestSchema,
+  listTasksQuerySchema,
+  parseRequest,
+  transitionTaskRequestSchema,
+} from '@colibri/client';
+import { ColibriError } from '@colibri/errors';
+import type { TaskRecord } from '@colibri/store';
+import type { Principal } from '../auth/authenticator.js';
+import { canRead, queryObject } from './access.js';
+import type { ApiRoute, App, Handler } from './app.js';
+import { toApiTask, toApiTaskEvent } from './to-api.js';
+
+function actor(principal: Principal): string {
+  return principal.kind === 'agent' ? `agent ${principal.agentId}` : 'operator';
+}
+
+function tenantOf(principal: Principal, requested: string | null | undefined): string | null {
+  if (principal.kind !== 'agent') return requested ?? null;
+  if (requested === undefined || requested === principal.tenant) return principal.tenant;
+  throw new ColibriError(
+    'COLIBRI_FORBIDDEN',
+    principal.tenant === null
+      ? 'a shared agent may only take in and list tasks without a tenant'
+      : `an agent of tenant ${principal.tenant} may only take in and list tasks of tenant ${principal.tenant}`,
+    { tenant: principal.tenant },
+  );
+}
+
+const intake: Handler = async (app, { principal, body }) => {
+  const request = parseRequest(intakeTaskRequestSchema, body, 'request body');
+  const tenant = tenantOf(principal, request.tenant);
+  const task = await app.store.intakeTask({
+    title: request.title,
+    requiredCapabilities: request.requiredCapabilities,
+    tenant,
+    ...(request.payload !== undefined ? { payload: request.payload } : {}),
+    ...(request.priority !== undefined ? { priority: request.priority } : {}),
+    ...(request.maxAttempts !== undefined ? { maxAttempts: request.maxAttempts } : {}),
+    at: app.clock(),
+  });
+  app.logger.info(
+    {
+      taskId: task.id,
+      tenant,
+      requiredCapabilities: task.requiredCapabilities,
+      priority: task.priority,
+      by: actor(principal),
+    },
+    'task accepted',
+  );
+  const warnings = (await app.dispatcher.neverAdvertised(task.requiredCapabilities)).map(
+    ({ tag, suggestion }) =>
+      `required tag "${tag}" has never been advertised by any agent${suggestion === null ? '' : ` (did you mean "${suggestion}"?)`}; the task stays parked until an agent offers it`,
+  );
+  let final: TaskRecord = task;
+  try {
+    final = await app.dispatcher.dispatch(task);
+  } catch (error) {
+    // The task is committed: answer 201 (a retry would duplicate it); the safety sweep assigns it later.
+    app.logger.error({ err: error, taskId: task.id }, 'assignment deferred after intake');
+    warnings.push(
+      `assignment was deferred (${(error as Error).message}); the task is parked and will be retried`,
+    );
+  }
+  const assignedTo =
+    final.assignedAgentId === null
+      ? null
+      : {
+          id: final.assignedAgentId,
+          name: app.dispatcher.agent(final.assignedAgentId)?.name ?? final.assignedAgentId,
+        };
+  if (assignedTo === null)
+    app.logger.info({ taskId: task.id }, 'task parked: no online agent has every required tag');
+  return { status: 201, body: { task: toApiTask(final), assignedTo, warnings } };
+};
+
+const list: Handler = async (app, { principal, query }) => {
+  const filter = parseRequest(listTasksQuerySchema, queryObject(query), 'query');
+  const tenant = principal.kind === 'agent' ? tenantOf(principal, filter.tenant) : filter.tenant;
+  const tasks = await app.store.listTasks({
+    ...(filter.status !== undefined ? { status: filter.status } : {}),
+    ...(tenant !== undefined ? { tenant } : {}),
+    ...(filter.limit !== undefined ? { limit: filter.limit } : {}),
+  });
+  return { status: 200, body: { tasks: tasks.map(toApiTask) } };
+};
+
+function forbiddenTask(taskId: string): ColibriError {
+  return new ColibriError(
+    'COLIBRI_FORBIDDEN',
+    `task ${taskId} is neither assigned to this agent nor of its tenant`,
+    { taskId },
+  );
+}
+
+const show: Handler = async (app, { principal, params }) => {
+  const task = await app.store.getTask(params.id!);
+  if (!canRead(principal, task)) throw forbiddenTask(task.id);
+  const events = await app.store.listTaskEvents(task.id);
+  return {
+    status: 200,
+    body: {
+      task: toApiTask(task),
+      events: events.map(toApiTaskEvent),
+      ...(task.status === 'parked' ? { parked: await app.dispatcher.explain(task) } : {}),
+    },
+  };
+};
+
+async function checkAgentMayMove(app: App, agentId: string, task: TaskRecord): Promise<void> {
+  if (task.assignedAgentId === agentId) return;
+  const events = await app.store.listTaskEvents(task.id);
+  if (events.some((e) => e.to === 'assigned' && e.agentId === agentId)) {
+    throw new ColibriError(
+      'COLIBRI_STALE_ATTEMPT',
+      `task ${task.id} is no longer this agent's (it is ${task.status}, attempt ${task.attempt}): its lease was taken away; drop the work`,
+      { taskId: task.id, attempt: task.attempt },
+    );
+  }
+  throw forbiddenTask(task.id);
+}
+
+const transition: Handler = async (app, { principal, params, body }) => {
+  const request = parseRequest(transitionTaskRequestSchema, body, 'request body');
+  const before = await app.store.getTask(params.id!);
+  let agentId: string | undefined;
+  if (principal.kind === 'agent') {
+    if (request.attempt === undefined) {
+      throw new ColibriError(
+        'COLIBRI_INVALID_INPUT',
+        'request body: attempt is required when an agent moves its task (the attempt from poll is its fencing token)',
+        { field: 'attempt' },
+      );
+    }
+    await checkAgentMayMove(app, principal.agentId, before);
+    agentId = principal.agentId;
+  }
+  const after = await app.store.transitionTask({
+    taskId: before.id,
+    to: request.to,
+    ...(agentId !== undefined ? { agentId } : {}),
+    ...(request.attempt !== undefined ? { attempt: request.attempt } : {}),
+    ...(request.result !== undefined ? { result: request.result } : {}),
+    ...(request.error !== undefined ? { error: request.error } : {}),
+    ...(request.reason !== undefined ? { reason: request.reason } : {}),
+    at: app.clock(),
+  });
+  const held = before.status === 'assigned' || before.status === 'running';
+  if (held && before.assignedAgentId !== null && after.status !== 'running') {
+    app.dispatcher.taskLeft(before.assignedAgentId, before.id, before.attempt);
+  }
+  app.logger.info(
+    { taskId: after.id, from: before.status, to: after.status, attempt: after.attempt, by: actor(principal) },
+    'task moved',
+  );
+  const final = after.status === 'parked' ? await app.dispatcher.dispatch(after) : after;
+  return { status: 200, body: { task: toApiTask(final) } };
+};
+
+/** `/v1/tasks…` */
+export const taskRoutes: readonly ApiRoute[] = [
+  { method: 'POST', pattern: '/v1/tasks', audience: ['operator', 'agent'], handler: intake },
+  { method: 'GET', pattern: '/v1/tasks', audience: ['operator', 'agent'], handler: list },
+  { method: 'GET', pattern: '/v1/tasks/:id', audience: ['operator', 'agent'], handler: show },
+  {
+    method: 'POST',
+    pattern: '/v1/tasks/:id/transition',
+    audience: ['operator', 'agent'],
+    handler: transition,
+  },
+];

@@ -1,0 +1,53 @@
+import type { ApiAgent, ApiTask, ApiTaskEvent } from '@colibri/client';
+import type { AgentRecord, TaskEvent, TaskRecord } from '@colibri/store';
+
+const iso = (date: Date | null): string | null => (date === null ? null : date.toISOString());
+
+/** An agent record as the API shows it. */
+export function toApiAgent(agent: AgentRecord, activeTasks: number): ApiAgent {
+  return {
+    id: agent.id,
+    name: agent.name,
+    host: agent.host,
+    capabilities: agent.capabilities,
+    status: agent.status,
+    tenant: agent.tenant,
+    registeredAt: agent.registeredAt.toISOString(),
+    lastHeartbeatAt: iso(agent.lastHeartbeatAt),
+    activeTasks,
+  };
+}
+
+/** A task record as the API shows it. */
+export function toApiTask(task: TaskRecord): ApiTask {
+  return {
+    id: task.id,
+    title: task.title,
+    payload: task.payload,
+    requiredCapabilities: task.requiredCapabilities,
+    status: task.status,
+    tenant: task.tenant,
+    assignedAgentId: task.assignedAgentId,
+    priority: task.priority,
+    attempt: task.attempt,
+    maxAttempts: task.maxAttempts,
+    leaseExpiresAt: iso(task.leaseExpiresAt),
+    result: task.result,
+    error: task.error,
+    createdAt: task.createdAt.toISOString(),
+    updatedAt: task.updatedAt.toISOString(),
+  };
+}
+
+/** An event-log entry as the API shows it. */
+export function toApiTaskEvent(event: TaskEvent): ApiTaskEvent {
+  return {
+    id: event.id,
+    from: event.from,
+    to: event.to,
+    agentId: event.agentId,
+    attempt: event.attempt,
+    reason: event.reason,
+    at: event.at.toISOString(),
+  };
+}

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { type ConfigSources, DEFAULT_TIMING, resolveConfig } from './resolve-config.js';
+
+const sources = (env: Record<string, string> = {}): ConfigSources => ({
+  env,
+  platform: 'linux',
+  uid: 1000,
+  homedir: '/home/ann',
+  cwd: '/work',
+});
+
+function config(argv: string[], env: Record<string, string> = {}) {
+  const invocation = resolveConfig(argv, sources(env));
+  if (invocation.kind !== 'run') throw new Error(`expected run, got ${invocation.kind}`);
+  return invocation.config;
+}
+
+describe('resolveConfig', () => {
+  it('defaults to the platform home, its socket and SQLite database', () => {
+    expect(config([])).toEqual({
+      home: '/home/ann/.local/state/colibri',
+      socketPath: '/home/ann/.local/state/colibri/colibri.sock',
+      store: { driver: 'sqlite', path: '/home/ann/.local/state/colibri/colibri.db' },
+      listen: undefined,
+      timing: DEFAULT_TIMING,
+      logLevel: 'info',
+    });
+  });
+
+  it('takes flags over the environment over defaults', () => {
+    expect(config([], { COLIBRI_HOME: '/env/home' }).home).toBe('/env/home');
+    expect(config(['--home', 'rel'], { COLIBRI_HOME: '/env/home' }).home).toBe('/work/rel');
+    const pg = 'postgresql://colibri@db/colibri';
+    expect(config([], { COLIBRI_DATABASE_URL: pg }).store).toEqual({
+      driver: 'postgres',
+      connectionString: pg,
+    });
+    expect(config(['--db', '/x.db'], { COLIBRI_DATABASE_URL: pg }).store).toEqual({
+      driver: 'sqlite',
+      path: '/x.db',
+    });
+    expect(config(['--database-url', pg]).store.driver).toBe('postgres');
+    expect(config(['--log-level', 'warn'], { COLIBRI_LOG_LEVEL: 'debug' }).logLevel).toBe('warn');
+    expect(config([], { COLIBRI_LOG_LEVEL: 'debug' }).logLevel).toBe('debug');
+  });
+
+  it('reads the socket, TCP address and durations', () => {
+    const c = config([
+      '--socket',
+      '/run/colibri.sock',
+      '--listen',
+      '100.64.0.1:9190',
+      '--heartbeat-ttl',
+      '10s',
+      '--grace',
+      '0',
+      '--lease',
+      '2m',
+      '--sweep-interval',
+      '500ms',
+    ]);
+    expect(c.socketPath).toBe('/run/colibri.sock');
+    expect(c.listen).toEqual({ host: '100.64.0.1', port: 9190 });
+    expect(c.timing).toEqual({ heartbeatTtlMs: 10_000, graceMs: 0, leaseMs: 120_000, sweepIntervalMs: 500 });
+  });
+
+  it('answers --help and --version without validating the rest', () => {
+    expect(resolveConfig(['--help', '--lease', 'x'], sources()).kind).toBe('help');
+    expect(resolveConfig(['-v'], sources()).kind).toBe('version');
+  });
+
+  it.each([
+    [['--nope'], /Unknown option/],
+    [['stray'], /positional/],
+    [['--lease', '3x'], /--lease "3x" is not a duration/],
+    [['--grace', '200h'], /longer than 7 days/],
+    [['--socket', ' '], /--socket must not be empty/],
+  ])('refuses %j with COLIBRI_INVALID_INPUT', (argv, message) => {
+    expect(() => resolveConfig(argv, sources())).toThrow(message);
+  });
+});

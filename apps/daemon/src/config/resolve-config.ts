@@ -1,0 +1,210 @@
+import { isAbsolute, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { colibriPaths, defaultColibriHome } from '@colibri/client';
+import { ColibriError } from '@colibri/errors';
+import type { StoreConfig } from '@colibri/store';
+import { formatDuration, parseDuration } from './parse-duration.js';
+import { type ListenAddress, parseListenAddress } from './parse-listen-address.js';
+
+/** pino's levels, plus `silent`. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** How the daemon's clocks run: liveness, leases and the sweeps. */
+export interface Timing {
+  /** An agent silent longer than this (plus the grace) goes offline. */
+  readonly heartbeatTtlMs: number;
+  /** Extra silence tolerated on top of the TTL, for slow tunnels. */
+  readonly graceMs: number;
+  /** How long an assignment holds without a heartbeat or poll from its agent. */
+  readonly leaseMs: number;
+  /** The slow safety sweep: resync the fleet from the store and re-examine every parked task. */
+  readonly sweepIntervalMs: number;
+}
+
+/** Everything colibrid needs, resolved once at start (flags > env > defaults). */
+export interface DaemonConfig {
+  readonly home: string;
+  readonly socketPath: string;
+  readonly store: StoreConfig;
+  /** Additionally serve TCP on exactly this address. */
+  readonly listen: ListenAddress | undefined;
+  readonly timing: Timing;
+  readonly logLevel: LogLevel;
+}
+
+/** What configuration reads from the process; main passes the real values. */
+export interface ConfigSources {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly platform: NodeJS.Platform;
+  readonly uid: number;
+  readonly homedir: string;
+  readonly cwd: string;
+}
+
+/** The outcome of reading argv: run, or just print help or the version. */
+export type Invocation =
+  | { readonly kind: 'run'; readonly config: DaemonConfig }
+  | { readonly kind: 'help' }
+  | { readonly kind: 'version' };
+
+export const DEFAULT_TIMING: Timing = Object.freeze({
+  heartbeatTtlMs: 30_000,
+  graceMs: 15_000,
+  leaseMs: 60_000,
+  sweepIntervalMs: 30_000,
+});
+
+const OPTIONS = {
+  home: { type: 'string' },
+  socket: { type: 'string' },
+  db: { type: 'string' },
+  'database-url': { type: 'string' },
+  listen: { type: 'string' },
+  'heartbeat-ttl': { type: 'string' },
+  grace: { type: 'string' },
+  lease: { type: 'string' },
+  'sweep-interval': { type: 'string' },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+} as const;
+
+export const HELP = `colibrid: the colibri daemon. Serves the HTTP/JSON API on a Unix socket (and, when asked, one TCP
+address), routes tasks to capable agents, parks what nobody can run yet, and re-queues the work of
+agents that go silent.
+
+Usage: colibrid [flags]
+
+Flags (flags win over environment variables, which win over defaults):
+  --home DIR             state directory: database, socket, operator token. Env COLIBRI_HOME.
+                         Default /var/db/colibri (root, FreeBSD), /var/lib/colibri (root, Linux),
+                         else $XDG_STATE_HOME/colibri or ~/.local/state/colibri. Created 0700.
+  --socket PATH          the Unix socket (mode 0660). Default $home/colibri.sock. A stale socket
+                         is removed at start; if a live daemon answers on it, colibrid refuses to start.
+  --db PATH              the SQLite database. Default $home/colibri.db.
+  --database-url URL     use PostgreSQL instead (postgresql://…). Env COLIBRI_DATABASE_URL: prefer
+                         it when the URL carries a password (every user can read argv).
+  --listen ADDR:PORT     also serve TCP on exactly this IP address, e.g. a tailnet address
+                         100.64.0.1:9190. Never all interfaces unless you write 0.0.0.0.
+  --heartbeat-ttl DUR    an agent silent this long (plus --grace) goes offline and its unfinished
+                         tasks are re-queued. Default ${formatDuration(DEFAULT_TIMING.heartbeatTtlMs)}.
+  --grace DUR            extra silence tolerated for slow tunnels. Default ${formatDuration(DEFAULT_TIMING.graceMs)}.
+  --lease DUR            how long an assignment holds; heartbeats and polls renew it, and a task
+                         whose lease lapses is re-queued with a new attempt. Default ${formatDuration(DEFAULT_TIMING.leaseMs)}.
+  --sweep-interval DUR   the slow safety sweep (resync from the store, re-examine parked tasks).
+                         Default ${formatDuration(DEFAULT_TIMING.sweepIntervalMs)}. Liveness and leases are checked
+                         more often: every quarter of the shorter of TTL and lease (at most this).
+  --log-level LEVEL      ${LOG_LEVELS.join(', ')}. Env COLIBRI_LOG_LEVEL. Default info.
+                         Logs are JSON lines on stdout; they never contain tokens or payloads.
+  -h, --help             this text.
+  -v, --version          print the version.
+
+DUR is a number with a unit: 500ms, 30s, 2m, 1h (a bare number means seconds).
+
+First start creates $home, the database and $home/operator.token (0600): the operator's bearer
+token. Every request needs "Authorization: Bearer <token>":
+  curl --unix-socket $home/colibri.sock -H "Authorization: Bearer $(cat $home/operator.token)" \\
+       http://colibri/v1/status
+
+SIGTERM or SIGINT stops gracefully (in-flight requests finish, long polls end); a second one forces.
+`;
+
+function invalid(message: string): never {
+  throw new ColibriError('COLIBRI_INVALID_INPUT', message);
+}
+
+const nonEmpty = (value: string | undefined): string | undefined =>
+  value === undefined || value.trim() === '' ? undefined : value.trim();
+
+function duration(flag: string, text: string | undefined, fallback: number, allowZero: boolean): number {
+  if (text === undefined) return fallback;
+  const ms = parseDuration(text);
+  if (ms === undefined)
+    invalid(`--${flag} ${JSON.stringify(text)} is not a duration (use e.g. 500ms, 30s, 2m, 1h)`);
+  if (ms < (allowZero ? 0 : 1)) invalid(`--${flag} must be more than 0`);
+  if (ms > 7 * 24 * 3_600_000) invalid(`--${flag} ${text} is longer than 7 days`);
+  return ms;
+}
+
+/**
+ * Reads argv and the environment once into a frozen {@link DaemonConfig}. Throws
+ * `COLIBRI_INVALID_INPUT` with a one-line message naming the flag for anything it cannot use.
+ */
+export function resolveConfig(argv: readonly string[], sources: ConfigSources): Invocation {
+  let values: {
+    [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean;
+  };
+  try {
+    ({ values } = parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: false }));
+  } catch (error) {
+    invalid(`${(error as Error).message.replace(/\.$/, '')} (see colibrid --help)`);
+  }
+  if (values.help) return { kind: 'help' };
+  if (values.version) return { kind: 'version' };
+
+  const at = (path: string) => (isAbsolute(path) ? path : resolve(sources.cwd, path));
+  const home = at(
+    nonEmpty(values.home) ??
+      nonEmpty(sources.env.COLIBRI_HOME) ??
+      defaultColibriHome({
+        platform: sources.platform,
+        uid: sources.uid,
+        homedir: sources.homedir,
+        xdgStateHome: nonEmpty(sources.env.XDG_STATE_HOME),
+      }),
+  );
+  const paths = colibriPaths(home);
+  if (values.socket !== undefined && nonEmpty(values.socket) === undefined)
+    invalid('--socket must not be empty');
+  const socketPath = at(nonEmpty(values.socket) ?? paths.socket);
+
+  const dbFlag = nonEmpty(values.db);
+  const urlFlag = nonEmpty(values['database-url']);
+  if (dbFlag !== undefined && urlFlag !== undefined) {
+    invalid('--db (SQLite) and --database-url (PostgreSQL) are mutually exclusive; pass one');
+  }
+  // A flag for either driver beats the environment's URL.
+  const databaseUrl =
+    dbFlag !== undefined ? undefined : (urlFlag ?? nonEmpty(sources.env.COLIBRI_DATABASE_URL));
+  let store: StoreConfig;
+  if (databaseUrl !== undefined) {
+    if (!/^postgres(ql)?:\/\//.test(databaseUrl)) {
+      invalid(
+        `${urlFlag !== undefined ? '--database-url' : 'COLIBRI_DATABASE_URL'} must start with postgresql:// (got ${JSON.stringify(databaseUrl.split(':')[0])}:…)`,
+      );
+    }
+    store = { driver: 'postgres', connectionString: databaseUrl };
+  } else {
+    store = { driver: 'sqlite', path: at(dbFlag ?? paths.database) };
+  }
+
+  let listen: ListenAddress | undefined;
+  if (values.listen !== undefined) {
+    const parsed = parseListenAddress(values.listen);
+    if (typeof parsed === 'string') invalid(`--listen ${parsed}`);
+    listen = parsed;
+  }
+
+  const timing: Timing = Object.freeze({
+    heartbeatTtlMs: duration('heartbeat-ttl', values['heartbeat-ttl'], DEFAULT_TIMING.heartbeatTtlMs, false),
+    graceMs: duration('grace', values.grace, DEFAULT_TIMING.graceMs, true),
+    leaseMs: duration('lease', values.lease, DEFAULT_TIMING.leaseMs, false),
+    sweepIntervalMs: duration(
+      'sweep-interval',
+      values['sweep-interval'],
+      DEFAULT_TIMING.sweepIntervalMs,
+      false,
+    ),
+  });
+
+  const level = nonEmpty(values['log-level']) ?? nonEmpty(sources.env.COLIBRI_LOG_LEVEL) ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+    invalid(`--log-level ${JSON.stringify(level)} is not one of ${LOG_LEVELS.join(', ')}`);
+  }
+
+  return {
+    kind: 'run',
+    config: Object.freeze({ home, socketPath, store, listen, timing, logLevel: level as LogLevel }),
+  };
+}

@@ -1,0 +1,109 @@
+import type { Store } from '@colibri/store';
+import { formatDuration } from '../config/parse-duration.js';
+import type { Timing } from '../config/resolve-config.js';
+import type { Logger } from '../logger.js';
+import type { Dispatcher } from './dispatcher.js';
+
+/** What the sweeper needs. */
+export interface SweeperDeps {
+  readonly store: Store;
+  readonly dispatcher: Dispatcher;
+  readonly logger: Logger;
+  readonly clock: () => Date;
+  readonly timing: Timing;
+}
+
+/**
+ * How often liveness and leases are checked: a quarter of the shorter of TTL and lease, so an
+ * agent goes offline at most ~25% late; never more often than every 100 ms nor less often than
+ * the safety sweep.
+ */
+export function livenessIntervalMs(timing: Timing): number {
+  const quarter = Math.floor(Math.min(timing.heartbeatTtlMs, timing.leaseMs) / 4);
+  return Math.max(100, Math.min(quarter, timing.sweepIntervalMs));
+}
+
+/**
+ * The daemon's two clocks: the liveness check (silent agents go offline, lapsed leases are
+ * re-queued, their tasks dispatched again) and the slow safety sweep. Each runs on a timer
+ * chained after the previous pass, so passes never overlap.
+ */
+export class Sweeper {
+  readonly #deps: SweeperDeps;
+  readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #running = new Set<Promise<void>>();
+  #stopped = false;
+
+  constructor(deps: SweeperDeps) {
+    this.#deps = deps;
+  }
+
+  /** Starts both timers. */
+  start(): void {
+    this.#every('liveness', livenessIntervalMs(this.#deps.timing), () => this.checkLiveness());
+    this.#every('sweep', this.#deps.timing.sweepIntervalMs, async () => {
+      const assigned = await this.#deps.dispatcher.sweep();
+      if (assigned > 0)
+        this.#deps.logger.warn({ assigned }, 'safety sweep assigned parked tasks that were missed');
+    });
+  }
+
+  /** Stops the timers and waits for a pass in progress. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+    await Promise.allSettled([...this.#running]);
+  }
+
+  /** One liveness pass: agents silent past TTL + grace go offline; lapsed leases are re-queued. */
+  async checkLiveness(): Promise<void> {
+    const { store, dispatcher, logger, clock, timing } = this.#deps;
+    const now = clock();
+    const silentSince = new Date(now.getTime() - timing.heartbeatTtlMs - timing.graceMs);
+    const reason = `no heartbeat for ${formatDuration(timing.heartbeatTtlMs + timing.graceMs)} (ttl ${formatDuration(timing.heartbeatTtlMs)} + grace ${formatDuration(timing.graceMs)})`;
+    for (const agent of await store.listAgents({ status: ['idle', 'active'] })) {
+      if ((agent.lastHeartbeatAt ?? agent.registeredAt) >= silentSince) continue;
+      const result = await store.markAgentOffline(agent.id, { at: now, reason, silentSince });
+      if (result.agent.status !== 'offline') continue;
+      logger.info(
+        {
+          agentId: agent.id,
+          agent: agent.name,
+          requeued: result.requeued.map((t) => t.id),
+          failed: result.failed.map((t) => t.id),
+        },
+        `agent offline: ${reason}`,
+      );
+      await dispatcher.agentWentOffline(result);
+    }
+    const expired = await store.requeueExpiredLeases(now);
+    if (expired.length > 0) {
+      logger.info(
+        { tasks: expired.map((t) => ({ taskId: t.id, status: t.status, attempt: t.attempt })) },
+        'leases expired: tasks re-queued',
+      );
+      await dispatcher.leasesExpired(expired);
+    }
+  }
+
+  #every(name: string, intervalMs: number, pass: () => Promise<void>): void {
+    const schedule = () => {
+      if (this.#stopped) return;
+      const timer = setTimeout(() => {
+        this.#timers.delete(timer);
+        const run = pass()
+          .catch((error: unknown) =>
+            this.#deps.logger.error({ err: error, pass: name }, `${name} pass failed`),
+          )
+          .finally(() => {
+            this.#running.delete(run);
+            schedule();
+          });
+        this.#running.add(run);
+      }, intervalMs);
+      this.#timers.add(timer);
+    };
+    schedule();
+  }
+}

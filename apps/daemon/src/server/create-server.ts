@@ -1,0 +1,306 @@
+import { chmodSync } from 'node:fs';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import { ColibriError, isColibriError } from '@colibri/errors';
+import type { Store } from '@colibri/store';
+import { agentRoutes } from '../api/agent-routes.js';
+import type { ApiRoute, App, Reply } from '../api/app.js';
+import { hiveRoutes } from '../api/hive-routes.js';
+import { taskRoutes } from '../api/task-routes.js';
+import { Authenticator, type Principal, unknownToken } from '../auth/authenticator.js';
+import type { ListenAddress } from '../config/parse-listen-address.js';
+import type { Timing } from '../config/resolve-config.js';
+import { Dispatcher } from '../dispatch/dispatcher.js';
+import { Sweeper } from '../dispatch/sweeper.js';
+import { httpStatusOf } from '../http/http-status.js';
+import { MAX_BODY_BYTES, readJsonBody } from '../http/read-json-body.js';
+import { matchRoute } from '../http/router.js';
+import type { Logger } from '../logger.js';
+import { Histogram } from '../metrics/histogram.js';
+import { clearStaleSocket } from './unix-socket.js';
+
+/** Everything the server is built from; main resolves it once and passes it in. */
+export interface ServerDeps {
+  /** An open store; the caller closes it after `close()`. */
+  readonly store: Store;
+  readonly logger: Logger;
+  /** The operator's bearer token (only its hash is kept). */
+  readonly operatorToken: string;
+  readonly version: string;
+  readonly timing: Timing;
+  /** Injected for tests; default the system clock. */
+  readonly clock?: () => Date;
+  /** Request bodies above this are refused with 413. */
+  readonly maxBodyBytes?: number;
+  /** How long `close()` lets in-flight requests finish before cutting connections. Default 10 s. */
+  readonly closeTimeoutMs?: number;
+}
+
+/** Where to serve. */
+export interface ListenOptions {
+  /** The Unix socket (mode 0660); a stale one is removed first. */
+  readonly socketPath: string;
+  /** Also serve TCP on exactly this address. */
+  readonly tcp?: ListenAddress | undefined;
+}
+
+/** A running colibrid: `listen` once, `close` once. */
+export interface ColibriServer {
+  /** Loads the fleet, dispatches what is parked, starts the sweeps and serves. */
+  listen(options: ListenOptions): Promise<{ socketPath: string; tcp?: ListenAddress }>;
+  /**
+   * Stops gracefully: stops accepting, ends long polls, lets in-flight requests finish (cutting
+   * them after `closeTimeoutMs`), stops the sweeps. The store stays open for the caller to close.
+   */
+  close(): Promise<void>;
+}
+
+const ROUTES: readonly ApiRoute[] = [...hiveRoutes, ...agentRoutes, ...taskRoutes];
+
+function envelope(error: ColibriError) {
+  return { error: { code: error.code, message: error.message, details: error.details } };
+}
+
+function listenError(error: Error & { code?: string }, where: string): ColibriError {
+  if (error.code === 'EADDRINUSE') {
+    return new ColibriError(
+      'COLIBRI_DAEMON_ALREADY_RUNNING',
+      `cannot listen on ${where}: something already listens there`,
+      { where },
+      { cause: error },
+    );
+  }
+  return new ColibriError(
+    'COLIBRI_INVALID_INPUT',
+    `cannot listen on ${where}: ${error.code ?? error.message}${error.code === 'EADDRNOTAVAIL' ? ' (that address is not on this host)' : ''}`,
+    { where },
+    { cause: error },
+  );
+}
+
+/**
+ * colibrid's HTTP/JSON API on a Unix socket (and optionally one TCP address), with the scheduler,
+ * the liveness sweep and leases behind it. Touches no `process` state: `main.ts` does that.
+ */
+export function createServer(deps: ServerDeps): ColibriServer {
+  const clock = deps.clock ?? (() => new Date());
+  const maxBodyBytes = deps.maxBodyBytes ?? MAX_BODY_BYTES;
+  const assignLatency = new Histogram();
+  const deliverLatency = new Histogram();
+  const dispatcher = new Dispatcher({
+    store: deps.store,
+    logger: deps.logger,
+    clock,
+    leaseMs: deps.timing.leaseMs,
+    assignLatency,
+    deliverLatency,
+  });
+  const app: App = {
+    store: deps.store,
+    dispatcher,
+    authenticator: new Authenticator(deps.store, deps.operatorToken),
+    logger: deps.logger,
+    clock,
+    timing: deps.timing,
+    version: deps.version,
+    startedAt: clock().getTime(),
+    assignLatency,
+    deliverLatency,
+  };
+  const sweeper = new Sweeper({
+    store: deps.store,
+    dispatcher,
+    logger: deps.logger,
+    clock,
+    timing: deps.timing,
+  });
+  /** One per request in flight: aborted when its client goes away or when the daemon stops. */
+  const controllers = new Set<AbortController>();
+  const inflight = new Set<Promise<void>>();
+  const servers: http.Server[] = [];
+
+  function send(req: IncomingMessage, res: ServerResponse, reply: Reply): void {
+    if (res.headersSent || res.destroyed) return;
+    // A body we did not read would be parsed as the next request on this connection: close it.
+    const declaresBody =
+      (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0') ||
+      req.headers['transfer-encoding'] !== undefined;
+    if (declaresBody && !req.readableEnded) res.setHeader('connection', 'close');
+    res.setHeader('cache-control', 'no-store');
+    if ('text' in reply) {
+      res.writeHead(reply.status, { 'content-type': reply.contentType });
+      res.end(reply.text);
+    } else {
+      res.writeHead(reply.status, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(JSON.stringify(reply.body));
+    }
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    const controller = new AbortController();
+    controllers.add(controller);
+    res.once('close', () => controller.abort());
+    let principal: Principal | undefined;
+    let pattern = '-';
+    let status = 500;
+    let code: string | undefined;
+    try {
+      const url = new URL(req.url ?? '/', 'http://colibri');
+      const token = app.authenticator.bearer(req.headers.authorization);
+      const { route, params } = matchRoute(ROUTES, req.method ?? '', url.pathname);
+      pattern = route.pattern;
+      principal = await app.authenticator.resolve(token);
+      if (principal.kind === 'unknown' && !route.audience.includes('join')) throw unknownToken();
+      if (principal.kind === 'agent' && !route.audience.includes('agent')) {
+        throw new ColibriError(
+          'COLIBRI_FORBIDDEN',
+          `${route.method} ${route.pattern} is for the operator only`,
+        );
+      }
+      const body = await readJsonBody(req, maxBodyBytes);
+      const reply = await route.handler(app, {
+        principal,
+        params,
+        query: url.searchParams,
+        body,
+        signal: controller.signal,
+      });
+      status = reply.status;
+      send(req, res, reply);
+    } catch (error) {
+      let failure: ColibriError;
+      if (isColibriError(error)) {
+        failure = error;
+      } else {
+        deps.logger.error({ err: error, method: req.method, route: pattern }, 'request failed unexpectedly');
+        failure = new ColibriError('COLIBRI_INTERNAL', "internal error in colibrid (see the daemon's log)");
+      }
+      status = httpStatusOf(failure.code);
+      code = failure.code;
+      if (failure.code === 'COLIBRI_METHOD_NOT_ALLOWED') {
+        res.setHeader('allow', ((failure.details.allow as string[] | undefined) ?? []).join(', '));
+      }
+      send(req, res, { status, body: envelope(failure) });
+    } finally {
+      controllers.delete(controller);
+      // Only the method, route pattern and ids: never headers, tokens, bodies or query values.
+      const line = {
+        method: req.method,
+        route: pattern,
+        status,
+        ...(code !== undefined ? { code } : {}),
+        ms: Math.round((performance.now() - started) * 10) / 10,
+        caller: principal?.kind ?? 'none',
+        ...(principal?.kind === 'agent' ? { agentId: principal.agentId } : {}),
+      };
+      if (status >= 500) deps.logger.error(line, 'request');
+      else if (status >= 400) deps.logger.info(line, 'request refused');
+      else deps.logger.debug(line, 'request');
+    }
+  }
+
+  function onRequest(req: IncomingMessage, res: ServerResponse): void {
+    const done = handle(req, res).finally(() => inflight.delete(done));
+    inflight.add(done);
+  }
+
+  function serve(listen: (server: http.Server) => void, where: string): Promise<http.Server> {
+    const server = http.createServer(
+      { requestTimeout: 120_000, headersTimeout: 30_000, keepAliveTimeout: 5_000 },
+      onRequest,
+    );
+    // Requests Node's parser rejects (bad framing, bad method, oversized headers) get an envelope too.
+    server.on('clientError', (error: Error & { code?: string }, socket) => {
+      if (!socket.writable || error.code === 'ECONNRESET') {
+        socket.destroy();
+        return;
+      }
+      const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+      const body = JSON.stringify(
+        envelope(
+          new ColibriError(
+            tooLarge ? 'COLIBRI_PAYLOAD_TOO_LARGE' : 'COLIBRI_INVALID_INPUT',
+            tooLarge
+              ? 'request headers are too large'
+              : `malformed HTTP request (${error.code ?? 'parse error'})`,
+          ),
+        ),
+      );
+      socket.end(
+        `HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\nconnection: close\r\n` +
+          `content-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
+    });
+    return new Promise((resolve, reject) => {
+      server.once('error', (error) => reject(listenError(error, where)));
+      server.once('listening', () => {
+        server.removeAllListeners('error');
+        server.on('error', (error) => deps.logger.error({ err: error, where }, 'server error'));
+        servers.push(server);
+        resolve(server);
+      });
+      listen(server);
+    });
+  }
+
+  let state: 'new' | 'listening' | 'closed' = 'new';
+
+  return {
+    async listen(options) {
+      if (state !== 'new') throw new ColibriError('COLIBRI_INTERNAL', 'listen() may be called once');
+      state = 'listening';
+      const { socketPath, tcp } = options;
+      if ((await clearStaleSocket(socketPath)) === 'removed') {
+        deps.logger.warn(
+          { socketPath },
+          'removed a stale socket left by a colibrid that did not stop cleanly',
+        );
+      }
+      await dispatcher.load();
+      const assigned = await dispatcher.sweep();
+      if (assigned > 0) deps.logger.info({ assigned }, 'assigned tasks parked while colibrid was down');
+      await serve((server) => server.listen(socketPath), `unix socket ${socketPath}`);
+      chmodSync(socketPath, 0o660);
+      if (tcp !== undefined) {
+        await serve((server) => server.listen(tcp.port, tcp.host), `${tcp.host}:${tcp.port}`);
+      }
+      sweeper.start();
+      deps.logger.info(
+        {
+          socketPath,
+          ...(tcp !== undefined ? { tcp: `${tcp.host}:${tcp.port}` } : {}),
+          driver: deps.store.driver,
+          version: deps.version,
+          timing: deps.timing,
+        },
+        'colibrid listening',
+      );
+      return tcp === undefined ? { socketPath } : { socketPath, tcp };
+    },
+
+    async close() {
+      if (state === 'closed') return;
+      state = 'closed';
+      const closed = servers.map((server) => new Promise((resolve) => server.close(resolve)));
+      dispatcher.waiters.wakeAll();
+      for (const controller of controllers) controller.abort();
+      await sweeper.stop();
+      for (const server of servers) server.closeIdleConnections();
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), deps.closeTimeoutMs ?? 10_000);
+      });
+      while (inflight.size > 0) {
+        if ((await Promise.race([Promise.allSettled([...inflight]), deadline])) === 'timeout') {
+          deps.logger.warn({ inflight: inflight.size }, 'cutting requests that did not finish in time');
+          for (const server of servers) server.closeAllConnections();
+          break;
+        }
+      }
+      clearTimeout(timer);
+      for (const server of servers) server.closeIdleConnections();
+      await Promise.all(closed);
+      deps.logger.info('colibrid stopped serving');
+    },
+  };
+}

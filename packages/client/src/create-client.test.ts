@@ -1,0 +1,190 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type ColibriError, isColibriError } from '@colibri/errors';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createClient } from './create-client.js';
+
+interface Seen {
+  method: string;
+  url: string;
+  authorization: string | undefined;
+  contentType: string | undefined;
+  body: string;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'colibri-client-'));
+const socketPath = join(dir, 'test.sock');
+let server: Server;
+let seen: Seen[] = [];
+let respond: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.end('{}');
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => {
+      body += chunk;
+    });
+    req.on('end', () => {
+      seen.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        authorization: req.headers.authorization,
+        contentType: req.headers['content-type'],
+        body,
+      });
+      respond(req, res);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+});
+afterAll(async () => {
+  await new Promise((resolve) => server.close(resolve));
+  rmSync(dir, { recursive: true, force: true });
+});
+afterEach(() => {
+  seen = [];
+  respond = (_req, res) => res.end('{}');
+});
+
+async function rejection(promise: Promise<unknown>): Promise<ColibriError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (isColibriError(error)) return error;
+    throw error;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('createClient', () => {
+  it('sends the bearer token and JSON, and parses JSON back', async () => {
+    respond = (_req, res) => {
+      res.statusCode = 201;
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ task: { id: 't1' }, assignedTo: null, warnings: [] }));
+    };
+    const client = createClient({ socketPath, token: 'secret-token' });
+    const answer = await client.intakeTask({ title: 'render', requiredCapabilities: ['image-render'] });
+    expect(answer).toEqual({ task: { id: 't1' }, assignedTo: null, warnings: [] });
+    expect(seen).toEqual([
+      {
+        method: 'POST',
+        url: '/v1/tasks',
+        authorization: 'Bearer secret-token',
+        contentType: 'application/json',
+        body: JSON.stringify({ title: 'render', requiredCapabilities: ['image-render'] }),
+      },
+    ]);
+  });
+
+  it('builds each route: ids escaped, filters as a query string, metrics as text', async () => {
+    const client = createClient({ socketPath });
+    await client.listTasks({ status: 'parked', tenant: 'acme', limit: 5 });
+    await client.listAgents();
+    await client.poll('a/b', { waitSeconds: 3 });
+    await client.heartbeat('a1');
+    await client.updateCapabilities('a1', ['linux']);
+    await client.transitionTask('t1', { to: 'done', attempt: 2 });
+    await client.showTask('t1');
+    await client.createJoinToken({ tenant: 'acme' });
+    await client.status();
+    respond = (_req, res) => res.end('colibri_tasks{status="parked"} 1\n');
+    expect(await client.metrics()).toBe('colibri_tasks{status="parked"} 1\n');
+    expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual([
+      'GET /v1/tasks?status=parked&tenant=acme&limit=5',
+      'GET /v1/agents',
+      'POST /v1/agents/a%2Fb/poll?wait=3',
+      'POST /v1/agents/a1/heartbeat',
+      'PUT /v1/agents/a1/capabilities',
+      'POST /v1/tasks/t1/transition',
+      'GET /v1/tasks/t1',
+      'POST /v1/join-tokens',
+      'GET /v1/status',
+      'GET /metrics',
+    ]);
+    expect(seen[0]?.authorization).toBeUndefined();
+  });
+
+  it("turns the daemon's error envelope into a ColibriError with its code", async () => {
+    respond = (_req, res) => {
+      res.statusCode = 409;
+      res.end(
+        JSON.stringify({
+          error: { code: 'COLIBRI_STALE_ATTEMPT', message: 'attempt 1 is stale', details: { taskId: 't1' } },
+        }),
+      );
+    };
+    const error = await rejection(createClient({ socketPath }).transitionTask('t1', { to: 'done' }));
+    expect(error.code).toBe('COLIBRI_STALE_ATTEMPT');
+    expect(error.message).toBe('attempt 1 is stale');
+    expect(error.details).toEqual({ taskId: 't1', status: 409 });
+  });
+
+  it('an unknown code or a body that is not an envelope becomes COLIBRI_INTERNAL', async () => {
+    respond = (_req, res) => {
+      res.statusCode = 400;
+      res.end(JSON.stringify({ error: { code: 'SOMETHING_NEW', message: 'new' } }));
+    };
+    expect((await rejection(createClient({ socketPath }).status())).code).toBe('COLIBRI_INTERNAL');
+    respond = (_req, res) => {
+      res.statusCode = 502;
+      res.end('<html>bad gateway</html>');
+    };
+    const error = await rejection(createClient({ socketPath }).status());
+    expect(error.code).toBe('COLIBRI_INTERNAL');
+    expect(error.message).toContain('HTTP 502');
+  });
+
+  it('a missing socket is COLIBRI_DAEMON_UNREACHABLE naming it', async () => {
+    const missing = join(dir, 'nobody.sock');
+    const error = await rejection(createClient({ socketPath: missing }).status());
+    expect(error.code).toBe('COLIBRI_DAEMON_UNREACHABLE');
+    expect(error.message).toBe(
+      `cannot reach colibrid at unix socket ${missing} (ENOENT): is colibrid running?`,
+    );
+  });
+
+  it('a refused TCP connection is COLIBRI_DAEMON_UNREACHABLE naming the URL', async () => {
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const { port } = probe.address() as AddressInfo;
+    await new Promise((resolve) => probe.close(resolve));
+    const error = await rejection(createClient({ url: `http://127.0.0.1:${port}` }).status());
+    expect(error.code).toBe('COLIBRI_DAEMON_UNREACHABLE');
+    expect(error.message).toContain(`http://127.0.0.1:${port}`);
+    expect(error.message).toContain('ECONNREFUSED');
+    expect(error.message).toContain('is colibrid running?');
+  });
+
+  it('a daemon that does not answer in time is COLIBRI_DAEMON_UNREACHABLE', async () => {
+    respond = () => {}; // never answers
+    const error = await rejection(createClient({ socketPath, timeoutMs: 100 }).status());
+    expect(error.code).toBe('COLIBRI_DAEMON_UNREACHABLE');
+    expect(error.message).toMatch(/did not answer within .* is colibrid running\?/);
+  });
+
+  it('talks to a TCP URL with a path prefix', async () => {
+    const tcp = createServer((req, res) => res.end(JSON.stringify({ path: req.url })));
+    await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', resolve));
+    const { port } = tcp.address() as AddressInfo;
+    try {
+      const answer = await createClient({ url: `http://127.0.0.1:${port}/colibri/` }).status();
+      expect(answer).toEqual({ path: '/colibri/v1/status' });
+    } finally {
+      await new Promise((resolve) => tcp.close(resolve));
+    }
+  });
+
+  it.each([
+    [{}, /exactly one/],
+    [{ socketPath, url: 'http://x' }, /exactly one/],
+    [{ url: 'not a url' }, /not a URL/],
+    [{ url: 'ftp://x' }, /http/],
+    [{ url: 'http://user:pw@x' }, /credentials/],
+  ])('refuses bad options %j', (options, message) => {
+    expect(() => createClient(options)).toThrow(message);
+  });
+});

@@ -1,0 +1,239 @@
+import http from 'node:http';
+import https from 'node:https';
+import { ColibriError, ERROR_CODES, type ErrorCode } from '@colibri/errors';
+import type { ErrorEnvelope } from './api-types.js';
+import type { ClientOptions, ColibriClient } from './colibri-client.js';
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+/** Connection errors that mean "nobody is answering there", as opposed to a daemon that said no. */
+const UNREACHABLE_CODES = new Set([
+  'ENOENT',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'EACCES',
+  'ENOTSOCK',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EADDRNOTAVAIL',
+]);
+
+// One connection per request: over a Unix socket or the tailnet a connection costs little, and
+// never reusing an idle socket avoids the race with the server closing it (a reset that would
+// look like an unreachable daemon).
+const agents = { http: new http.Agent({ keepAlive: false }), https: new https.Agent({ keepAlive: false }) };
+
+interface Target {
+  readonly describe: string;
+  readonly transport: typeof http | typeof https;
+  readonly base: http.RequestOptions;
+  readonly pathPrefix: string;
+}
+
+function resolveTarget(options: ClientOptions): Target {
+  const invalid = (why: string): never => {
+    throw new ColibriError('COLIBRI_INVALID_INPUT', `colibri client: ${why}`, { field: 'options' });
+  };
+  const { socketPath, url } = options;
+  if ((socketPath === undefined) === (url === undefined)) {
+    return invalid('give exactly one of socketPath (the Unix socket) and url (TCP)');
+  }
+  if (socketPath !== undefined) {
+    if (typeof socketPath !== 'string' || socketPath === '') return invalid('socketPath must be a path');
+    return {
+      describe: `unix socket ${socketPath}`,
+      transport: http,
+      base: { socketPath, agent: agents.http },
+      pathPrefix: '',
+    };
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url as string);
+  } catch {
+    return invalid(`url ${JSON.stringify(url)} is not a URL; use e.g. http://100.64.0.1:9190`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    return invalid(`url must be http:// or https://, got ${parsed.protocol}`);
+  }
+  if (parsed.username !== '' || parsed.password !== '') {
+    return invalid('url must not carry credentials; pass the token with the token option');
+  }
+  const secure = parsed.protocol === 'https:';
+  return {
+    describe: parsed.origin + parsed.pathname.replace(/\/+$/, ''),
+    transport: secure ? https : http,
+    base: {
+      hostname: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
+      port: parsed.port === '' ? (secure ? 443 : 80) : Number(parsed.port),
+      agent: secure ? agents.https : agents.http,
+    },
+    pathPrefix: parsed.pathname.replace(/\/+$/, ''),
+  };
+}
+
+function knownCode(code: unknown): ErrorCode {
+  return typeof code === 'string' && Object.hasOwn(ERROR_CODES, code)
+    ? (code as ErrorCode)
+    : 'COLIBRI_INTERNAL';
+}
+
+function query(params: Record<string, string | number | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) if (value !== undefined) search.set(key, String(value));
+  const text = search.toString();
+  return text === '' ? '' : `?${text}`;
+}
+
+const id = (value: string) => encodeURIComponent(value);
+
+interface Call {
+  readonly method: 'GET' | 'POST' | 'PUT';
+  readonly path: string;
+  readonly body?: unknown;
+  /** Added to the client's timeout (a long poll's wait). */
+  readonly extraTimeoutMs?: number;
+  /** `text` returns the body as a string (metrics), `json` parses it. */
+  readonly as?: 'json' | 'text';
+}
+
+/**
+ * A {@link ColibriClient} over node:http: the Unix socket (`socketPath`) or TCP (`url`), the token
+ * as `Authorization: Bearer …`, JSON in and out. Errors are `ColibriError`s: the daemon's own code
+ * from its error envelope (an unknown code becomes `COLIBRI_INTERNAL`), or
+ * `COLIBRI_DAEMON_UNREACHABLE` naming the socket or URL when nothing answers in time.
+ */
+export function createClient(options: ClientOptions): ColibriClient {
+  const target = resolveTarget(options);
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const token = options.token;
+
+  function call<T>(request: Call): Promise<T> {
+    const payload = request.body === undefined ? undefined : Buffer.from(JSON.stringify(request.body));
+    const headers: http.OutgoingHttpHeaders = { accept: 'application/json' };
+    if (token !== undefined) headers.authorization = `Bearer ${token}`;
+    if (payload !== undefined) {
+      headers['content-type'] = 'application/json';
+      headers['content-length'] = payload.length;
+    }
+    const limit = timeoutMs + (request.extraTimeoutMs ?? 0);
+    return new Promise<T>((resolve, reject) => {
+      let settled = false;
+      const finish = (fn: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        fn();
+      };
+      const req = target.transport.request(
+        { ...target.base, method: request.method, path: target.pathPrefix + request.path, headers },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('error', (error) => finish(() => reject(unreachable(error))));
+          res.on('end', () =>
+            finish(() => {
+              try {
+                resolve(interpret<T>(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'), request));
+              } catch (error) {
+                reject(error);
+              }
+            }),
+          );
+        },
+      );
+      const timer = setTimeout(() => {
+        finish(() =>
+          reject(
+            new ColibriError(
+              'COLIBRI_DAEMON_UNREACHABLE',
+              `colibrid at ${target.describe} did not answer within ${Math.round(limit / 1000)} s: is colibrid running?`,
+              { target: target.describe, timeoutMs: limit },
+            ),
+          ),
+        );
+        req.destroy();
+      }, limit);
+      req.on('error', (error) => finish(() => reject(unreachable(error))));
+      req.end(payload);
+    });
+  }
+
+  function unreachable(error: Error & { code?: string }): ColibriError {
+    const code = error.code;
+    const hint =
+      code === 'EACCES'
+        ? 'permission denied: is your user in the group of the socket?'
+        : 'is colibrid running?';
+    return new ColibriError(
+      'COLIBRI_DAEMON_UNREACHABLE',
+      `cannot reach colibrid at ${target.describe} (${code ?? error.message}): ${hint}`,
+      { target: target.describe, errno: code !== undefined && UNREACHABLE_CODES.has(code) ? code : null },
+      { cause: error },
+    );
+  }
+
+  function interpret<T>(status: number, text: string, request: Call): T {
+    if (status >= 200 && status < 300) {
+      if (request.as === 'text') return text as T;
+      try {
+        return JSON.parse(text) as T;
+      } catch {
+        throw new ColibriError(
+          'COLIBRI_INTERNAL',
+          `colibrid at ${target.describe} answered ${request.method} ${request.path} with a body that is not JSON`,
+          { status },
+        );
+      }
+    }
+    let envelope: Partial<ErrorEnvelope> | undefined;
+    try {
+      envelope = JSON.parse(text) as Partial<ErrorEnvelope>;
+    } catch {
+      envelope = undefined;
+    }
+    const error = envelope?.error;
+    if (error === undefined || typeof error !== 'object' || error === null) {
+      throw new ColibriError(
+        'COLIBRI_INTERNAL',
+        `${target.describe} answered ${request.method} ${request.path} with HTTP ${status} and no colibri error (is this colibrid?)`,
+        { status },
+      );
+    }
+    throw new ColibriError(
+      knownCode(error.code),
+      typeof error.message === 'string' ? error.message : `HTTP ${status}`,
+      { ...(typeof error.details === 'object' && error.details !== null ? error.details : {}), status },
+    );
+  }
+
+  return {
+    status: () => call({ method: 'GET', path: '/v1/status' }),
+    registerAgent: (request) => call({ method: 'POST', path: '/v1/agents', body: request }),
+    listAgents: (filter = {}) =>
+      call({ method: 'GET', path: `/v1/agents${query({ status: filter.status, tenant: filter.tenant })}` }),
+    heartbeat: (agentId) => call({ method: 'POST', path: `/v1/agents/${id(agentId)}/heartbeat` }),
+    updateCapabilities: (agentId, capabilities) =>
+      call({ method: 'PUT', path: `/v1/agents/${id(agentId)}/capabilities`, body: { capabilities } }),
+    poll: (agentId, pollOptions = {}) =>
+      call({
+        method: 'POST',
+        path: `/v1/agents/${id(agentId)}/poll${query({ wait: pollOptions.waitSeconds })}`,
+        extraTimeoutMs: (pollOptions.waitSeconds ?? 0) * 1000,
+      }),
+    intakeTask: (request) => call({ method: 'POST', path: '/v1/tasks', body: request }),
+    listTasks: (filter = {}) =>
+      call({
+        method: 'GET',
+        path: `/v1/tasks${query({ status: filter.status, tenant: filter.tenant, limit: filter.limit })}`,
+      }),
+    showTask: (taskId) => call({ method: 'GET', path: `/v1/tasks/${id(taskId)}` }),
+    transitionTask: (taskId, request) =>
+      call({ method: 'POST', path: `/v1/tasks/${id(taskId)}/transition`, body: request }),
+    createJoinToken: (request) => call({ method: 'POST', path: '/v1/join-tokens', body: request }),
+    metrics: () => call({ method: 'GET', path: '/metrics', as: 'text' }),
+  };
+}

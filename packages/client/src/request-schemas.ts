@@ -1,0 +1,153 @@
+import { ColibriError } from '@colibri/errors';
+import {
+  AGENT_STATUSES,
+  parseAgentName,
+  parseCapabilities,
+  parseTenantName,
+  TASK_STATUSES,
+} from '@colibri/protocol';
+import * as v from 'valibot';
+
+// valibot schemas of colibrid's request bodies and query strings. The daemon validates every
+// request once with them, at its boundary, and hands typed, frozen values inward; a client may use
+// them to check a request before sending it.
+
+/** Wraps one of colibri's throwing parsers as a valibot step, keeping its precise message. */
+function viaParser<T>(parse: (value: unknown) => T) {
+  return v.pipe(
+    v.unknown(),
+    v.rawTransform<unknown, T>(({ dataset, addIssue, NEVER }) => {
+      try {
+        return parse(dataset.value);
+      } catch (error) {
+        addIssue({ message: (error as Error).message });
+        return NEVER;
+      }
+    }),
+  );
+}
+
+const integer = (min: number, max: number) =>
+  v.pipe(
+    v.number('must be a number'),
+    v.integer('must be an integer'),
+    v.minValue(min, `must be at least ${min}`),
+    v.maxValue(max, `must be at most ${max}`),
+  );
+const text = (min: number, max: number) =>
+  v.pipe(
+    v.string('must be a string'),
+    v.minLength(min, min === 1 ? 'must not be empty' : `must be at least ${min} characters`),
+    v.maxLength(max, `must be at most ${max} characters`),
+  );
+const tenant = viaParser(parseTenantName);
+const capabilities = viaParser((value) => parseCapabilities(value));
+const requiredCapabilities = viaParser((value) => parseCapabilities(value, 'requiredCapabilities'));
+
+/** The longest a long-poll may wait, in seconds. */
+export const MAX_POLL_WAIT_SECONDS = 60;
+/** The longest a join token may live, in seconds (7 days). */
+export const MAX_JOIN_TOKEN_TTL_SECONDS = 7 * 24 * 3600;
+
+/** `POST /v1/agents`. */
+export const registerAgentRequestSchema = v.strictObject({
+  name: viaParser(parseAgentName),
+  capabilities,
+  host: v.optional(v.nullable(text(1, 253))),
+  tenant: v.optional(v.nullable(tenant)),
+});
+
+/** `PUT /v1/agents/:id/capabilities`. */
+export const updateCapabilitiesRequestSchema = v.strictObject({ capabilities });
+
+/** `POST /v1/tasks`. Payload size and JSON-ness are checked by the store. */
+export const intakeTaskRequestSchema = v.strictObject({
+  title: v.pipe(
+    text(1, 500),
+    v.check((s) => s.trim().length > 0, 'must not be blank'),
+  ),
+  requiredCapabilities,
+  payload: v.optional(v.unknown()),
+  priority: v.optional(integer(-1000, 1000)),
+  tenant: v.optional(v.nullable(tenant)),
+  maxAttempts: v.optional(integer(1, 100)),
+});
+
+/** `POST /v1/tasks/:id/transition`. */
+export const transitionTaskRequestSchema = v.strictObject({
+  to: v.picklist(
+    ['running', 'done', 'failed', 'cancelled', 'parked'],
+    'must be one of running, done, failed, cancelled, parked',
+  ),
+  attempt: v.optional(integer(0, Number.MAX_SAFE_INTEGER)),
+  result: v.optional(v.unknown()),
+  error: v.optional(text(0, 10_000)),
+  reason: v.optional(text(0, 1000)),
+});
+
+/** `POST /v1/join-tokens`. */
+export const joinTokenRequestSchema = v.strictObject({
+  tenant,
+  ttlSeconds: v.optional(integer(1, MAX_JOIN_TOKEN_TTL_SECONDS)),
+});
+
+/** A query-string integer (`?limit=10`): digits only, then the range. */
+const queryInteger = (min: number, max: number) =>
+  v.pipe(
+    v.string(),
+    v.regex(/^\d{1,9}$/, 'must be a whole number'),
+    v.transform(Number),
+    v.minValue(min, `must be at least ${min}`),
+    v.maxValue(max, `must be at most ${max}`),
+  );
+
+/** `GET /v1/agents?status=&tenant=`. */
+export const listAgentsQuerySchema = v.strictObject({
+  status: v.optional(v.picklist(AGENT_STATUSES, `must be one of ${AGENT_STATUSES.join(', ')}`)),
+  tenant: v.optional(tenant),
+});
+
+/** `GET /v1/tasks?status=&tenant=&limit=`. */
+export const listTasksQuerySchema = v.strictObject({
+  status: v.optional(v.picklist(TASK_STATUSES, `must be one of ${TASK_STATUSES.join(', ')}`)),
+  tenant: v.optional(tenant),
+  limit: v.optional(queryInteger(1, 10_000)),
+});
+
+/** `POST /v1/agents/:id/poll?wait=N`. */
+export const pollQuerySchema = v.strictObject({
+  wait: v.optional(queryInteger(0, MAX_POLL_WAIT_SECONDS)),
+});
+
+function describeIssue(issue: v.BaseIssue<unknown>): string {
+  const path = v.getDotPath(issue);
+  if (issue.type === 'strict_object' && issue.expected === 'never') {
+    return `${path}: unknown field (check its spelling)`;
+  }
+  return path ? `${path}: ${issue.message}` : issue.message;
+}
+
+/**
+ * Validates `input` against `schema` once, at the boundary, and returns the result frozen.
+ * Throws `COLIBRI_INVALID_CAPABILITY` when a capability tag is the problem, else
+ * `COLIBRI_INVALID_INPUT`, naming `what` (e.g. `request body`) and every offending field.
+ */
+export function parseRequest<S extends v.GenericSchema>(
+  schema: S,
+  input: unknown,
+  what: string,
+): Readonly<v.InferOutput<S>> {
+  const result = v.safeParse(schema, input);
+  if (result.success) {
+    const output = result.output as v.InferOutput<S>;
+    return typeof output === 'object' && output !== null ? Object.freeze(output) : output;
+  }
+  const capabilityIssue = result.issues.some((issue) =>
+    /capability tag|listed twice|list of tags/.test(issue.message),
+  );
+  throw new ColibriError(
+    capabilityIssue ? 'COLIBRI_INVALID_CAPABILITY' : 'COLIBRI_INVALID_INPUT',
+    `${what}: ${result.issues.map(describeIssue).join('; ')}`,
+    { fields: result.issues.map((issue) => v.getDotPath(issue)) },
+  );
+}
