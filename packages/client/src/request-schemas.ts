@@ -5,27 +5,13 @@ import {
   parseCapabilities,
   parseTenantName,
   TASK_STATUSES,
+  viaParser,
 } from '@colibri/protocol';
 import * as v from 'valibot';
 
 // valibot schemas of colibrid's request bodies and query strings. The daemon validates every
 // request once with them, at its boundary, and hands typed, frozen values inward; a client may use
 // them to check a request before sending it.
-
-/** Wraps one of colibri's throwing parsers as a valibot step, keeping its precise message. */
-function viaParser<T>(parse: (value: unknown) => T) {
-  return v.pipe(
-    v.unknown(),
-    v.rawTransform<unknown, T>(({ dataset, addIssue, NEVER }) => {
-      try {
-        return parse(dataset.value);
-      } catch (error) {
-        addIssue({ message: (error as Error).message });
-        return NEVER;
-      }
-    }),
-  );
-}
 
 const integer = (min: number, max: number) =>
   v.pipe(

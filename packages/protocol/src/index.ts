@@ -16,3 +16,4 @@ export {
   TERMINAL_TASK_STATUSES,
   type TenantStatus,
 } from './states.js';
+export { viaParser } from './via-parser.js';

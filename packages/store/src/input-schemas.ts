@@ -5,6 +5,7 @@ import {
   parseTenantName,
   TASK_STATUSES,
   TENANT_STATUSES,
+  viaParser,
 } from '@colibri/protocol';
 import * as v from 'valibot';
 
@@ -22,21 +23,6 @@ const date = v.pipe(
   v.date(),
   v.check((d) => !Number.isNaN(d.getTime()), 'must be a valid date'),
 );
-/** Wraps one of colibri's throwing parsers as a valibot step, keeping its precise message. */
-function viaParser<T>(parse: (value: unknown) => T) {
-  return v.pipe(
-    v.unknown(),
-    v.rawTransform<unknown, T>(({ dataset, addIssue, NEVER }) => {
-      try {
-        return parse(dataset.value);
-      } catch (error) {
-        addIssue({ message: (error as Error).message });
-        return NEVER;
-      }
-    }),
-  );
-}
-
 /** Encodes a JSON value to text, refusing what JSON cannot carry and anything over the size limit. */
 function encodeJson(value: unknown): string {
   let text: string | undefined;

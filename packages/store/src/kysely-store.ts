@@ -7,7 +7,7 @@ import {
   TASK_STATUSES,
   type TaskStatus,
 } from '@colibri/protocol';
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { ExpressionBuilder, Kysely, Selectable, Transaction } from 'kysely';
 import { type DialectAdapter, fromDbTime } from './dialect/dialect-adapter.js';
 import {
   assignTaskSchema,
@@ -58,6 +58,17 @@ type Trx = Transaction<Database>;
 
 const UNFINISHED: readonly TaskStatus[] = ['assigned', 'running'];
 const MAX_TRANSACTION_TRIES = 8;
+
+/** The tenant filter of the listing and counting queries: null selects shared agents / operator tasks. */
+function byTenant(tenant: string | null) {
+  return (eb: ExpressionBuilder<Database, 'agents' | 'tasks'>) =>
+    tenant === null ? eb('tenant', 'is', null) : eb('tenant', '=', tenant);
+}
+
+/** A status filter given as one value or several. */
+function asList<T extends string>(value: T | readonly T[]): readonly T[] {
+  return typeof value === 'string' ? [value] : (value as readonly T[]);
+}
 
 function toAgent(row: AgentRow): AgentRecord {
   return Object.freeze({
@@ -559,12 +570,7 @@ export class KyselyStore implements Store {
         .selectFrom('agents')
         .select(['status', (eb) => eb.fn.countAll<number | string>().as('count')])
         .groupBy('status');
-      if (filter.tenant !== undefined) {
-        query =
-          filter.tenant === null
-            ? query.where('tenant', 'is', null)
-            : query.where('tenant', '=', filter.tenant);
-      }
+      if (filter.tenant !== undefined) query = query.where(byTenant(filter.tenant));
       return query.execute();
     });
     return countsByStatus(AGENT_STATUSES, rows);
@@ -598,18 +604,9 @@ export class KyselyStore implements Store {
     const rows = await this.#read((db) => {
       let query = db.selectFrom('agents').selectAll().orderBy('name');
       if (filter.status !== undefined) {
-        query = query.where(
-          'status',
-          'in',
-          typeof filter.status === 'string' ? [filter.status] : filter.status,
-        );
+        query = query.where('status', 'in', asList(filter.status));
       }
-      if (filter.tenant !== undefined) {
-        query =
-          filter.tenant === null
-            ? query.where('tenant', 'is', null)
-            : query.where('tenant', '=', filter.tenant);
-      }
+      if (filter.tenant !== undefined) query = query.where(byTenant(filter.tenant));
       return query.execute();
     });
     return rows.map(toAgent);
@@ -779,18 +776,9 @@ export class KyselyStore implements Store {
         .orderBy('id', 'asc')
         .limit(limit);
       if (filter.status !== undefined) {
-        query = query.where(
-          'status',
-          'in',
-          typeof filter.status === 'string' ? [filter.status] : filter.status,
-        );
+        query = query.where('status', 'in', asList(filter.status));
       }
-      if (filter.tenant !== undefined) {
-        query =
-          filter.tenant === null
-            ? query.where('tenant', 'is', null)
-            : query.where('tenant', '=', filter.tenant);
-      }
+      if (filter.tenant !== undefined) query = query.where(byTenant(filter.tenant));
       if (filter.assignedAgentId !== undefined)
         query = query.where('assigned_agent_id', '=', filter.assignedAgentId);
       return query.execute();
@@ -953,12 +941,7 @@ export class KyselyStore implements Store {
         .selectFrom('tasks')
         .select(['status', (eb) => eb.fn.countAll<number | string>().as('count')])
         .groupBy('status');
-      if (filter.tenant !== undefined) {
-        query =
-          filter.tenant === null
-            ? query.where('tenant', 'is', null)
-            : query.where('tenant', '=', filter.tenant);
-      }
+      if (filter.tenant !== undefined) query = query.where(byTenant(filter.tenant));
       return query.execute();
     });
     return countsByStatus(TASK_STATUSES, rows);
