@@ -1,7 +1,8 @@
 #!/bin/sh
 # One-time (and idempotent) set-up for a fresh machine that has only Node 20 and npm.
 #   sh scripts/setup.sh                 pnpm + dependencies (compiles better-sqlite3 on first run)
-#   sh scripts/setup.sh --with-postgres also makes sure PostgreSQL server binaries exist (for the tests)
+#   sh scripts/setup.sh --with-test-tools  also installs what the tests talk to (PostgreSQL, socat,
+#                                       iproute2, bubblewrap, systemd-analyze) when missing
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -26,14 +27,25 @@ if ! have_pnpm; then
   fi
 fi
 
-if [ "${1:-}" = "--with-postgres" ]; then
+# The tests talk to real things: PostgreSQL, socat bridges between network namespaces, bwrap
+# sandboxes, and systemd-analyze to verify the unit files. Install what is missing (Debian, root).
+if [ "${1:-}" = "--with-test-tools" ] || [ "${1:-}" = "--with-postgres" ]; then
+  missing=""
   if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then
+    missing="$missing postgresql"
+  fi
+  command -v socat >/dev/null 2>&1 || missing="$missing socat"
+  command -v ip >/dev/null 2>&1 || missing="$missing iproute2"
+  command -v bwrap >/dev/null 2>&1 || missing="$missing bubblewrap"
+  command -v systemd-analyze >/dev/null 2>&1 || missing="$missing systemd"
+  if [ -n "$missing" ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-      say "installing PostgreSQL server binaries from Debian (the store's contract suite runs on PostgreSQL too)"
+      say "installing test tools from Debian:$missing"
       DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+      # shellcheck disable=SC2086 # word splitting of the package list is intended
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
     else
-      say "PostgreSQL server binaries (initdb, pg_ctl) are missing: install them (Debian: 'sudo apt-get install postgresql') or set PG_BIN to their directory"
+      say "missing test tools:$missing — install them (Debian: 'sudo apt-get install$missing'), then retry"
       exit 1
     fi
   fi
