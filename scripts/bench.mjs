@@ -8,7 +8,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const packages = ['packages', 'apps'].flatMap((dir) =>
+const packages = ['packages', 'apps', 'tests'].flatMap((dir) =>
   readdirSync(join(root, dir)).map((name) => join(root, dir, name)),
 );
 const sections = [];

@@ -37,13 +37,14 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       helpValue: 'DIR',
     }),
     socket: Flags.string({
-      description: "the daemon's Unix socket [default: $home/colibri.sock]",
+      description: "the daemon's Unix socket [env: COLIBRI_SOCKET; default: $home/colibri.sock]",
       exclusive: ['url'],
       helpGroup: GLOBAL,
       helpValue: 'PATH',
     }),
     url: Flags.string({
-      description: 'reach the daemon over TCP instead, e.g. through the socat bridge: http://100.64.0.1:9190',
+      description:
+        'reach the daemon over TCP instead, e.g. through the socat bridge: http://100.64.0.1:9190 [env: COLIBRI_URL]',
       exclusive: ['socket'],
       helpGroup: GLOBAL,
       helpValue: 'URL',

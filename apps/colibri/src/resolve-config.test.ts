@@ -59,6 +59,29 @@ describe('resolveConfig: daemon target', () => {
     expect(() => resolveConfig({ url: 'http://h:1', socket: '/s' }, sources())).toThrow(/mutually exclusive/);
   });
 
+  it('takes COLIBRI_SOCKET / COLIBRI_URL (what a mother gives its handlers) when no flag names the daemon', () => {
+    const socketEnv = { COLIBRI_SOCKET: 'run/agent.sock', COLIBRI_HOME: '/h' };
+    expect(resolveConfig({}, sources({ env: socketEnv })).target).toEqual({
+      kind: 'socket',
+      socketPath: '/work/run/agent.sock',
+    });
+    expect(resolveConfig({}, sources({ env: { COLIBRI_URL: 'http://100.64.0.1:9190/' } })).target).toEqual({
+      kind: 'url',
+      url: 'http://100.64.0.1:9190',
+    });
+    // Flags win over the environment, and the environment may name only one.
+    expect(resolveConfig({ socket: '/s' }, sources({ env: { COLIBRI_URL: 'http://h:1' } })).target).toEqual({
+      kind: 'socket',
+      socketPath: '/s',
+    });
+    expect(() =>
+      resolveConfig({}, sources({ env: { COLIBRI_URL: 'http://h:1', COLIBRI_SOCKET: '/s' } })),
+    ).toThrow(/COLIBRI_URL and COLIBRI_SOCKET are both set; unset one/);
+    expect(() => resolveConfig({}, sources({ env: { COLIBRI_URL: 'ftp://h' } }))).toThrow(
+      /^COLIBRI_URL must be http:\/\/ or https:\/\//,
+    );
+  });
+
   it('refuses a URL that is not http(s), not a URL, or carries credentials', () => {
     expect(() => resolveConfig({ url: 'ftp://h' }, sources())).toThrow(/http:\/\/ or https:\/\//);
     expect(() => resolveConfig({ url: 'h:9190' }, sources())).toThrow(/http/);

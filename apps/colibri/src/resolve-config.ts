@@ -12,7 +12,7 @@ export interface GlobalFlags {
 
 /** What configuration resolution reads from the process; the base command passes the real values. */
 export interface ConfigSources {
-  /** The process environment: `COLIBRI_HOME`, `COLIBRI_TOKEN`, `XDG_STATE_HOME`. */
+  /** The process environment: `COLIBRI_HOME`, `COLIBRI_SOCKET`, `COLIBRI_URL`, `COLIBRI_TOKEN`, `XDG_STATE_HOME`. */
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly platform: NodeJS.Platform;
   /** Effective uid (0 = root); -1 where the platform has none. */
@@ -48,21 +48,21 @@ const nonEmpty = (value: string | undefined): string | undefined =>
   value === undefined || value.trim() === '' ? undefined : value.trim();
 
 /** Checks `--url` is an http(s) base URL without credentials in it (the token travels in a header). */
-function parseDaemonUrl(input: string): string {
+function parseDaemonUrl(input: string, label = '--url'): string {
   let url: URL;
   try {
     url = new URL(input);
   } catch {
     throw new ColibriError(
       'COLIBRI_INVALID_INPUT',
-      `--url ${JSON.stringify(input)} is not a URL; use e.g. http://100.64.0.1:9190`,
+      `${label} ${JSON.stringify(input)} is not a URL; use e.g. http://100.64.0.1:9190`,
       { flag: 'url' },
     );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new ColibriError(
       'COLIBRI_INVALID_INPUT',
-      `--url must be http:// or https://, got ${url.protocol}`,
+      `${label} must be http:// or https://, got ${url.protocol}`,
       {
         flag: 'url',
       },
@@ -71,7 +71,7 @@ function parseDaemonUrl(input: string): string {
   if (url.username !== '' || url.password !== '') {
     throw new ColibriError(
       'COLIBRI_INVALID_INPUT',
-      '--url must not carry credentials; pass the token with COLIBRI_TOKEN or --token',
+      `${label} must not carry credentials; pass the token with COLIBRI_TOKEN or --token`,
       { flag: 'url' },
     );
   }
@@ -80,7 +80,8 @@ function parseDaemonUrl(input: string): string {
 
 /**
  * Resolves where the daemon is and which token to present, once per command:
- * home = `--home` > `COLIBRI_HOME` > the platform default; target = `--url` | `--socket` > `$home/colibri.sock`;
+ * home = `--home` > `COLIBRI_HOME` > the platform default; target = `--url` | `--socket` >
+ * `COLIBRI_URL` | `COLIBRI_SOCKET` > `$home/colibri.sock`;
  * token = `--token` > `COLIBRI_TOKEN` > `$home/operator.token` when readable. Empty values count as absent.
  */
 export function resolveConfig(flags: GlobalFlags, sources: ConfigSources): CliConfig {
@@ -96,16 +97,30 @@ export function resolveConfig(flags: GlobalFlags, sources: ConfigSources): CliCo
   const home = resolve(sources.cwd, homeInput);
   const paths = colibriPaths(home);
 
-  const url = nonEmpty(flags.url);
-  const socket = nonEmpty(flags.socket);
+  let url = nonEmpty(flags.url);
+  let socket = nonEmpty(flags.socket);
+  let urlLabel = '--url';
   if (url !== undefined && socket !== undefined) {
     throw new ColibriError('COLIBRI_INVALID_INPUT', '--url and --socket are mutually exclusive; pass one', {
       flag: 'url',
     });
   }
+  if (url === undefined && socket === undefined) {
+    // What a mother hands its handlers (so their own `colibri` calls reach the same daemon); flags win.
+    url = nonEmpty(sources.env.COLIBRI_URL);
+    socket = nonEmpty(sources.env.COLIBRI_SOCKET);
+    urlLabel = 'COLIBRI_URL';
+    if (url !== undefined && socket !== undefined) {
+      throw new ColibriError(
+        'COLIBRI_INVALID_INPUT',
+        'COLIBRI_URL and COLIBRI_SOCKET are both set; unset one, or pass --socket or --url',
+        { flag: 'url' },
+      );
+    }
+  }
   const target: DaemonTarget =
     url !== undefined
-      ? { kind: 'url', url: parseDaemonUrl(url) }
+      ? { kind: 'url', url: parseDaemonUrl(url, urlLabel) }
       : { kind: 'socket', socketPath: socket === undefined ? paths.socket : resolve(sources.cwd, socket) };
 
   let token = nonEmpty(flags.token);

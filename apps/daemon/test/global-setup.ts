@@ -5,12 +5,17 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** A fresh database on a private PostgreSQL server, for the PostgreSQL end-to-end run. */
     postgresDatabaseUrl: string;
+    /** Fresh databases on the same server for the several-daemons tests, one per test. */
+    multiDaemonDatabaseUrls: string[];
   }
 }
 
-/** One private PostgreSQL server for the run (only the PostgreSQL end-to-end test uses it). */
+/** One private PostgreSQL server for the run (the PostgreSQL end-to-end and several-daemons tests use it). */
 export default async function setup(project: TestProject) {
   const server = await startTestPostgres();
   project.provide('postgresDatabaseUrl', await server.createDatabase('colibrid_e2e'));
+  const multi: string[] = [];
+  for (let i = 1; i <= 6; i++) multi.push(await server.createDatabase(`colibrid_multi_${i}`));
+  project.provide('multiDaemonDatabaseUrls', multi);
   return () => server.stop();
 }

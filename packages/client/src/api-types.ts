@@ -1,4 +1,4 @@
-import type { AgentStatus, TaskStatus } from '@colibri/protocol';
+import type { AgentStatus, TaskStatus, TenantProvisionOutcome, TenantStatus } from '@colibri/protocol';
 
 // The JSON shapes of colibrid's HTTP API (camelCase; times are ISO-8601 strings). The daemon
 // produces them and the CLI prints them with --json, so they are the scripting contract.
@@ -76,6 +76,18 @@ export interface RegisterAgentResponse {
   readonly token: string;
 }
 
+export interface AgentOfflineRequest {
+  /** Why, for the event log of each task handed back (e.g. `drained on SIGTERM`). */
+  readonly reason?: string;
+}
+export interface AgentOfflineResponse {
+  readonly agent: ApiAgent;
+  /** Ids of its unfinished tasks, now parked again (and dispatched to other agents where possible). */
+  readonly requeued: readonly string[];
+  /** Ids of its unfinished tasks that had used their last attempt and are now failed. */
+  readonly failed: readonly string[];
+}
+
 export interface IntakeTaskRequest {
   readonly title: string;
   readonly requiredCapabilities: readonly string[];
@@ -127,6 +139,65 @@ export interface JoinTokenResponse {
   readonly token: string;
   readonly tenant: string;
   readonly expiresAt: string;
+}
+
+/** A tenant as the API shows it: tenant id == jail name == collection name by default (1:1:1). */
+export interface ApiTenant {
+  readonly tenant: string;
+  /** The jail its agent runs in. */
+  readonly jail: string;
+  /** The Vaultwarden collection NAME its `.env` comes from; null = the tenant has no bucket (no secrets). */
+  readonly collection: string | null;
+  /** The collection id the vault resolved from the name and cached; null until resolved (or after a reset). */
+  readonly collectionId: string | null;
+  /** `pending` → `provisioned` (`.env` in place) → `active` (its agent registered), or `failed`. */
+  readonly status: TenantStatus;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/** One entry of a tenant's append-only event log. */
+export interface ApiTenantEvent {
+  readonly at: string;
+  /** null for the creation event. */
+  readonly from: TenantStatus | null;
+  readonly to: TenantStatus;
+  readonly reason: string | null;
+  /** What else was recorded, e.g. `{ outcome, collectionId }` for a provision; null when nothing. */
+  readonly details: Readonly<Record<string, unknown>> | null;
+}
+
+export interface RegisterTenantRequest {
+  /** The tenant name (also the default jail and collection name). */
+  readonly tenant: string;
+  /** Default: the tenant name. */
+  readonly jail?: string;
+  /** Default: the tenant name; null = this tenant has no bucket (its `.env` stays absent). */
+  readonly collection?: string | null;
+}
+
+export interface RecordProvisionRequest {
+  readonly outcome: TenantProvisionOutcome;
+  /**
+   * The collection id the vault resolved, or null (no bucket, a source without ids, or a failure
+   * before resolving). A non-null id that differs from the cached one is refused
+   * (`COLIBRI_VAULT_COLLECTION_CHANGED`) until the operator resets it.
+   */
+  readonly collectionId: string | null;
+  /** Why, for the event log (e.g. the failure's message). */
+  readonly reason?: string;
+}
+
+export interface SetTenantStatusRequest {
+  readonly status: TenantStatus;
+  /** Why, for the event log (e.g. `agent acme-1 registered`). */
+  readonly reason: string;
+}
+
+export interface ShowTenantResponse {
+  readonly tenant: ApiTenant;
+  /** Oldest first. */
+  readonly events: readonly ApiTenantEvent[];
 }
 
 /** Every non-2xx response body. */

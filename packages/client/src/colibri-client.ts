@@ -1,13 +1,20 @@
 import type {
+  AgentOfflineRequest,
+  AgentOfflineResponse,
   ApiAgent,
   ApiTask,
+  ApiTenant,
   IntakeTaskRequest,
   IntakeTaskResponse,
   JoinTokenRequest,
   JoinTokenResponse,
+  RecordProvisionRequest,
   RegisterAgentRequest,
   RegisterAgentResponse,
+  RegisterTenantRequest,
+  SetTenantStatusRequest,
   ShowTaskResponse,
+  ShowTenantResponse,
   StatusResponse,
   TransitionTaskRequest,
 } from './api-types.js';
@@ -36,12 +43,32 @@ export interface ColibriClient {
   heartbeat(agentId: string): Promise<{ agent: ApiAgent }>;
   updateCapabilities(agentId: string, capabilities: readonly string[]): Promise<{ agent: ApiAgent }>;
   /** The agent's assigned and running tasks; with `waitSeconds`, waits (long-poll) until there is at least one assigned task. */
-  poll(agentId: string, options?: { waitSeconds?: number }): Promise<{ tasks: ApiTask[] }>;
+  poll(
+    agentId: string,
+    options?: { waitSeconds?: number; signal?: AbortSignal },
+  ): Promise<{ tasks: ApiTask[] }>;
+  /**
+   * The agent stops: offline now (not after its TTL), its unfinished tasks handed back (re-queued,
+   * or failed after their last attempt). Self or operator.
+   */
+  goOffline(agentId: string, request?: AgentOfflineRequest): Promise<AgentOfflineResponse>;
   intakeTask(request: IntakeTaskRequest): Promise<IntakeTaskResponse>;
   listTasks(filter?: { status?: string; tenant?: string; limit?: number }): Promise<{ tasks: ApiTask[] }>;
   showTask(taskId: string): Promise<ShowTaskResponse>;
   transitionTask(taskId: string, request: TransitionTaskRequest): Promise<{ task: ApiTask }>;
   createJoinToken(request: JoinTokenRequest): Promise<JoinTokenResponse>;
+  /** Creates a tenant (status `pending`). Operator only. `COLIBRI_TENANT_EXISTS` when the name, jail or collection is taken. */
+  registerTenant(request: RegisterTenantRequest): Promise<{ tenant: ApiTenant }>;
+  /** Tenants ordered by name, optionally only those in one status. Operator only. */
+  listTenants(filter?: { status?: string }): Promise<{ tenants: ApiTenant[] }>;
+  /** A tenant and its event log. Operator only. `COLIBRI_TENANT_NOT_FOUND`. */
+  getTenant(tenant: string): Promise<ShowTenantResponse>;
+  /** Records the outcome of provisioning the tenant's `.env` (caching the resolved collection id). Operator only. */
+  recordProvision(tenant: string, request: RecordProvisionRequest): Promise<{ tenant: ApiTenant }>;
+  /** Forgets the cached collection id: accepts a collection that was re-created under the same name. Operator only. */
+  resetTenantCollection(tenant: string): Promise<{ tenant: ApiTenant }>;
+  /** Moves the tenant along a legal edge (`TENANT_TRANSITIONS`), e.g. to `active` once its agent registered. Operator only. */
+  setTenantStatus(tenant: string, request: SetTenantStatusRequest): Promise<{ tenant: ApiTenant }>;
   /** Prometheus text exposition. */
   metrics(): Promise<string>;
 }

@@ -49,6 +49,12 @@ afterEach(() => {
   respond = (_req, res) => res.end('{}');
 });
 
+/** Waits until the test server has read `n` requests (a failure guard bounds it). */
+async function eventuallySeen(n: number): Promise<void> {
+  for (let i = 0; i < 400 && seen.length < n; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  if (seen.length < n) throw new Error(`the server saw ${seen.length} requests, expected ${n}`);
+}
+
 async function rejection(promise: Promise<unknown>): Promise<ColibriError> {
   try {
     await promise;
@@ -108,6 +114,26 @@ describe('createClient', () => {
     expect(seen[0]?.authorization).toBeUndefined();
   });
 
+  it('builds the tenant routes: names escaped, the status filter as a query string, bodies as JSON', async () => {
+    const client = createClient({ socketPath });
+    await client.registerTenant({ tenant: 'acme', collection: null });
+    await client.listTenants();
+    await client.listTenants({ status: 'failed' });
+    await client.getTenant('a/b');
+    await client.recordProvision('acme', { outcome: 'written', collectionId: 'c-1' });
+    await client.resetTenantCollection('acme');
+    await client.setTenantStatus('acme', { status: 'active', reason: 'agent registered' });
+    expect(seen.map((s) => `${s.method} ${s.url} ${s.body}`)).toEqual([
+      'POST /v1/tenants {"tenant":"acme","collection":null}',
+      'GET /v1/tenants ',
+      'GET /v1/tenants?status=failed ',
+      'GET /v1/tenants/a%2Fb ',
+      'POST /v1/tenants/acme/provision {"outcome":"written","collectionId":"c-1"}',
+      'POST /v1/tenants/acme/reset-collection ',
+      'POST /v1/tenants/acme/status {"status":"active","reason":"agent registered"}',
+    ]);
+  });
+
   it("turns the daemon's error envelope into a ColibriError with its code", async () => {
     respond = (_req, res) => {
       res.statusCode = 409;
@@ -164,6 +190,33 @@ describe('createClient', () => {
     const error = await rejection(createClient({ socketPath, timeoutMs: 100 }).status());
     expect(error.code).toBe('COLIBRI_DAEMON_UNREACHABLE');
     expect(error.message).toMatch(/did not answer within .* is colibrid running\?/);
+  });
+
+  it("goOffline posts the optional reason to the agent's offline route", async () => {
+    respond = (_req, res) => res.end(JSON.stringify({ agent: {}, requeued: ['t1'], failed: [] }));
+    const client = createClient({ socketPath, token: 'agent-token' });
+    expect(await client.goOffline('a/b', { reason: 'drained' })).toMatchObject({ requeued: ['t1'] });
+    await client.goOffline('c');
+    expect(seen.map((s) => `${s.method} ${s.url} ${s.body}`)).toEqual([
+      'POST /v1/agents/a%2Fb/offline {"reason":"drained"}',
+      'POST /v1/agents/c/offline {}',
+    ]);
+  });
+
+  it("an aborted long poll rejects at once with the signal's reason", async () => {
+    respond = () => {}; // a long poll that would hold until its wait runs out
+    const controller = new AbortController();
+    const polling = createClient({ socketPath, timeoutMs: 60_000 }).poll('a', {
+      waitSeconds: 60,
+      signal: controller.signal,
+    });
+    await eventuallySeen(1);
+    const reason = new Error('agent stopping');
+    controller.abort(reason);
+    await expect(polling).rejects.toBe(reason);
+    const early = new AbortController();
+    early.abort(reason);
+    await expect(createClient({ socketPath }).poll('a', { signal: early.signal })).rejects.toBe(reason);
   });
 
   it('talks to a TCP URL with a path prefix', async () => {

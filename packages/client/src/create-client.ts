@@ -98,6 +98,8 @@ interface Call {
   readonly extraTimeoutMs?: number;
   /** `text` returns the body as a string (metrics), `json` parses it. */
   readonly as?: 'json' | 'text';
+  /** Abandons the request (e.g. an agent stopping during a long poll): rejects with the signal's reason. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /**
@@ -158,6 +160,18 @@ export function createClient(options: ClientOptions): ColibriClient {
         req.destroy();
       }, limit);
       req.on('error', (error) => finish(() => reject(unreachable(error))));
+      const { signal } = request;
+      if (signal !== undefined) {
+        const abort = () => {
+          finish(() => reject(signal.reason));
+          req.destroy();
+        };
+        if (signal.aborted) abort();
+        else {
+          signal.addEventListener('abort', abort, { once: true });
+          req.once('close', () => signal.removeEventListener('abort', abort));
+        }
+      }
       req.end(payload);
     });
   }
@@ -223,7 +237,10 @@ export function createClient(options: ClientOptions): ColibriClient {
         method: 'POST',
         path: `/v1/agents/${id(agentId)}/poll${query({ wait: pollOptions.waitSeconds })}`,
         extraTimeoutMs: (pollOptions.waitSeconds ?? 0) * 1000,
+        signal: pollOptions.signal,
       }),
+    goOffline: (agentId, request = {}) =>
+      call({ method: 'POST', path: `/v1/agents/${id(agentId)}/offline`, body: request }),
     intakeTask: (request) => call({ method: 'POST', path: '/v1/tasks', body: request }),
     listTasks: (filter = {}) =>
       call({
@@ -234,6 +251,16 @@ export function createClient(options: ClientOptions): ColibriClient {
     transitionTask: (taskId, request) =>
       call({ method: 'POST', path: `/v1/tasks/${id(taskId)}/transition`, body: request }),
     createJoinToken: (request) => call({ method: 'POST', path: '/v1/join-tokens', body: request }),
+    registerTenant: (request) => call({ method: 'POST', path: '/v1/tenants', body: request }),
+    listTenants: (filter = {}) =>
+      call({ method: 'GET', path: `/v1/tenants${query({ status: filter.status })}` }),
+    getTenant: (tenant) => call({ method: 'GET', path: `/v1/tenants/${id(tenant)}` }),
+    recordProvision: (tenant, request) =>
+      call({ method: 'POST', path: `/v1/tenants/${id(tenant)}/provision`, body: request }),
+    resetTenantCollection: (tenant) =>
+      call({ method: 'POST', path: `/v1/tenants/${id(tenant)}/reset-collection` }),
+    setTenantStatus: (tenant, request) =>
+      call({ method: 'POST', path: `/v1/tenants/${id(tenant)}/status`, body: request }),
     metrics: () => call({ method: 'GET', path: '/metrics', as: 'text' }),
   };
 }

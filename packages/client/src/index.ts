@@ -3,15 +3,20 @@ export type { ClientOptions, ColibriClient } from './colibri-client.js';
 export { colibriPaths, defaultColibriHome, type HomeContext } from './colibri-home.js';
 export { createClient } from './create-client.js';
 export {
+  agentOfflineRequestSchema,
   intakeTaskRequestSchema,
   joinTokenRequestSchema,
   listAgentsQuerySchema,
   listTasksQuerySchema,
+  listTenantsQuerySchema,
   MAX_JOIN_TOKEN_TTL_SECONDS,
   MAX_POLL_WAIT_SECONDS,
   parseRequest,
   pollQuerySchema,
+  recordProvisionRequestSchema,
   registerAgentRequestSchema,
+  registerTenantRequestSchema,
+  setTenantStatusRequestSchema,
   transitionTaskRequestSchema,
   updateCapabilitiesRequestSchema,
 } from './request-schemas.js';

@@ -3,9 +3,13 @@ import { describe, expect, it } from 'vitest';
 import {
   intakeTaskRequestSchema,
   listTasksQuerySchema,
+  listTenantsQuerySchema,
   parseRequest,
   pollQuerySchema,
+  recordProvisionRequestSchema,
   registerAgentRequestSchema,
+  registerTenantRequestSchema,
+  setTenantStatusRequestSchema,
   transitionTaskRequestSchema,
 } from './request-schemas.js';
 
@@ -75,5 +79,83 @@ describe('request schemas', () => {
     expect(() => parseRequest(listTasksQuerySchema, { limit: '-1' }, 'query')).toThrow(/whole number/);
     expect(() => parseRequest(pollQuerySchema, { wait: '61' }, 'query')).toThrow(/at most 60/);
     expect(() => parseRequest(listTasksQuerySchema, { status: 'lost' }, 'query')).toThrow(/one of parked/);
+  });
+
+  it('tenant registration: names checked, collection optional or null', () => {
+    expect(parseRequest(registerTenantRequestSchema, { tenant: 'acme' }, 'body')).toEqual({ tenant: 'acme' });
+    expect(
+      parseRequest(
+        registerTenantRequestSchema,
+        { tenant: 'acme', jail: 'acme-jail', collection: 'Tenants/Acme' },
+        'body',
+      ),
+    ).toEqual({ tenant: 'acme', jail: 'acme-jail', collection: 'Tenants/Acme' });
+    expect(parseRequest(registerTenantRequestSchema, { tenant: 'acme', collection: null }, 'body')).toEqual({
+      tenant: 'acme',
+      collection: null,
+    });
+    const error = failure(() =>
+      parseRequest(registerTenantRequestSchema, { tenant: 'Acme', jail: '../x', collection: 'a\nb' }, 'body'),
+    );
+    expect(error.code).toBe('COLIBRI_INVALID_INPUT');
+    expect(error.message).toContain('tenant: tenant name "Acme" is not valid');
+    expect(error.message).toContain('jail: jail name "../x" is not valid');
+    expect(error.message).toContain(
+      'collection: collection name "a\\nb" must not contain control characters',
+    );
+    expect(
+      failure(() => parseRequest(registerTenantRequestSchema, { tenant: 'acme', colection: 'x' }, 'body'))
+        .message,
+    ).toContain('colection: unknown field');
+  });
+
+  it('provision records: outcome from the list, collectionId required (null allowed), none for no-bucket', () => {
+    expect(
+      parseRequest(
+        recordProvisionRequestSchema,
+        { outcome: 'written', collectionId: 'c-1', reason: 'x' },
+        'body',
+      ),
+    ).toEqual({ outcome: 'written', collectionId: 'c-1', reason: 'x' });
+    expect(
+      parseRequest(recordProvisionRequestSchema, { outcome: 'no-bucket', collectionId: null }, 'body'),
+    ).toEqual({
+      outcome: 'no-bucket',
+      collectionId: null,
+    });
+    expect(
+      failure(() => parseRequest(recordProvisionRequestSchema, { outcome: 'written' }, 'body')).message,
+    ).toContain('collectionId');
+    expect(
+      failure(() =>
+        parseRequest(recordProvisionRequestSchema, { outcome: 'done', collectionId: null }, 'body'),
+      ).message,
+    ).toContain('outcome: must be one of written, unchanged, no-bucket, failed');
+    expect(
+      failure(() =>
+        parseRequest(recordProvisionRequestSchema, { outcome: 'no-bucket', collectionId: 'c-1' }, 'body'),
+      ).message,
+    ).toContain('collectionId: must be null when the outcome is no-bucket');
+    expect(
+      failure(() =>
+        parseRequest(recordProvisionRequestSchema, { outcome: 'written', collectionId: 'a b' }, 'body'),
+      ).message,
+    ).toContain('collectionId: must be 1 to 200 printable ASCII characters');
+  });
+
+  it('tenant status changes need a known status and a reason; list filters by status', () => {
+    expect(
+      parseRequest(setTenantStatusRequestSchema, { status: 'active', reason: 'agent up' }, 'body'),
+    ).toEqual({
+      status: 'active',
+      reason: 'agent up',
+    });
+    const error = failure(() =>
+      parseRequest(setTenantStatusRequestSchema, { status: 'gone', reason: ' ' }, 'body'),
+    );
+    expect(error.message).toContain('status: must be one of pending, provisioned, active, failed');
+    expect(error.message).toContain('reason: must not be blank');
+    expect(parseRequest(listTenantsQuerySchema, { status: 'failed' }, 'query')).toEqual({ status: 'failed' });
+    expect(() => parseRequest(listTenantsQuerySchema, { status: 'lost' }, 'query')).toThrow(/one of pending/);
   });
 });

@@ -3,8 +3,12 @@ import {
   AGENT_STATUSES,
   parseAgentName,
   parseCapabilities,
+  parseCollectionName,
+  parseJailName,
   parseTenantName,
   TASK_STATUSES,
+  TENANT_PROVISION_OUTCOMES,
+  TENANT_STATUSES,
   viaParser,
 } from '@colibri/protocol';
 import * as v from 'valibot';
@@ -71,10 +75,53 @@ export const transitionTaskRequestSchema = v.strictObject({
   reason: v.optional(text(0, 1000)),
 });
 
+/** `POST /v1/agents/:id/offline`. The body is optional. */
+export const agentOfflineRequestSchema = v.strictObject({
+  reason: v.optional(text(1, 1000)),
+});
+
 /** `POST /v1/join-tokens`. */
 export const joinTokenRequestSchema = v.strictObject({
   tenant,
   ttlSeconds: v.optional(integer(1, MAX_JOIN_TOKEN_TTL_SECONDS)),
+});
+
+/** A Vaultwarden collection id as the vault reports it (a UUID for Vaultwarden): printable, no spaces. */
+const collectionId = v.pipe(
+  v.string('must be a string or null'),
+  v.regex(/^[\x21-\x7e]{1,200}$/, 'must be 1 to 200 printable ASCII characters without spaces'),
+);
+
+/** `POST /v1/tenants`. */
+export const registerTenantRequestSchema = v.strictObject({
+  tenant,
+  jail: v.optional(viaParser(parseJailName)),
+  collection: v.optional(v.nullable(viaParser(parseCollectionName))),
+});
+
+/** `POST /v1/tenants/:tenant/provision`. `no-bucket` carries no collection id. */
+export const recordProvisionRequestSchema = v.pipe(
+  v.strictObject({
+    outcome: v.picklist(TENANT_PROVISION_OUTCOMES, `must be one of ${TENANT_PROVISION_OUTCOMES.join(', ')}`),
+    collectionId: v.nullable(collectionId),
+    reason: v.optional(text(1, 1000)),
+  }),
+  v.forward(
+    v.check(
+      (input) => input.outcome !== 'no-bucket' || input.collectionId === null,
+      'must be null when the outcome is no-bucket (there is no collection)',
+    ),
+    ['collectionId'],
+  ),
+);
+
+/** `POST /v1/tenants/:tenant/status`. */
+export const setTenantStatusRequestSchema = v.strictObject({
+  status: v.picklist(TENANT_STATUSES, `must be one of ${TENANT_STATUSES.join(', ')}`),
+  reason: v.pipe(
+    text(1, 1000),
+    v.check((s) => s.trim().length > 0, 'must not be blank'),
+  ),
 });
 
 /** A query-string integer (`?limit=10`): digits only, then the range. */
@@ -98,6 +145,11 @@ export const listTasksQuerySchema = v.strictObject({
   status: v.optional(v.picklist(TASK_STATUSES, `must be one of ${TASK_STATUSES.join(', ')}`)),
   tenant: v.optional(tenant),
   limit: v.optional(queryInteger(1, 10_000)),
+});
+
+/** `GET /v1/tenants?status=`. */
+export const listTenantsQuerySchema = v.strictObject({
+  status: v.optional(v.picklist(TENANT_STATUSES, `must be one of ${TENANT_STATUSES.join(', ')}`)),
 });
 
 /** `POST /v1/agents/:id/poll?wait=N`. */

@@ -51,6 +51,10 @@ export const ERROR_CODES = {
   COLIBRI_HANDLER_NOT_FOUND: 'not-found',
   COLIBRI_HANDLER_FAILED: 'unavailable',
   COLIBRI_HANDLER_TIMEOUT: 'unavailable',
+  COLIBRI_SECRETS_MALFORMED: 'invalid-input',
+  COLIBRI_VAULT_WRITE_FAILED: 'unavailable',
+  COLIBRI_TASK_FAILED: 'unavailable',
+  COLIBRI_WAIT_TIMEOUT: 'unavailable',
   COLIBRI_INTERNAL: 'internal',
 } as const;
 

@@ -4,16 +4,28 @@ export {
   capabilityTagSchema,
   parseCapabilities,
 } from './capability-tag.js';
-export { AGENT_NAME_PATTERN, parseAgentName, parseTenantName, TENANT_NAME_PATTERN } from './names.js';
+export {
+  AGENT_NAME_PATTERN,
+  MAX_COLLECTION_NAME_LENGTH,
+  parseAgentName,
+  parseCollectionName,
+  parseJailName,
+  parseTenantName,
+  TENANT_NAME_PATTERN,
+} from './names.js';
 export {
   AGENT_STATUSES,
   type AgentStatus,
   isLegalTaskTransition,
+  isLegalTenantTransition,
   TASK_STATUSES,
   TASK_TRANSITIONS,
   type TaskStatus,
+  TENANT_PROVISION_OUTCOMES,
   TENANT_STATUSES,
+  TENANT_TRANSITIONS,
   TERMINAL_TASK_STATUSES,
+  type TenantProvisionOutcome,
   type TenantStatus,
 } from './states.js';
 export { viaParser } from './via-parser.js';

@@ -12,7 +12,7 @@ export const AGENT_NAME_PATTERN = /^[a-z][a-z0-9-]{0,62}$/;
 
 const RESERVED_NAMES = new Set(['all', 'default', 'release']);
 
-function check(kind: 'tenant' | 'agent', pattern: RegExp, limit: number, input: unknown): string {
+function check(kind: 'tenant' | 'jail' | 'agent', pattern: RegExp, limit: number, input: unknown): string {
   const reject = (why: string): never => {
     throw new ColibriError('COLIBRI_INVALID_NAME', `${kind} name ${JSON.stringify(input)} ${why}`, {
       kind,
@@ -37,7 +37,40 @@ export function parseTenantName(input: unknown): string {
   return check('tenant', TENANT_NAME_PATTERN, 32, input);
 }
 
+/**
+ * Returns `input` if it is a valid jail name, else throws `COLIBRI_INVALID_NAME`. The same rule
+ * as tenant names: a jail name reaches paths and Bastille's argv, and by default equals the tenant.
+ */
+export function parseJailName(input: unknown): string {
+  return check('jail', TENANT_NAME_PATTERN, 32, input);
+}
+
 /** Returns `input` if it is a valid agent name, else throws `COLIBRI_INVALID_NAME`. */
 export function parseAgentName(input: unknown): string {
   return check('agent', AGENT_NAME_PATTERN, 63, input);
+}
+
+/** The longest Vaultwarden collection name colibri accepts, in characters. */
+export const MAX_COLLECTION_NAME_LENGTH = 128;
+
+/**
+ * Returns `input` if it is an acceptable Vaultwarden collection name, else throws
+ * `COLIBRI_INVALID_NAME`. Unlike a tenant name it never reaches a path or argv (the vault matches
+ * it exactly against decrypted names), so any text is fine except: empty or blank, longer than
+ * 128 characters, or containing control characters (which would garble logs and tables).
+ */
+export function parseCollectionName(input: unknown): string {
+  const reject = (why: string): never => {
+    throw new ColibriError('COLIBRI_INVALID_NAME', `collection name ${JSON.stringify(input)} ${why}`, {
+      kind: 'collection',
+      name: typeof input === 'string' ? input : null,
+    });
+  };
+  if (typeof input !== 'string') return reject('must be a string');
+  if (input.trim() === '') return reject('must not be empty or blank');
+  if ([...input].length > MAX_COLLECTION_NAME_LENGTH) {
+    return reject(`is too long: at most ${MAX_COLLECTION_NAME_LENGTH} characters`);
+  }
+  if (/\p{Cc}/u.test(input)) return reject('must not contain control characters (tabs, newlines, NUL…)');
+  return input;
 }

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { isLegalTaskTransition, TASK_STATUSES, TERMINAL_TASK_STATUSES } from './states.js';
+import {
+  isLegalTaskTransition,
+  isLegalTenantTransition,
+  TASK_STATUSES,
+  TENANT_STATUSES,
+  TERMINAL_TASK_STATUSES,
+} from './states.js';
 
 describe('task transitions', () => {
   it('nothing leaves a terminal state', () => {
@@ -16,5 +22,31 @@ describe('task transitions', () => {
 
   it('no state transitions to itself', () => {
     for (const status of TASK_STATUSES) expect(isLegalTaskTransition(status, status)).toBe(false);
+  });
+});
+
+describe('tenant transitions', () => {
+  it('allows exactly the documented edges', () => {
+    const allowed = TENANT_STATUSES.flatMap((from) =>
+      TENANT_STATUSES.filter((to) => isLegalTenantTransition(from, to)).map((to) => `${from}->${to}`),
+    );
+    expect(allowed.sort()).toEqual(
+      [
+        'pending->provisioned',
+        'pending->failed',
+        'provisioned->active',
+        'provisioned->failed',
+        'provisioned->provisioned',
+        'active->provisioned',
+        'active->failed',
+        'failed->pending',
+        'failed->provisioned',
+      ].sort(),
+    );
+  });
+
+  it('a tenant becomes active only once provisioned', () => {
+    expect(isLegalTenantTransition('pending', 'active')).toBe(false);
+    expect(isLegalTenantTransition('failed', 'active')).toBe(false);
   });
 });

@@ -34,3 +34,27 @@ export type AgentStatus = (typeof AGENT_STATUSES)[number];
 /** The tenant life cycle: row created → `.env` provisioned → an agent registered (active), or failed. */
 export const TENANT_STATUSES = ['pending', 'provisioned', 'active', 'failed'] as const;
 export type TenantStatus = (typeof TENANT_STATUSES)[number];
+
+/**
+ * The legal tenant transitions. `provisioned → provisioned` is a re-provision; `active →
+ * provisioned` is an agent that went away (the `.env` is still in place); `failed → pending`
+ * retries from the start.
+ */
+export const TENANT_TRANSITIONS: Readonly<Record<TenantStatus, readonly TenantStatus[]>> = Object.freeze({
+  pending: ['provisioned', 'failed'],
+  provisioned: ['active', 'failed', 'provisioned'],
+  active: ['provisioned', 'failed'],
+  failed: ['pending', 'provisioned'],
+});
+
+/** True when a tenant may move from `from` to `to`. */
+export function isLegalTenantTransition(from: TenantStatus, to: TenantStatus): boolean {
+  return TENANT_TRANSITIONS[from].includes(to);
+}
+
+/**
+ * What provisioning a tenant's `.env` came to: `written` (new content), `unchanged` (the file
+ * already held it), `no-bucket` (the tenant has no collection: nothing to write), `failed`.
+ */
+export const TENANT_PROVISION_OUTCOMES = ['written', 'unchanged', 'no-bucket', 'failed'] as const;
+export type TenantProvisionOutcome = (typeof TENANT_PROVISION_OUTCOMES)[number];

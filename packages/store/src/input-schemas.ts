@@ -2,8 +2,11 @@ import { ColibriError } from '@colibri/errors';
 import {
   parseAgentName,
   parseCapabilities,
+  parseCollectionName,
+  parseJailName,
   parseTenantName,
   TASK_STATUSES,
+  TENANT_PROVISION_OUTCOMES,
   TENANT_STATUSES,
   viaParser,
 } from '@colibri/protocol';
@@ -113,14 +116,47 @@ export const transitionTaskSchema = v.object({
 
 export const createTenantSchema = v.object({
   tenantId: viaParser(parseTenantName),
-  jail: v.optional(viaParser(parseTenantName)),
+  jail: v.optional(viaParser(parseJailName)),
+  collection: v.optional(v.nullable(viaParser(parseCollectionName))),
   at: v.optional(date),
 });
 
-export const updateTenantSchema = v.object({
-  tenantId: v.string(),
-  status: v.optional(v.picklist(TENANT_STATUSES, `must be one of ${TENANT_STATUSES.join(', ')}`)),
-  collectionId: v.optional(v.nullable(v.pipe(shortText(200), v.minLength(1, 'must not be empty')))),
+/** A Vaultwarden collection id (a UUID there): printable ASCII, no spaces, so it is safe to show. */
+const collectionId = v.pipe(
+  v.string('must be a string or null'),
+  v.regex(/^[\x21-\x7e]{1,200}$/, 'must be 1 to 200 printable ASCII characters without spaces'),
+);
+
+export const recordTenantProvisionSchema = v.pipe(
+  v.object({
+    tenantId: v.string('must be a string'),
+    outcome: v.picklist(TENANT_PROVISION_OUTCOMES, `must be one of ${TENANT_PROVISION_OUTCOMES.join(', ')}`),
+    collectionId: v.nullable(collectionId),
+    reason: v.optional(shortText(1000)),
+    at: v.optional(date),
+  }),
+  v.forward(
+    v.check(
+      (input) => input.outcome !== 'no-bucket' || input.collectionId === null,
+      'must be null when the outcome is no-bucket (there is no collection)',
+    ),
+    ['collectionId'],
+  ),
+);
+
+export const setTenantStatusSchema = v.object({
+  tenantId: v.string('must be a string'),
+  to: v.picklist(TENANT_STATUSES, `must be one of ${TENANT_STATUSES.join(', ')}`),
+  reason: v.pipe(
+    shortText(1000),
+    v.check((s) => s.trim().length > 0, 'must not be empty'),
+  ),
+  at: v.optional(date),
+});
+
+export const resetTenantCollectionSchema = v.object({
+  tenantId: v.string('must be a string'),
+  reason: v.optional(shortText(1000)),
   at: v.optional(date),
 });
 

@@ -4,8 +4,10 @@ import {
   AGENT_STATUSES,
   type AgentStatus,
   isLegalTaskTransition,
+  isLegalTenantTransition,
   TASK_STATUSES,
   type TaskStatus,
+  type TenantStatus,
 } from '@colibri/protocol';
 import type { ExpressionBuilder, Kysely, Selectable, Transaction } from 'kysely';
 import { type DialectAdapter, fromDbTime } from './dialect/dialect-adapter.js';
@@ -17,11 +19,13 @@ import {
   isStoreId,
   joinTokenHashSchema,
   parseInput,
+  recordTenantProvisionSchema,
   registerAgentSchema,
+  resetTenantCollectionSchema,
+  setTenantStatusSchema,
   TOKEN_HASH_PATTERN,
   transitionTaskSchema,
   updateCapabilitiesSchema,
-  updateTenantSchema,
 } from './input-schemas.js';
 import type {
   AgentsTable,
@@ -29,18 +33,24 @@ import type {
   JoinTokensTable,
   TaskEventsTable,
   TasksTable,
+  TenantEventsTable,
   TenantsTable,
 } from './schema.js';
 import type {
   AgentOfflineResult,
   AgentRecord,
   AssignTaskInput,
+  ChangeListener,
+  ChangeSubscription,
   CountFilter,
   CreateJoinTokenInput,
+  CreateTenantInput,
   IntakeTaskInput,
   JoinTokenRecord,
   ListAgentsFilter,
   ListTasksFilter,
+  ListTenantsFilter,
+  RecordTenantProvisionInput,
   RegisterAgentInput,
   RegisterWithJoinTokenInput,
   Store,
@@ -48,12 +58,15 @@ import type {
   StoreOptions,
   TaskEvent,
   TaskRecord,
+  TenantEvent,
   TenantRecord,
   TransitionTaskInput,
+  WatchChangesOptions,
 } from './store.js';
 
 type TaskRow = Selectable<TasksTable>;
 type AgentRow = Selectable<AgentsTable>;
+type TenantRow = Selectable<TenantsTable>;
 type Trx = Transaction<Database>;
 
 const UNFINISHED: readonly TaskStatus[] = ['assigned', 'running'];
@@ -143,14 +156,27 @@ function joinTokenInvalid(why: string): ColibriError {
   );
 }
 
-function toTenant(row: Selectable<TenantsTable>): TenantRecord {
+function toTenant(row: TenantRow): TenantRecord {
   return Object.freeze({
     tenantId: row.tenant_id,
     jail: row.jail,
+    collection: row.collection,
     collectionId: row.collection_id,
     status: row.status,
     createdAt: fromDbTime(row.created_at),
     updatedAt: fromDbTime(row.updated_at),
+  });
+}
+
+function toTenantEvent(row: Selectable<TenantEventsTable>): TenantEvent {
+  return Object.freeze({
+    id: Number(row.id),
+    tenantId: row.tenant_id,
+    at: fromDbTime(row.at),
+    from: row.from_status,
+    to: row.to_status,
+    reason: row.reason,
+    details: row.details === null ? null : Object.freeze(JSON.parse(row.details) as Record<string, unknown>),
   });
 }
 
@@ -171,9 +197,23 @@ function agentNotFound(agentId: unknown): ColibriError {
 }
 
 function tenantNotFound(tenantId: unknown): ColibriError {
-  return new ColibriError('COLIBRI_TENANT_NOT_FOUND', `no tenant ${JSON.stringify(tenantId)}`, {
-    tenantId: typeof tenantId === 'string' ? tenantId : null,
-  });
+  return new ColibriError(
+    'COLIBRI_TENANT_NOT_FOUND',
+    `no tenant ${JSON.stringify(tenantId)} (colibri list-tenants shows them; colibri register-tenant adds one)`,
+    { tenantId: typeof tenantId === 'string' ? tenantId : null },
+  );
+}
+
+/** A provision resolved another collection than the one cached (or one another tenant holds): fail closed. */
+function collectionChanged(tenantId: string, cached: string | null, resolved: string, owner?: string) {
+  const how = `if that is intended, run \`colibri reset-tenant-collection ${tenantId}\` and provision again`;
+  return new ColibriError(
+    'COLIBRI_VAULT_COLLECTION_CHANGED',
+    owner === undefined
+      ? `tenant ${tenantId} has collection id ${cached} cached, but the provision resolved ${resolved}: the collection was re-created or renamed; ${how}`
+      : `collection id ${resolved} is already cached for tenant ${owner}; one collection never serves two tenants (check the collection names in the vault)`,
+    { tenantId, cachedCollectionId: cached, collectionId: resolved, ...(owner ? { owner } : {}) },
+  );
 }
 
 /** Why `agent` may not take `task`, or null when it may. Mirrors the scheduler's rule as a last line of defence. */
@@ -218,6 +258,9 @@ export class KyselyStore implements Store {
   readonly #adapter: DialectAdapter;
   readonly #db: Kysely<Database>;
   readonly #clock: () => Date;
+  /** Open change feeds, closed with the store. */
+  readonly #subscriptions = new Set<ChangeSubscription>();
+  #closed = false;
 
   constructor(adapter: DialectAdapter, options: StoreOptions = {}) {
     this.#adapter = adapter;
@@ -957,29 +1000,125 @@ export class KyselyStore implements Store {
 
   // ---- tenants ------------------------------------------------------------------------------
 
-  async createTenant(input: { tenantId: string; jail?: string; at?: Date }): Promise<TenantRecord> {
+  async #lockTenant(trx: Trx, tenantId: string): Promise<TenantRow> {
+    let query = trx.selectFrom('tenants').selectAll().where('tenant_id', '=', tenantId);
+    if (this.#adapter.supportsRowLocks) query = query.forUpdate();
+    const row = await query.executeTakeFirst();
+    if (!row) throw tenantNotFound(tenantId);
+    return row;
+  }
+
+  async #insertTenantEvent(
+    trx: Trx,
+    event: {
+      tenantId: string;
+      from: TenantStatus | null;
+      to: TenantStatus;
+      reason: string | null;
+      details: Record<string, unknown> | null;
+      at: string | Date;
+    },
+  ): Promise<void> {
+    await trx
+      .insertInto('tenant_events')
+      .values({
+        tenant_id: event.tenantId,
+        at: event.at,
+        from_status: event.from,
+        to_status: event.to,
+        reason: event.reason,
+        details: event.details === null ? null : JSON.stringify(event.details),
+      })
+      .execute();
+  }
+
+  /**
+   * Writes a tenant's new status and/or cached collection id and its event, compare-and-set on
+   * the status read under the lock (the rule holds whatever the isolation level).
+   */
+  async #changeTenant(
+    trx: Trx,
+    row: TenantRow,
+    change: {
+      to: TenantStatus;
+      collectionId?: string | null;
+      reason: string;
+      details: Record<string, unknown> | null;
+      at: string | Date;
+    },
+  ): Promise<TenantRow> {
+    const updated = await trx
+      .updateTable('tenants')
+      .set({
+        status: change.to,
+        updated_at: change.at,
+        ...(change.collectionId !== undefined ? { collection_id: change.collectionId } : {}),
+      })
+      .where('tenant_id', '=', row.tenant_id)
+      .where('status', '=', row.status)
+      .returningAll()
+      .executeTakeFirst();
+    if (!updated) {
+      throw new ColibriError(
+        'COLIBRI_STALE_ATTEMPT',
+        `tenant ${row.tenant_id} changed while being moved to ${change.to}; read it again`,
+        { tenantId: row.tenant_id },
+      );
+    }
+    await this.#insertTenantEvent(trx, {
+      tenantId: row.tenant_id,
+      from: row.status,
+      to: change.to,
+      reason: change.reason,
+      details: change.details,
+      at: change.at,
+    });
+    return updated;
+  }
+
+  async createTenant(input: CreateTenantInput): Promise<TenantRecord> {
     const tenant = parseInput(createTenantSchema, input, 'createTenant');
     const at = this.#time(tenant.at);
     const jail = tenant.jail ?? tenant.tenantId;
-    const exists = () =>
-      new ColibriError(
-        'COLIBRI_TENANT_EXISTS',
-        `tenant ${tenant.tenantId} (or a tenant using jail ${jail}) already exists`,
-        { tenantId: tenant.tenantId, jail },
-      );
+    const collection = tenant.collection === undefined ? tenant.tenantId : tenant.collection;
+    const exists = (why: string) =>
+      new ColibriError('COLIBRI_TENANT_EXISTS', `cannot register tenant ${tenant.tenantId}: ${why}`, {
+        tenantId: tenant.tenantId,
+        jail,
+        collection,
+      });
     try {
       return await this.#transaction(async (trx) => {
-        const clash = await trx
+        const clashes = await trx
           .selectFrom('tenants')
-          .select('tenant_id')
-          .where((eb) => eb.or([eb('tenant_id', '=', tenant.tenantId), eb('jail', '=', jail)]))
-          .executeTakeFirst();
-        if (clash) throw exists();
+          .select(['tenant_id', 'jail', 'collection'])
+          .where((eb) =>
+            eb.or([
+              eb('tenant_id', '=', tenant.tenantId),
+              eb('jail', '=', jail),
+              ...(collection === null ? [] : [eb('collection', '=', collection)]),
+            ]),
+          )
+          .execute();
+        if (clashes.some((clash) => clash.tenant_id === tenant.tenantId)) {
+          throw exists('it already exists (colibri show-tenant shows it)');
+        }
+        const jailOwner = clashes.find((clash) => clash.jail === jail);
+        if (jailOwner) {
+          throw exists(`jail ${jail} already belongs to tenant ${jailOwner.tenant_id}; pick another --jail`);
+        }
+        const collectionOwner = clashes[0];
+        if (collectionOwner) {
+          throw exists(
+            `collection ${JSON.stringify(collection)} already belongs to tenant ${collectionOwner.tenant_id} (a collection serves one tenant); pick another --collection`,
+          );
+        }
         const row = await trx
           .insertInto('tenants')
           .values({
             tenant_id: tenant.tenantId,
             jail,
+            collection,
             collection_id: null,
             status: 'pending',
             created_at: at,
@@ -987,10 +1126,20 @@ export class KyselyStore implements Store {
           })
           .returningAll()
           .executeTakeFirstOrThrow();
+        await this.#insertTenantEvent(trx, {
+          tenantId: tenant.tenantId,
+          from: null,
+          to: 'pending',
+          reason: 'created',
+          details: { jail, collection },
+          at,
+        });
         return toTenant(row);
       });
     } catch (error) {
-      if (error instanceof ColibriError && this.#adapter.isUniqueViolation(error.cause)) throw exists();
+      if (error instanceof ColibriError && this.#adapter.isUniqueViolation(error.cause)) {
+        throw exists('another tenant with this name, jail or collection was registered at the same time');
+      }
       throw error;
     }
   }
@@ -1004,38 +1153,165 @@ export class KyselyStore implements Store {
     return toTenant(row);
   }
 
-  async listTenants(): Promise<TenantRecord[]> {
-    const rows = await this.#read((db) =>
-      db.selectFrom('tenants').selectAll().orderBy('tenant_id').execute(),
-    );
+  async listTenants(filter: ListTenantsFilter = {}): Promise<TenantRecord[]> {
+    const rows = await this.#read((db) => {
+      let query = db.selectFrom('tenants').selectAll().orderBy('tenant_id');
+      if (filter.status !== undefined) query = query.where('status', 'in', asList(filter.status));
+      return query.execute();
+    });
     return rows.map(toTenant);
   }
 
-  async updateTenant(input: {
-    tenantId: string;
-    status?: TenantRecord['status'];
-    collectionId?: string | null;
-    at?: Date;
-  }): Promise<TenantRecord> {
-    const change = parseInput(updateTenantSchema, input, 'updateTenant');
-    const at = this.#time(change.at);
+  async recordTenantProvision(input: RecordTenantProvisionInput): Promise<TenantRecord> {
+    const provision = parseInput(recordTenantProvisionSchema, input, 'recordTenantProvision');
+    const at = this.#time(provision.at);
+    const { tenantId, outcome, collectionId } = provision;
+    try {
+      return await this.#transaction(async (trx) => {
+        const row = await this.#lockTenant(trx, tenantId);
+        if (collectionId !== null) {
+          if (row.collection === null) {
+            throw new ColibriError(
+              'COLIBRI_INVALID_INPUT',
+              `recordTenantProvision: tenant ${tenantId} has no collection (no bucket), so no collection id can be resolved for it`,
+              { field: 'collectionId', tenantId },
+            );
+          }
+          if (row.collection_id !== null && row.collection_id !== collectionId) {
+            throw collectionChanged(tenantId, row.collection_id, collectionId);
+          }
+          const owner = await trx
+            .selectFrom('tenants')
+            .select('tenant_id')
+            .where('collection_id', '=', collectionId)
+            .where('tenant_id', '!=', tenantId)
+            .executeTakeFirst();
+          if (owner) throw collectionChanged(tenantId, row.collection_id, collectionId, owner.tenant_id);
+        }
+        const to: TenantStatus =
+          outcome === 'failed' ? 'failed' : row.status === 'active' ? 'active' : 'provisioned';
+        const idChanged = collectionId !== null && collectionId !== row.collection_id;
+        if (to === row.status && !idChanged && outcome !== 'written' && outcome !== 'failed') {
+          return toTenant(row);
+        }
+        const updated = await this.#changeTenant(trx, row, {
+          to,
+          ...(collectionId !== null ? { collectionId } : {}),
+          reason: `provision ${outcome}${provision.reason !== undefined ? `: ${provision.reason}` : ''}`,
+          details: { outcome, collectionId },
+          at,
+        });
+        return toTenant(updated);
+      });
+    } catch (error) {
+      if (
+        error instanceof ColibriError &&
+        collectionId !== null &&
+        this.#adapter.isUniqueViolation(error.cause)
+      ) {
+        // Another tenant cached the same id between our check and our write (PostgreSQL).
+        throw new ColibriError(
+          'COLIBRI_VAULT_COLLECTION_CHANGED',
+          `collection id ${collectionId} was just cached for another tenant; one collection never serves two tenants (check the collection names in the vault)`,
+          { tenantId, collectionId },
+        );
+      }
+      throw error;
+    }
+  }
+
+  async resetTenantCollection(
+    tenantId: string,
+    options: { reason?: string; at?: Date } = {},
+  ): Promise<TenantRecord> {
+    const reset = parseInput(resetTenantCollectionSchema, { tenantId, ...options }, 'resetTenantCollection');
+    const at = this.#time(reset.at);
     return this.#transaction(async (trx) => {
-      const row = await trx
-        .updateTable('tenants')
-        .set({
-          updated_at: at,
-          ...(change.status !== undefined ? { status: change.status } : {}),
-          ...(change.collectionId !== undefined ? { collection_id: change.collectionId } : {}),
-        })
-        .where('tenant_id', '=', change.tenantId)
-        .returningAll()
-        .executeTakeFirst();
-      if (!row) throw tenantNotFound(change.tenantId);
-      return toTenant(row);
+      const row = await this.#lockTenant(trx, reset.tenantId);
+      if (row.collection_id === null) return toTenant(row);
+      const updated = await this.#changeTenant(trx, row, {
+        to: row.status,
+        collectionId: null,
+        reason: reset.reason ?? 'cached collection id cleared by the operator',
+        details: { previousCollectionId: row.collection_id },
+        at,
+      });
+      return toTenant(updated);
     });
   }
 
+  async setTenantStatus(
+    tenantId: string,
+    to: TenantStatus,
+    reason: string,
+    options: { at?: Date } = {},
+  ): Promise<TenantRecord> {
+    const change = parseInput(setTenantStatusSchema, { tenantId, to, reason, ...options }, 'setTenantStatus');
+    const at = this.#time(change.at);
+    return this.#transaction(async (trx) => {
+      const row = await this.#lockTenant(trx, change.tenantId);
+      if (!isLegalTenantTransition(row.status, change.to)) {
+        throw new ColibriError(
+          'COLIBRI_ILLEGAL_TRANSITION',
+          `tenant ${row.tenant_id} is ${row.status}; ${row.status} → ${change.to} is not allowed`,
+          { tenantId: row.tenant_id, from: row.status, to: change.to },
+        );
+      }
+      const updated = await this.#changeTenant(trx, row, {
+        to: change.to,
+        reason: change.reason,
+        details: null,
+        at,
+      });
+      return toTenant(updated);
+    });
+  }
+
+  async listTenantEvents(tenantId: string): Promise<TenantEvent[]> {
+    await this.getTenant(tenantId);
+    const rows = await this.#read((db) =>
+      db.selectFrom('tenant_events').selectAll().where('tenant_id', '=', tenantId).orderBy('id').execute(),
+    );
+    return rows.map(toTenantEvent);
+  }
+
+  // ---- change feed ----------------------------------------------------------------------------
+
+  async watchChanges(
+    listener: ChangeListener,
+    options: WatchChangesOptions = {},
+  ): Promise<ChangeSubscription> {
+    if (typeof listener !== 'function') {
+      throw new ColibriError('COLIBRI_INVALID_INPUT', 'watchChanges: the listener must be a function', {
+        field: 'listener',
+      });
+    }
+    if (options.onError !== undefined && typeof options.onError !== 'function') {
+      throw new ColibriError('COLIBRI_INVALID_INPUT', 'watchChanges: onError must be a function', {
+        field: 'onError',
+      });
+    }
+    if (this.#closed) {
+      throw new ColibriError('COLIBRI_STORE_UNAVAILABLE', 'watchChanges: the store is closed', {
+        driver: this.driver,
+      });
+    }
+    const feed = await this.#adapter.watchChanges(listener, options);
+    const subscriptions = this.#subscriptions;
+    const subscription: ChangeSubscription = Object.freeze({
+      live: feed.live,
+      async close() {
+        subscriptions.delete(subscription);
+        await feed.close();
+      },
+    });
+    subscriptions.add(subscription);
+    return subscription;
+  }
+
   async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.all([...this.#subscriptions].map((subscription) => subscription.close()));
     await this.#db.destroy();
   }
 }

@@ -13,6 +13,9 @@ export type DbJson = string;
 export interface TenantsTable {
   tenant_id: string;
   jail: string;
+  /** The Vaultwarden collection name (unique among tenants); null = no bucket. Added by 0003. */
+  collection: string | null;
+  /** The collection id resolved from the name, cached (unique among tenants). */
   collection_id: string | null;
   status: TenantStatus;
   created_at: DbTime;
@@ -61,6 +64,17 @@ export interface TaskEventsTable {
   at: DbTime;
 }
 
+export interface TenantEventsTable {
+  id: Generated<number>;
+  tenant_id: string;
+  at: DbTime;
+  from_status: TenantStatus | null;
+  to_status: TenantStatus;
+  reason: string | null;
+  /** JSON object text, or null. */
+  details: DbJson | null;
+}
+
 export interface JoinTokensTable {
   /** sha256 (hex) of the one-time token; the token itself is never stored. */
   token_hash: string;
@@ -82,6 +96,7 @@ export interface Database {
   agents: AgentsTable;
   tasks: TasksTable;
   task_events: TaskEventsTable;
+  tenant_events: TenantEventsTable;
   join_tokens: JoinTokensTable;
   advertised_tags: AdvertisedTagsTable;
 }

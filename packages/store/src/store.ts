@@ -1,4 +1,4 @@
-import type { AgentStatus, TaskStatus, TenantStatus } from '@colibri/protocol';
+import type { AgentStatus, TaskStatus, TenantProvisionOutcome, TenantStatus } from '@colibri/protocol';
 
 /** The two storage drivers: SQLite (embedded default, one host) and PostgreSQL (several daemons). */
 export type StoreDriverName = 'sqlite' | 'postgres';
@@ -89,15 +89,62 @@ export interface TaskEvent {
   readonly at: Date;
 }
 
-/** A tenant: tenant id == jail name == collection name, one row. */
+/** A tenant: by default tenant id == jail name == collection name (1:1:1), one row. */
 export interface TenantRecord {
   readonly tenantId: string;
+  /** The jail its agent runs in (unique among tenants). */
   readonly jail: string;
+  /** The Vaultwarden collection NAME its `.env` comes from (unique among tenants); null = no bucket. */
+  readonly collection: string | null;
   /** The Vaultwarden collection id resolved from the name and cached; null until resolved. */
   readonly collectionId: string | null;
   readonly status: TenantStatus;
   readonly createdAt: Date;
   readonly updatedAt: Date;
+}
+
+/** One entry of a tenant's append-only event log. */
+export interface TenantEvent {
+  /** Monotonic within the store: events sort by it. */
+  readonly id: number;
+  readonly tenantId: string;
+  readonly at: Date;
+  /** null for the creation event. */
+  readonly from: TenantStatus | null;
+  /** Equal to `from` when the status stayed (a provision recorded, a collection id reset). */
+  readonly to: TenantStatus;
+  readonly reason: string | null;
+  /** What else was recorded, e.g. `{ outcome, collectionId }` for a provision; null when nothing. */
+  readonly details: Readonly<Record<string, unknown>> | null;
+}
+
+/** Input of {@link Store.createTenant}. */
+export interface CreateTenantInput {
+  readonly tenantId: string;
+  /** Default: the tenant id. */
+  readonly jail?: string;
+  /** The collection name. Default: the tenant id; null = this tenant has no bucket. */
+  readonly collection?: string | null;
+  readonly at?: Date;
+}
+
+/** Input of {@link Store.recordTenantProvision}. */
+export interface RecordTenantProvisionInput {
+  readonly tenantId: string;
+  readonly outcome: TenantProvisionOutcome;
+  /**
+   * The collection id the vault resolved (cached when non-null), or null: no bucket, a secret
+   * source without ids, or a failure before resolving. Must be null for `no-bucket`.
+   */
+  readonly collectionId: string | null;
+  /** Why, for the event log (e.g. a failure's message). */
+  readonly reason?: string;
+  readonly at?: Date;
+}
+
+/** Filters for {@link Store.listTenants}. */
+export interface ListTenantsFilter {
+  readonly status?: TenantStatus | readonly TenantStatus[];
 }
 
 /** Input of {@link Store.registerAgent}. */
@@ -223,6 +270,60 @@ export interface AgentOfflineResult {
 }
 
 /**
+ * A committed change to a task or an agent, as every daemon sharing the database hears of it.
+ * Deliberately thin (ids and the new status): a listener reads the rows it cares about again, so a
+ * late or repeated change is harmless.
+ */
+export type StoreChange =
+  | {
+      readonly kind: 'task';
+      readonly taskId: string;
+      /** The task's status after the change (taken in, assigned, re-queued, finished …). */
+      readonly status: TaskStatus;
+      /** The agent it is assigned to after the change, or null. */
+      readonly agentId: string | null;
+    }
+  | {
+      readonly kind: 'agent';
+      readonly agentId: string;
+      readonly status: AgentStatus;
+      /** What changed: a new agent, its status (idle/active/offline), or its tags. */
+      readonly what: 'registered' | 'status' | 'capabilities';
+    }
+  | {
+      /**
+       * Changes may have been missed (the feed lost its connection and is back): read everything
+       * that matters again.
+       */
+      readonly kind: 'resync';
+      readonly reason: string;
+    };
+
+/** Told of each change, in commit order. It should not throw (a throw is reported to `onError`). */
+export type ChangeListener = (change: StoreChange) => void;
+
+/** Options of {@link Store.watchChanges}. */
+export interface WatchChangesOptions {
+  /**
+   * Told when the feed loses its connection (`COLIBRI_STORE_UNAVAILABLE`; it reconnects by itself
+   * with backoff and then sends a `resync`), when a notification cannot be read, or when the
+   * listener throws. Default: ignored.
+   */
+  readonly onError?: (error: Error) => void;
+}
+
+/** A running change feed. */
+export interface ChangeSubscription {
+  /**
+   * True when changes are delivered (PostgreSQL). False for SQLite, whose feed never fires: one
+   * daemon owns an SQLite file and sees its own changes; its safety sweep covers the rest.
+   */
+  readonly live: boolean;
+  /** Stops listening and releases the connection (idempotent). No change is delivered afterwards. */
+  close(): Promise<void>;
+}
+
+/**
  * colibri's persistence. Every method validates its input, runs in one transaction, and either
  * does all of its work or none of it. State changes are compare-and-set: of two racing callers
  * exactly one wins, and the loser gets a `ColibriError` with a stable code.
@@ -309,19 +410,61 @@ export interface Store {
   /** How many tasks are in each status (every status present, zeros included). */
   countTasksByStatus(filter?: CountFilter): Promise<Record<TaskStatus, number>>;
 
-  /** Creates a tenant (status `pending`); `jail` defaults to the tenant id. Throws `COLIBRI_TENANT_EXISTS`. */
-  createTenant(input: { tenantId: string; jail?: string; at?: Date }): Promise<TenantRecord>;
+  /**
+   * Creates a tenant (status `pending`) with a `created` event. `jail` and `collection` default to
+   * the tenant id. Throws `COLIBRI_TENANT_EXISTS` when the id, the jail or the collection name
+   * already belongs to a tenant.
+   */
+  createTenant(input: CreateTenantInput): Promise<TenantRecord>;
   /** Throws `COLIBRI_TENANT_NOT_FOUND`. */
   getTenant(tenantId: string): Promise<TenantRecord>;
-  /** Tenants ordered by id. */
-  listTenants(): Promise<TenantRecord[]>;
-  /** Sets the status and/or the cached collection id. */
-  updateTenant(input: {
-    tenantId: string;
-    status?: TenantStatus;
-    collectionId?: string | null;
-    at?: Date;
-  }): Promise<TenantRecord>;
+  /** Tenants ordered by id, optionally only those in the given status(es). */
+  listTenants(filter?: ListTenantsFilter): Promise<TenantRecord[]>;
+  /**
+   * Records the outcome of provisioning a tenant's `.env`, atomically:
+   * - a non-null `collectionId` that differs from the cached one is refused with
+   *   `COLIBRI_VAULT_COLLECTION_CHANGED` (the collection was re-created or renamed: the operator
+   *   accepts it with {@link resetTenantCollection}); one cached by another tenant likewise;
+   *   nothing changes;
+   * - otherwise a non-null `collectionId` is cached; `written`/`unchanged`/`no-bucket` move the
+   *   tenant to `provisioned` (an `active` tenant stays `active`), `failed` moves it to `failed`.
+   *
+   * An event is appended when the status or the cached id changes, and for every `written` or
+   * `failed` outcome (new secrets in a jail, or a failure, are always worth a line). A repeated
+   * `unchanged`/`no-bucket` that changes nothing leaves the row and the log untouched, so a
+   * periodic re-provision does not flood the log.
+   */
+  recordTenantProvision(input: RecordTenantProvisionInput): Promise<TenantRecord>;
+  /**
+   * Forgets the cached collection id, with an event (a no-op without one when none is cached): the
+   * operator's way to accept a collection that was re-created under the same name.
+   */
+  resetTenantCollection(tenantId: string, options?: { reason?: string; at?: Date }): Promise<TenantRecord>;
+  /**
+   * Moves a tenant along a legal edge of `TENANT_TRANSITIONS` (e.g. `provisioned → active` once
+   * its agent registered), with an event. Throws `COLIBRI_ILLEGAL_TRANSITION` otherwise.
+   */
+  setTenantStatus(
+    tenantId: string,
+    to: TenantStatus,
+    reason: string,
+    options?: { at?: Date },
+  ): Promise<TenantRecord>;
+  /** A tenant's event log, oldest first. Throws `COLIBRI_TENANT_NOT_FOUND`. */
+  listTenantEvents(tenantId: string): Promise<TenantEvent[]>;
+
+  /**
+   * Subscribes to committed changes of tasks (taken in, status or assigned agent changed) and
+   * agents (registered, status or tags changed), made by any process on the same database,
+   * including this one. Resolves once listening: every change committed afterwards is delivered.
+   *
+   * PostgreSQL: database triggers `pg_notify` on channel `colibri_changes`, and a dedicated
+   * connection (outside the pool) LISTENs; when it drops, the feed reconnects with backoff and
+   * then delivers `{ kind: 'resync' }`, since changes in between were missed. Heartbeats and
+   * lease renewals are not changes. SQLite: resolves with `live: false` and never calls the
+   * listener (one daemon per SQLite file). `close()` of the store closes its subscriptions.
+   */
+  watchChanges(listener: ChangeListener, options?: WatchChangesOptions): Promise<ChangeSubscription>;
 
   /** Closes connections. The store is unusable afterwards. */
   close(): Promise<void>;

@@ -9,6 +9,7 @@ let n = 0;
 afterAll(() => admin.end());
 
 describeStoreContract('postgres', {
+  liveChangeFeed: true,
   async freshConfig() {
     const name = `contract_${process.pid}_${++n}`;
     await admin.query(`create database ${name}`);

@@ -11,6 +11,7 @@ let n = 0;
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describeStoreContract('sqlite', {
+  liveChangeFeed: false,
   async freshConfig() {
     return { driver: 'sqlite', path: join(dir, `db-${++n}`, 'colibri.db') };
   },

@@ -3,8 +3,18 @@ import { createHash } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { type ErrorCode, isColibriError } from '@colibri/errors';
+import { Migrator } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openStore, type RegisterAgentInput, type Store, type StoreConfig } from '../src/index.js';
+import { createPostgresAdapter } from '../src/dialect/postgres-adapter.js';
+import { createSqliteAdapter } from '../src/dialect/sqlite-adapter.js';
+import {
+  openStore,
+  type RegisterAgentInput,
+  type Store,
+  type StoreChange,
+  type StoreConfig,
+} from '../src/index.js';
+import { migrationProvider } from '../src/migrations/migration-provider.js';
 
 const WORKER = fileURLToPath(new URL('./store-worker.mjs', import.meta.url));
 
@@ -14,6 +24,8 @@ export interface ContractHarness {
   freshConfig(): Promise<StoreConfig>;
   /** Runs raw SQL on the database behind `config` outside the store (to probe database-level guards). */
   rawExec(config: StoreConfig, sqlText: string): Promise<void>;
+  /** True when the driver's change feed delivers changes (PostgreSQL); false when it never fires (SQLite). */
+  readonly liveChangeFeed: boolean;
 }
 
 async function expectCode(promise: Promise<unknown>, code: ErrorCode, message?: RegExp): Promise<void> {
@@ -46,6 +58,15 @@ function runWorker(mode: string, config: StoreConfig, arg: unknown): Promise<unk
 }
 
 const HOUR = 3_600_000;
+
+/** Waits until `check()` holds (the bound is a failure guard, not an assertion on time). */
+async function waitFor(check: () => boolean, what: string, ms = 20_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > until) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
 
 /** The one contract every store driver must pass. */
 export function describeStoreContract(name: string, harness: ContractHarness): void {
@@ -686,38 +707,473 @@ export function describeStoreContract(name: string, harness: ContractHarness): v
     });
 
     describe('tenants', () => {
-      it('creates tenants 1:1:1 and updates status and the cached collection id', async () => {
+      /** Everything tenant-related the store can show: what a refused call must leave untouched. */
+      const tenantState = async () => {
+        const tenants = await store.listTenants();
+        const events = await Promise.all(tenants.map((t) => store.listTenantEvents(t.tenantId)));
+        return JSON.stringify({ tenants, events });
+      };
+
+      it('creates tenants 1:1:1 by default, with a created event; jail and collection may differ', async () => {
         const acme = await store.createTenant({ tenantId: 'acme' });
-        expect(acme).toMatchObject({ tenantId: 'acme', jail: 'acme', collectionId: null, status: 'pending' });
-        const updated = await store.updateTenant({
+        expect(acme).toMatchObject({
           tenantId: 'acme',
-          status: 'provisioned',
-          collectionId: 'c-123',
+          jail: 'acme',
+          collection: 'acme',
+          collectionId: null,
+          status: 'pending',
         });
-        expect(updated).toMatchObject({ status: 'provisioned', collectionId: 'c-123' });
-        expect((await store.listTenants()).map((t) => t.tenantId)).toEqual(['acme']);
+        expect(acme.createdAt).toBeInstanceOf(Date);
+        const globex = await store.createTenant({
+          tenantId: 'globex',
+          jail: 'globex-jail',
+          collection: 'Tenants/Globex Corp',
+        });
+        expect(globex).toMatchObject({ jail: 'globex-jail', collection: 'Tenants/Globex Corp' });
+        const lean = await store.createTenant({ tenantId: 'lean', collection: null });
+        expect(lean.collection).toBeNull();
+        // Tenants without a bucket do not clash with each other.
+        expect((await store.createTenant({ tenantId: 'lean-2', collection: null })).collection).toBeNull();
+        expect(await store.getTenant('globex')).toEqual(globex);
+        expect((await store.listTenants()).map((t) => t.tenantId)).toEqual([
+          'acme',
+          'globex',
+          'lean',
+          'lean-2',
+        ]);
+        expect(await store.listTenantEvents('acme')).toMatchObject([
+          {
+            tenantId: 'acme',
+            from: null,
+            to: 'pending',
+            reason: 'created',
+            details: { jail: 'acme', collection: 'acme' },
+          },
+        ]);
+        expect((await store.listTenantEvents('lean'))[0]?.details).toEqual({
+          jail: 'lean',
+          collection: null,
+        });
       });
 
-      it('refuses duplicates, bad names and unknown tenants, changing nothing', async () => {
+      it('refuses a taken id, jail or collection and bad names, naming the problem and changing nothing', async () => {
         await store.createTenant({ tenantId: 'acme' });
-        await expectCode(store.createTenant({ tenantId: 'acme' }), 'COLIBRI_TENANT_EXISTS');
-        await expectCode(store.createTenant({ tenantId: 'other', jail: 'acme' }), 'COLIBRI_TENANT_EXISTS');
-        await expectCode(store.createTenant({ tenantId: 'all' }), 'COLIBRI_INVALID_INPUT', /reserved/);
-        await expectCode(store.createTenant({ tenantId: 'x/../y' }), 'COLIBRI_INVALID_INPUT');
+        await store.createTenant({ tenantId: 'globex', jail: 'gx', collection: 'Globex' });
+        const before = await tenantState();
         await expectCode(
-          store.updateTenant({ tenantId: 'acme', status: 'bogus' as never }),
-          'COLIBRI_INVALID_INPUT',
+          store.createTenant({ tenantId: 'acme' }),
+          'COLIBRI_TENANT_EXISTS',
+          /acme: it already exists/,
         );
         await expectCode(
-          store.updateTenant({ tenantId: 'ghost', status: 'active' }),
+          store.createTenant({ tenantId: 'other', jail: 'acme' }),
+          'COLIBRI_TENANT_EXISTS',
+          /jail acme already belongs to tenant acme/,
+        );
+        // A new tenant's default jail is its name: here the jail of globex.
+        await expectCode(store.createTenant({ tenantId: 'gx' }), 'COLIBRI_TENANT_EXISTS', /jail gx/);
+        await expectCode(
+          store.createTenant({ tenantId: 'other', collection: 'Globex' }),
+          'COLIBRI_TENANT_EXISTS',
+          /collection "Globex" already belongs to tenant globex/,
+        );
+        await expectCode(store.createTenant({ tenantId: 'all' }), 'COLIBRI_INVALID_INPUT', /reserved/);
+        await expectCode(store.createTenant({ tenantId: 'x/../y' }), 'COLIBRI_INVALID_INPUT', /tenantId/);
+        await expectCode(
+          store.createTenant({ tenantId: 'ok', jail: '../etc' }),
+          'COLIBRI_INVALID_INPUT',
+          /jail: jail name "..\/etc" is not valid/,
+        );
+        await expectCode(
+          store.createTenant({ tenantId: 'ok', collection: 'a\nb' }),
+          'COLIBRI_INVALID_INPUT',
+          /collection: .*control characters/,
+        );
+        await expectCode(
+          store.createTenant({ tenantId: 'ok', collection: '' }),
+          'COLIBRI_INVALID_INPUT',
+          /blank/,
+        );
+        await expectCode(
+          store.createTenant({ tenantId: 'ok', collection: 'x'.repeat(129) }),
+          'COLIBRI_INVALID_INPUT',
+          /at most 128/,
+        );
+        await expectCode(store.getTenant('ghost'), 'COLIBRI_TENANT_NOT_FOUND', /register-tenant/);
+        await expectCode(store.listTenantEvents('ghost'), 'COLIBRI_TENANT_NOT_FOUND');
+        expect(await tenantState()).toBe(before);
+      });
+
+      it('a provision caches the collection id and moves the tenant to provisioned; an active tenant stays active', async () => {
+        await store.createTenant({ tenantId: 'acme' });
+        const written = await store.recordTenantProvision({
+          tenantId: 'acme',
+          outcome: 'written',
+          collectionId: 'c-1',
+        });
+        expect(written).toMatchObject({ status: 'provisioned', collectionId: 'c-1' });
+        expect((await store.listTenantEvents('acme'))[1]).toMatchObject({
+          from: 'pending',
+          to: 'provisioned',
+          reason: 'provision written',
+          details: { outcome: 'written', collectionId: 'c-1' },
+        });
+        // A repeat that changes nothing leaves the row and the log alone.
+        const before = await tenantState();
+        expect(
+          await store.recordTenantProvision({ tenantId: 'acme', outcome: 'unchanged', collectionId: 'c-1' }),
+        ).toEqual(written);
+        expect(await tenantState()).toBe(before);
+
+        await store.setTenantStatus('acme', 'active', 'agent acme-1 registered');
+        const again = await store.recordTenantProvision({
+          tenantId: 'acme',
+          outcome: 'written',
+          collectionId: 'c-1',
+        });
+        expect(again.status).toBe('active');
+        const failed = await store.recordTenantProvision({
+          tenantId: 'acme',
+          outcome: 'failed',
+          collectionId: null,
+          reason: 'sync failed',
+        });
+        expect(failed).toMatchObject({ status: 'failed', collectionId: 'c-1' });
+        // Every failure is recorded, even when the tenant is already failed.
+        await store.recordTenantProvision({ tenantId: 'acme', outcome: 'failed', collectionId: null });
+        expect((await store.listTenants({ status: 'failed' })).map((t) => t.tenantId)).toEqual(['acme']);
+        const recovered = await store.recordTenantProvision({
+          tenantId: 'acme',
+          outcome: 'unchanged',
+          collectionId: null,
+        });
+        expect(recovered).toMatchObject({ status: 'provisioned', collectionId: 'c-1' });
+        expect(
+          (await store.listTenantEvents('acme')).map((e) => `${e.from ?? '-'}>${e.to} ${e.reason}`),
+        ).toEqual([
+          '->pending created',
+          'pending>provisioned provision written',
+          'provisioned>active agent acme-1 registered',
+          'active>active provision written',
+          'active>failed provision failed: sync failed',
+          'failed>failed provision failed',
+          'failed>provisioned provision unchanged',
+        ]);
+        const ids = (await store.listTenantEvents('acme')).map((e) => e.id);
+        expect([...ids].sort((a, b) => a - b)).toEqual(ids);
+      });
+
+      it('a different collection id fails closed, changing nothing, until the operator resets the cache', async () => {
+        await store.createTenant({ tenantId: 'acme' });
+        await store.createTenant({ tenantId: 'globex' });
+        await store.recordTenantProvision({ tenantId: 'acme', outcome: 'written', collectionId: 'c-1' });
+        const before = await tenantState();
+        await expectCode(
+          store.recordTenantProvision({ tenantId: 'acme', outcome: 'written', collectionId: 'c-2' }),
+          'COLIBRI_VAULT_COLLECTION_CHANGED',
+          /c-1 cached.*resolved c-2.*colibri reset-tenant-collection acme/,
+        );
+        await expectCode(
+          store.recordTenantProvision({ tenantId: 'acme', outcome: 'failed', collectionId: 'c-2' }),
+          'COLIBRI_VAULT_COLLECTION_CHANGED',
+        );
+        // One collection never serves two tenants.
+        await expectCode(
+          store.recordTenantProvision({ tenantId: 'globex', outcome: 'written', collectionId: 'c-1' }),
+          'COLIBRI_VAULT_COLLECTION_CHANGED',
+          /already cached for tenant acme/,
+        );
+        expect(await tenantState()).toBe(before);
+
+        const reset = await store.resetTenantCollection('acme');
+        expect(reset).toMatchObject({ status: 'provisioned', collectionId: null });
+        expect((await store.listTenantEvents('acme')).at(-1)).toMatchObject({
+          from: 'provisioned',
+          to: 'provisioned',
+          reason: 'cached collection id cleared by the operator',
+          details: { previousCollectionId: 'c-1' },
+        });
+        // Nothing cached: nothing to reset, nothing logged.
+        const afterReset = await tenantState();
+        expect(await store.resetTenantCollection('acme')).toEqual(reset);
+        expect(await tenantState()).toBe(afterReset);
+        expect(
+          (await store.recordTenantProvision({ tenantId: 'acme', outcome: 'written', collectionId: 'c-2' }))
+            .collectionId,
+        ).toBe('c-2');
+        await expectCode(store.resetTenantCollection('ghost'), 'COLIBRI_TENANT_NOT_FOUND');
+      });
+
+      it('a tenant without a bucket is provisioned by no-bucket and never gets a collection id', async () => {
+        await store.createTenant({ tenantId: 'lean', collection: null });
+        const done = await store.recordTenantProvision({
+          tenantId: 'lean',
+          outcome: 'no-bucket',
+          collectionId: null,
+        });
+        expect(done).toMatchObject({ status: 'provisioned', collection: null, collectionId: null });
+        const before = await tenantState();
+        await store.recordTenantProvision({ tenantId: 'lean', outcome: 'no-bucket', collectionId: null });
+        await expectCode(
+          store.recordTenantProvision({ tenantId: 'lean', outcome: 'written', collectionId: 'c-1' }),
+          'COLIBRI_INVALID_INPUT',
+          /no collection/,
+        );
+        await expectCode(
+          store.recordTenantProvision({ tenantId: 'lean', outcome: 'no-bucket', collectionId: 'c-1' }),
+          'COLIBRI_INVALID_INPUT',
+          /collectionId: must be null when the outcome is no-bucket/,
+        );
+        expect(await tenantState()).toBe(before);
+      });
+
+      it('refuses malformed provisions and unknown tenants, changing nothing', async () => {
+        await store.createTenant({ tenantId: 'acme' });
+        const before = await tenantState();
+        await expectCode(
+          store.recordTenantProvision({ tenantId: 'acme', outcome: 'done' as never, collectionId: null }),
+          'COLIBRI_INVALID_INPUT',
+          /outcome: must be one of written, unchanged, no-bucket, failed/,
+        );
+        await expectCode(
+          store.recordTenantProvision({ tenantId: 'acme', outcome: 'written', collectionId: 'has space' }),
+          'COLIBRI_INVALID_INPUT',
+          /collectionId/,
+        );
+        await expectCode(
+          store.recordTenantProvision({ tenantId: 'acme', outcome: 'written' } as never),
+          'COLIBRI_INVALID_INPUT',
+          /collectionId/,
+        );
+        await expectCode(
+          store.recordTenantProvision({ tenantId: 'ghost', outcome: 'written', collectionId: null }),
           'COLIBRI_TENANT_NOT_FOUND',
         );
-        await expectCode(store.getTenant('ghost'), 'COLIBRI_TENANT_NOT_FOUND');
-        expect(await store.listTenants()).toMatchObject([{ tenantId: 'acme', status: 'pending' }]);
+        expect(await tenantState()).toBe(before);
+      });
+
+      it('status changes follow TENANT_TRANSITIONS, each with an event', async () => {
+        await store.createTenant({ tenantId: 'acme' });
+        const before = await tenantState();
+        await expectCode(
+          store.setTenantStatus('acme', 'active', 'too early'),
+          'COLIBRI_ILLEGAL_TRANSITION',
+          /acme is pending; pending → active is not allowed/,
+        );
+        await expectCode(store.setTenantStatus('acme', 'failed', '  '), 'COLIBRI_INVALID_INPUT', /reason/);
+        await expectCode(
+          store.setTenantStatus('acme', 'gone' as never, 'x'),
+          'COLIBRI_INVALID_INPUT',
+          /to: must be one of pending, provisioned, active, failed/,
+        );
+        await expectCode(store.setTenantStatus('ghost', 'failed', 'x'), 'COLIBRI_TENANT_NOT_FOUND');
+        expect(await tenantState()).toBe(before);
+        await store.setTenantStatus('acme', 'failed', 'jail did not start');
+        await store.setTenantStatus('acme', 'pending', 'retry');
+        await store.setTenantStatus('acme', 'provisioned', 'env in place');
+        const active = await store.setTenantStatus('acme', 'active', 'agent registered');
+        expect(active.status).toBe('active');
+        expect(active.updatedAt.getTime()).toBeGreaterThanOrEqual(active.createdAt.getTime());
+        expect(
+          (await store.listTenantEvents('acme')).map((e) => [e.from, e.to, e.reason, e.details]),
+        ).toEqual([
+          [null, 'pending', 'created', { jail: 'acme', collection: 'acme' }],
+          ['pending', 'failed', 'jail did not start', null],
+          ['failed', 'pending', 'retry', null],
+          ['pending', 'provisioned', 'env in place', null],
+          ['provisioned', 'active', 'agent registered', null],
+        ]);
+        expect((await store.listTenants({ status: ['active', 'failed'] })).map((t) => t.tenantId)).toEqual([
+          'acme',
+        ]);
+        expect(await store.listTenants({ status: 'pending' })).toEqual([]);
+      });
+
+      it('racing registrations and provisions: exactly one wins, the others get a clear conflict', async () => {
+        const created = await Promise.allSettled(
+          [1, 2, 3, 4].map(() => store.createTenant({ tenantId: 'acme' })),
+        );
+        expect(created.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        for (const r of created) {
+          if (r.status === 'rejected') expect(isColibriError(r.reason, 'COLIBRI_TENANT_EXISTS')).toBe(true);
+        }
+        const names = ['t-1', 't-2', 't-3', 't-4'];
+        for (const tenantId of names) await store.createTenant({ tenantId });
+        const recorded = await Promise.allSettled(
+          names.map((tenantId) =>
+            store.recordTenantProvision({ tenantId, outcome: 'written', collectionId: 'c-same' }),
+          ),
+        );
+        expect(recorded.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        for (const r of recorded) {
+          if (r.status === 'rejected') {
+            expect(isColibriError(r.reason, 'COLIBRI_VAULT_COLLECTION_CHANGED')).toBe(true);
+          }
+        }
+        expect((await store.listTenants()).filter((t) => t.collectionId === 'c-same')).toHaveLength(1);
+        expect(await store.listTenantEvents('acme')).toHaveLength(1);
+      });
+
+      it('adds the collection name to tenants created before migration 0003', async () => {
+        const fresh = await harness.freshConfig();
+        const adapter =
+          fresh.driver === 'sqlite' ? createSqliteAdapter(fresh) : await createPostgresAdapter(fresh);
+        const all = await migrationProvider(adapter.driver).getMigrations();
+        const { error } = await new Migrator({
+          db: adapter.db,
+          provider: {
+            getMigrations: async () => ({
+              '0001-initial-schema': all['0001-initial-schema']!,
+              '0002-auth': all['0002-auth']!,
+            }),
+          },
+        }).migrateToLatest();
+        await adapter.db.destroy();
+        expect(error).toBeUndefined();
+        const at = "'2026-01-01T00:00:00.000Z'";
+        await harness.rawExec(
+          fresh,
+          `insert into tenants (tenant_id, jail, collection_id, status, created_at, updated_at) values
+           ('old', 'old-jail', 'c-9', 'active', ${at}, ${at}),
+           ('dup-a', 'dup-a', 'c-dup', 'provisioned', ${at}, ${at}),
+           ('dup-b', 'dup-b', 'c-dup', 'provisioned', ${at}, ${at})`,
+        );
+        const migrated = await openStore(fresh);
+        try {
+          expect(await migrated.getTenant('old')).toMatchObject({
+            jail: 'old-jail',
+            collection: 'old',
+            collectionId: 'c-9',
+            status: 'active',
+          });
+          // A cached id two tenants shared is only a cache: cleared, resolved again next time.
+          expect((await migrated.listTenants()).map((t) => [t.tenantId, t.collectionId])).toEqual([
+            ['dup-a', null],
+            ['dup-b', null],
+            ['old', 'c-9'],
+          ]);
+          expect(await migrated.listTenantEvents('old')).toEqual([]);
+          await migrated.setTenantStatus('old', 'provisioned', 'agent gone');
+          expect((await migrated.listTenantEvents('old')).map((e) => e.to)).toEqual(['provisioned']);
+        } finally {
+          await migrated.close();
+        }
       });
     });
 
+    describe('change feed', () => {
+      it('refuses a listener that is not a function, and a closed store', async () => {
+        await expectCode(store.watchChanges('nope' as never), 'COLIBRI_INVALID_INPUT', /listener/);
+        await expectCode(
+          store.watchChanges(() => {}, { onError: 1 as never }),
+          'COLIBRI_INVALID_INPUT',
+          /onError/,
+        );
+        const closed = await openStore(config);
+        await closed.close();
+        await expectCode(
+          closed.watchChanges(() => {}),
+          'COLIBRI_STORE_UNAVAILABLE',
+          /closed/,
+        );
+      });
+
+      if (harness.liveChangeFeed) {
+        it('hears every change committed through another store instance (and its own), in commit order', async () => {
+          const other = await openStore(config);
+          try {
+            const seen: StoreChange[] = [];
+            const errors: Error[] = [];
+            const subscription = await store.watchChanges((change) => seen.push(change), {
+              onError: (error) => errors.push(error),
+            });
+            expect(subscription.live).toBe(true);
+            const agent = await other.registerAgent({ name: 'w', capabilities: ['linux'] });
+            const task = await other.intakeTask({ title: 't', requiredCapabilities: ['linux'] });
+            await other.assignTask({
+              taskId: task.id,
+              agentId: agent.id,
+              expectedAttempt: 0,
+              leaseExpiresAt: lease(),
+            });
+            // Heartbeats and lease renewals are not changes: nobody needs to hear of them.
+            await other.recordHeartbeat(agent.id, { extendLeasesUntil: lease() });
+            await other.transitionTask({ taskId: task.id, to: 'running', agentId: agent.id, attempt: 1 });
+            await other.updateAgentCapabilities(agent.id, ['linux', 'gpu']);
+            await other.markAgentOffline(agent.id, { reason: 'test' });
+            // A change made through the listening store itself is heard too (and marks the end).
+            const marker = await store.intakeTask({ title: 'marker', requiredCapabilities: [] });
+            await waitFor(
+              () => seen.some((c) => c.kind === 'task' && c.taskId === marker.id),
+              'the marker task to be heard',
+            );
+            expect(seen).toEqual([
+              { kind: 'agent', agentId: agent.id, status: 'idle', what: 'registered' },
+              { kind: 'task', taskId: task.id, status: 'parked', agentId: null },
+              { kind: 'task', taskId: task.id, status: 'assigned', agentId: agent.id },
+              { kind: 'agent', agentId: agent.id, status: 'active', what: 'status' },
+              { kind: 'task', taskId: task.id, status: 'running', agentId: agent.id },
+              { kind: 'agent', agentId: agent.id, status: 'active', what: 'capabilities' },
+              { kind: 'agent', agentId: agent.id, status: 'offline', what: 'status' },
+              { kind: 'task', taskId: task.id, status: 'parked', agentId: null },
+              { kind: 'task', taskId: marker.id, status: 'parked', agentId: null },
+            ]);
+            expect(errors).toEqual([]);
+            await subscription.close();
+          } finally {
+            await other.close();
+          }
+        });
+
+        it('a closed subscription hears nothing more; others go on', async () => {
+          const closed: StoreChange[] = [];
+          const open: StoreChange[] = [];
+          const subscription = await store.watchChanges((change) => closed.push(change));
+          await store.watchChanges((change) => open.push(change));
+          await subscription.close();
+          await subscription.close();
+          const task = await store.intakeTask({ title: 'after', requiredCapabilities: [] });
+          await waitFor(
+            () => open.some((c) => c.kind === 'task' && c.taskId === task.id),
+            'the task to be heard',
+          );
+          expect(closed).toEqual([]);
+        });
+      } else {
+        it('never fires, and says so: one daemon per database file', async () => {
+          const seen: StoreChange[] = [];
+          const subscription = await store.watchChanges((change) => seen.push(change));
+          expect(subscription.live).toBe(false);
+          const other = await openStore(config);
+          try {
+            const agent = await other.registerAgent({ name: 'w', capabilities: ['linux'] });
+            const task = await other.intakeTask({ title: 't', requiredCapabilities: ['linux'] });
+            await store.assignTask({
+              taskId: task.id,
+              agentId: agent.id,
+              expectedAttempt: 0,
+              leaseExpiresAt: lease(),
+            });
+            await store.markAgentOffline(agent.id);
+          } finally {
+            await other.close();
+          }
+          expect(seen).toEqual([]);
+          await subscription.close();
+        });
+      }
+    });
+
     describe('integrity', () => {
+      it('the tenant event log is append-only at the database level', async () => {
+        await store.createTenant({ tenantId: 'acme' });
+        await expect(harness.rawExec(config, "update tenant_events set reason = 'forged'")).rejects.toThrow(
+          /append-only/,
+        );
+        await expect(harness.rawExec(config, 'delete from tenant_events')).rejects.toThrow(/append-only/);
+        expect((await store.listTenantEvents('acme'))[0]?.reason).toBe('created');
+      });
+
       it('the event log is append-only at the database level', async () => {
         const task = await store.intakeTask({ title: 't', requiredCapabilities: [] });
         await expect(harness.rawExec(config, "update task_events set reason = 'forged'")).rejects.toThrow(

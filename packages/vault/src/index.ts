@@ -1,1 +1,38 @@
-export {};
+export type {
+  BitwardenCredentials,
+  BitwardenSourceOptions,
+} from './bitwarden/bitwarden-source-options.js';
+export { createBitwardenSource } from './bitwarden/create-bitwarden-source.js';
+export {
+  type CommandResult,
+  type CommandRunner,
+  type CommandRunOptions,
+  createExecaRunner,
+} from './command-runner.js';
+export { createDirectorySource, type DirectorySourceOptions } from './directory/create-directory-source.js';
+export { ENV_KEY_PATTERN } from './env/env-variable.js';
+export { parseEnvFile } from './env/parse-env-file.js';
+export { renderEnvFile } from './env/render-env-file.js';
+export { PINNED_BW_VERSION } from './pinned-bw-version.js';
+export {
+  type ProvisionProgressEvent,
+  type ProvisionResult,
+  type ProvisionTarget,
+  type ProvisionTenantsOptions,
+  provisionTenants,
+} from './provision/provision-tenants.js';
+export type {
+  FetchOutcome,
+  ProgressEvent,
+  SecretSource,
+  TenantSecretRequest,
+  VaultLogger,
+  VaultStep,
+} from './secret-source.js';
+export {
+  ENV_FILE_MODE,
+  ENV_FILE_NAME,
+  type EnvFileOwner,
+  type WriteEnvFileOptions,
+  writeEnvFile,
+} from './write/write-env-file.js';

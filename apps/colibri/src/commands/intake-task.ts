@@ -1,4 +1,4 @@
-import type { IntakeTaskResponse } from '@colibri/client';
+import type { IntakeTaskResponse, ShowTaskResponse } from '@colibri/client';
 import * as Flags from '@oclif/core/flags';
 import { BaseCommand } from '../base-command.js';
 
@@ -8,12 +8,16 @@ export default class IntakeTask extends BaseCommand<typeof IntakeTask> {
     'The task goes at once to the online agent that has ALL the required tags (exact match) and the ' +
     'fewest extra ones. With no such agent it is parked, never failed, and assigned the moment a capable ' +
     'agent registers or comes back. A tag no agent has ever advertised still parks, with a warning and ' +
-    'the nearest known spelling. Without --tenant the task may only use shared agents.';
+    'the nearest known spelling. Without --tenant the task may only use shared agents. With --wait it ' +
+    'waits until the task is done, failed or cancelled and prints it with its result: exit 0 when done, ' +
+    'non-zero with the reason otherwise. That is how an agent borrows another lane: its handler takes in a ' +
+    'sub-task with its own token (COLIBRI_TOKEN) and waits for the answer.';
   static override examples = [
     '<%= config.bin %> intake-task --title "render thumbnails" --capabilities image-render',
     '<%= config.bin %> intake-task --title "screenshot the board" --capabilities screenshot --payload \'{"url":"https://example.org"}\'',
     '<%= config.bin %> intake-task --title "nightly build" --capabilities linux,rust --priority 5 --tenant acme --json',
     '<%= config.bin %> intake-task --title "anything will do" --capabilities ""',
+    '<%= config.bin %> intake-task --title "thumbnail" --capabilities image-render --payload \'{"handler":"render"}\' --wait --wait-timeout 300 --json',
   ];
   static override flags = {
     title: Flags.string({ description: 'what the task is, for people', required: true, helpValue: 'TEXT' }),
@@ -40,9 +44,18 @@ export default class IntakeTask extends BaseCommand<typeof IntakeTask> {
       min: 1,
       helpValue: 'N',
     }),
+    wait: Flags.boolean({
+      description: 'wait until the task is done, failed or cancelled, then print it with its result',
+    }),
+    'wait-timeout': Flags.integer({
+      description: 'with --wait: give up after this many seconds (the task goes on) [default: no limit]',
+      min: 1,
+      dependsOn: ['wait'],
+      helpValue: 'SECONDS',
+    }),
   };
 
-  async run(): Promise<IntakeTaskResponse> {
+  async run(): Promise<IntakeTaskResponse | WaitedTask> {
     const { parseTenantName } = await import('@colibri/protocol');
     const { parseCapabilityList } = await import('../parse-capability-list.js');
     const { parseJsonFlag } = await import('../parse-json-flag.js');
@@ -59,6 +72,7 @@ export default class IntakeTask extends BaseCommand<typeof IntakeTask> {
       ...(tenant === undefined ? {} : { tenant }),
       ...(flags['max-attempts'] === undefined ? {} : { maxAttempts: flags['max-attempts'] }),
     });
+    if (flags.wait) return this.#wait(response);
     if (this.jsonEnabled()) return response;
 
     for (const warning of response.warnings) this.warnLine(warning);
@@ -73,6 +87,46 @@ export default class IntakeTask extends BaseCommand<typeof IntakeTask> {
     return response;
   }
 
+  /**
+   * Waits for the task's end and prints it. A task that did not end done exits non-zero
+   * (`COLIBRI_TASK_FAILED`) with its error; with --json the task is printed first either way, so a
+   * calling handler still sees the result and the event log.
+   */
+  async #wait(response: IntakeTaskResponse): Promise<WaitedTask> {
+    const [{ waitForTask }, { ColibriError }, { exitCodeFor }] = await Promise.all([
+      import('../wait-for-task.js'),
+      import('@colibri/errors'),
+      import('../exit-codes.js'),
+    ]);
+    for (const warning of response.warnings) this.warnLine(warning);
+    const timeout = this.flags['wait-timeout'];
+    const shown = await waitForTask(await this.client(), response.task.id, {
+      timeoutMs: timeout === undefined ? undefined : timeout * 1000,
+    });
+    const waited: WaitedTask = { ...shown, warnings: response.warnings };
+    const { task } = shown;
+    const failure =
+      task.status === 'done'
+        ? undefined
+        : new ColibriError(
+            'COLIBRI_TASK_FAILED',
+            `task ${task.id} ${task.status === 'cancelled' ? 'was cancelled' : 'failed'}: ${
+              task.error ?? shown.events.at(-1)?.reason ?? 'no reason given'
+            }`,
+            { taskId: task.id, status: task.status },
+          );
+    if (this.jsonEnabled()) {
+      if (failure === undefined) return waited;
+      this.logJson(waited);
+      return this.exit(exitCodeFor(failure.code));
+    }
+    if (failure !== undefined) throw failure;
+    const { formatJsonValue } = await import('../format/format-table.js');
+    this.log(`task ${task.id} done`);
+    this.log(formatJsonValue(task.result));
+    return waited;
+  }
+
   /** One clause on why the task waits; a second request, so only in human mode and never fatal. */
   async #whyParked(taskId: string): Promise<string> {
     const later = `it is assigned as soon as a capable agent appears (colibri show-task ${taskId} explains)`;
@@ -85,4 +139,9 @@ export default class IntakeTask extends BaseCommand<typeof IntakeTask> {
       return later;
     }
   }
+}
+
+/** `intake-task --wait --json`: the finished task, its event log, and the intake's warnings. */
+export interface WaitedTask extends ShowTaskResponse {
+  readonly warnings: readonly string[];
 }

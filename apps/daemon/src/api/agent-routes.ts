@@ -1,4 +1,6 @@
 import {
+  type ApiAgent,
+  agentOfflineRequestSchema,
   listAgentsQuerySchema,
   parseRequest,
   pollQuerySchema,
@@ -12,9 +14,6 @@ import { hashToken, newToken } from '../auth/hash-token.js';
 import { queryObject, requireOperator, requireSelfOrOperator } from './access.js';
 import type { ApiRoute, App, Handler } from './app.js';
 import { toApiAgent, toApiTask } from './to-api.js';
-
-/** While a long poll waits, the store is re-read this often (catches assignments by other daemons). */
-const POLL_RECHECK_MS = 2000;
 
 /** An agent's own poll counts as a heartbeat, written at most this often relative to TTL and lease. */
 function heartbeatEveryMs(app: App): number {
@@ -36,6 +35,25 @@ async function reexamine(app: App, agent: AgentRecord, how: 'changed' | 'seen'):
   } catch (error) {
     app.logger.error({ err: error, agentId: agent.id }, 'dispatch deferred to the safety sweep');
     return 0;
+  }
+}
+
+/**
+ * The agent as the store has it after a registration or a tag change was re-examined, with its
+ * assigned + running task count. Read back from the store, not this daemon's index: with several
+ * daemons on one PostgreSQL, another one may have given the agent tasks (through the change feed)
+ * before this one did. The change is committed already, so a failed read falls back to what this
+ * daemon knows rather than turning the answer into an error.
+ */
+async function settledAgent(app: App, agent: AgentRecord): Promise<ApiAgent> {
+  try {
+    const [fresh, tasks] = await Promise.all([
+      app.store.getAgent(agent.id),
+      app.store.listTasks({ assignedAgentId: agent.id, status: ['assigned', 'running'] }),
+    ]);
+    return toApiAgent(fresh, tasks.length);
+  } catch {
+    return toApiAgent(agent, app.dispatcher.loadOf(agent.id));
   }
 }
 
@@ -77,7 +95,7 @@ const register: Handler = async (app, { principal, body }) => {
     ...(request.tenant !== undefined ? { tenant: request.tenant } : {}),
     tokenHash,
   };
-  let agent =
+  const agent =
     principal.kind === 'operator'
       ? await app.store.registerAgent(input)
       : await app.store.registerAgentWithJoinToken({ tokenHash: principal.tokenHash, agent: input });
@@ -92,9 +110,8 @@ const register: Handler = async (app, { principal, body }) => {
     },
     'agent registered',
   );
-  if ((await reexamine(app, agent, 'changed')) > 0)
-    agent = await app.store.getAgent(agent.id).catch(() => agent);
-  return { status: 201, body: { agent: toApiAgent(agent, app.dispatcher.loadOf(agent.id)), token } };
+  await reexamine(app, agent, 'changed');
+  return { status: 201, body: { agent: await settledAgent(app, agent), token } };
 };
 
 const list: Handler = async (app, { principal, query }) => {
@@ -121,13 +138,13 @@ const capabilities: Handler = async (app, { principal, params, body }) => {
   const agentId = params.id!;
   requireSelfOrOperator(principal, agentId, 'change capabilities');
   const request = parseRequest(updateCapabilitiesRequestSchema, body, 'request body');
-  let agent = await app.store.updateAgentCapabilities(agentId, request.capabilities);
+  const agent = await app.store.updateAgentCapabilities(agentId, request.capabilities);
   app.logger.info(
     { agentId, agent: agent.name, capabilities: agent.capabilities },
     'agent capabilities changed',
   );
-  if ((await reexamine(app, agent, 'changed')) > 0) agent = await app.store.getAgent(agentId);
-  return { status: 200, body: { agent: toApiAgent(agent, app.dispatcher.loadOf(agentId)) } };
+  await reexamine(app, agent, 'changed');
+  return { status: 200, body: { agent: await settledAgent(app, agent) } };
 };
 
 function aborted(signal: AbortSignal): Promise<void> {
@@ -167,7 +184,9 @@ const poll: Handler = async (app, { principal, params, query, signal }) => {
         !app.dispatcher.waiters.closed &&
         !tasks.some((t) => t.status === 'assigned')
       ) {
-        await Promise.race([waiter.until(Math.min(remaining, POLL_RECHECK_MS)), stop]);
+        // Woken by an assignment here or, through the change feed, by another daemon; the
+        // re-read at the safety sweep's cadence only covers a feed that died silently.
+        await Promise.race([waiter.until(Math.min(remaining, app.timing.sweepIntervalMs)), stop]);
         continue;
       }
     } finally {
@@ -176,6 +195,45 @@ const poll: Handler = async (app, { principal, params, query, signal }) => {
     app.dispatcher.delivered(tasks);
     return { status: 200, body: { tasks: tasks.map(toApiTask) } };
   }
+};
+
+/**
+ * The agent stops (a draining mother): offline now instead of after its TTL, and its unfinished
+ * tasks handed back in the same transaction — re-queued (or failed after their last attempt), as
+ * the liveness sweep would — then dispatched to other agents. Nothing else changes; the agent's
+ * next heartbeat or poll brings it back online.
+ */
+const offline: Handler = async (app, { principal, params, body }) => {
+  const agentId = params.id!;
+  requireSelfOrOperator(principal, agentId, 'go offline');
+  const request = parseRequest(agentOfflineRequestSchema, body ?? {}, 'request body');
+  const by = principal.kind === 'operator' ? 'the operator' : 'the agent itself';
+  const reason = request.reason ?? `taken offline by ${by}`;
+  const result = await app.store.markAgentOffline(agentId, { at: app.clock(), reason });
+  app.logger.info(
+    {
+      agentId,
+      agent: result.agent.name,
+      requeued: result.requeued.map((t) => t.id),
+      failed: result.failed.map((t) => t.id),
+      by,
+    },
+    `agent offline: ${reason}`,
+  );
+  try {
+    await app.dispatcher.agentWentOffline(result);
+  } catch (error) {
+    // Committed already: the answer stays a success and the safety sweep dispatches the tasks.
+    app.logger.error({ err: error, agentId }, 'dispatch deferred to the safety sweep');
+  }
+  return {
+    status: 200,
+    body: {
+      agent: toApiAgent(result.agent, 0),
+      requeued: result.requeued.map((t) => t.id),
+      failed: result.failed.map((t) => t.id),
+    },
+  };
 };
 
 /** `/v1/agents…` */
@@ -190,4 +248,5 @@ export const agentRoutes: readonly ApiRoute[] = [
     handler: capabilities,
   },
   { method: 'POST', pattern: '/v1/agents/:id/poll', audience: ['operator', 'agent'], handler: poll },
+  { method: 'POST', pattern: '/v1/agents/:id/offline', audience: ['operator', 'agent'], handler: offline },
 ];

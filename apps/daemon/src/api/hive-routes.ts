@@ -61,6 +61,7 @@ const metrics: Handler = async (app, { principal }) => {
       parkedByMissingTag,
       assignLatency: app.assignLatency,
       deliverLatency: app.deliverLatency,
+      waitingPolls: app.dispatcher.waiters.size,
     }),
   };
 };

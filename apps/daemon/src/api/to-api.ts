@@ -1,5 +1,5 @@
-import type { ApiAgent, ApiTask, ApiTaskEvent } from '@colibri/client';
-import type { AgentRecord, TaskEvent, TaskRecord } from '@colibri/store';
+import type { ApiAgent, ApiTask, ApiTaskEvent, ApiTenant, ApiTenantEvent } from '@colibri/client';
+import type { AgentRecord, TaskEvent, TaskRecord, TenantEvent, TenantRecord } from '@colibri/store';
 
 const iso = (date: Date | null): string | null => (date === null ? null : date.toISOString());
 
@@ -49,5 +49,29 @@ export function toApiTaskEvent(event: TaskEvent): ApiTaskEvent {
     attempt: event.attempt,
     reason: event.reason,
     at: event.at.toISOString(),
+  };
+}
+
+/** A tenant record as the API shows it. */
+export function toApiTenant(tenant: TenantRecord): ApiTenant {
+  return {
+    tenant: tenant.tenantId,
+    jail: tenant.jail,
+    collection: tenant.collection,
+    collectionId: tenant.collectionId,
+    status: tenant.status,
+    createdAt: tenant.createdAt.toISOString(),
+    updatedAt: tenant.updatedAt.toISOString(),
+  };
+}
+
+/** A tenant event-log entry as the API shows it. */
+export function toApiTenantEvent(event: TenantEvent): ApiTenantEvent {
+  return {
+    at: event.at.toISOString(),
+    from: event.from,
+    to: event.to,
+    reason: event.reason,
+    details: event.details,
   };
 }

@@ -118,6 +118,56 @@ export class Dispatcher {
     this.#assignedAt.delete(`${taskId}#${attempt}`);
   }
 
+  /**
+   * The change feed says `agentId` changed in the store, possibly through another daemon: reads it
+   * again and, when it is new to this daemon, came back online or changed its tags, re-examines
+   * the parked tasks it could run. An echo of a change this daemon made, or an idle ↔ active
+   * flip, only updates the index. Returns how many tasks were assigned.
+   */
+  agentNoticed(agentId: string): Promise<number> {
+    return this.#mutex.run(async () => {
+      let agent: AgentRecord;
+      try {
+        agent = await this.#deps.store.getAgent(agentId);
+      } catch (error) {
+        if (!isColibriError(error, 'COLIBRI_AGENT_NOT_FOUND')) throw error;
+        this.#index.remove(agentId);
+        this.#agents.delete(agentId);
+        return 0;
+      }
+      const before = this.#index.get(agentId);
+      const known = this.#agents.get(agentId);
+      const wasOnline = before !== undefined && before.status !== 'offline';
+      const sameTags =
+        known !== undefined &&
+        known.capabilities.length === agent.capabilities.length &&
+        known.capabilities.every((tag) => agent.capabilities.includes(tag));
+      this.#remember(agent, before?.load ?? 0);
+      if (agent.status === 'offline' || (wasOnline && sameTags)) return 0;
+      return this.#reexamine(agent);
+    });
+  }
+
+  /**
+   * The change feed says `taskId` is parked (taken in or re-queued, possibly by another daemon):
+   * assigns it if it still is and an agent qualifies. Returns the task as it ends up, or undefined
+   * when it no longer exists.
+   */
+  retryParked(taskId: string): Promise<TaskRecord | undefined> {
+    return this.#mutex.run(async () => {
+      const task = await this.#deps.store.getTask(taskId).catch((error: unknown) => {
+        if (isColibriError(error, 'COLIBRI_TASK_NOT_FOUND')) return undefined;
+        throw error;
+      });
+      return task?.status === 'parked' ? this.#assign(task) : task;
+    });
+  }
+
+  /** Recounts every agent's assigned + running tasks from the store (other daemons assign too). */
+  refreshLoads(): Promise<void> {
+    return this.#mutex.run(() => this.#resyncLoads());
+  }
+
   /** The safety net: resync from the store, then try every parked task again. */
   sweep(): Promise<number> {
     return this.#mutex.run(async () => {

@@ -29,6 +29,28 @@ describe('PollWaiters', () => {
     expect(waiters.closed).toBe(true);
   });
 
+  it('recheckAll wakes every waiting poll once, without closing', async () => {
+    const waiters = new PollWaiters();
+    const a = waiters.register('a');
+    const b = waiters.register('b');
+    const waiting = Promise.all([a.until(60_000), b.until(60_000)]);
+    waiters.recheckAll();
+    await waiting; // both resolve at once; the test would time out otherwise
+    a.cancel();
+    b.cancel();
+    expect(waiters.closed).toBe(false);
+    let later = false;
+    const c = waiters.register('c');
+    const cWait = c.until(60_000).then(() => {
+      later = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(later).toBe(false);
+    waiters.wake('c');
+    await cWait;
+    c.cancel();
+  });
+
   it('times out when nobody wakes it', async () => {
     const waiter = new PollWaiters().register('a');
     await waiter.until(10);

@@ -71,6 +71,14 @@ export class PollWaiters {
     for (const signal of this.#waiting.get(agentId) ?? []) signal();
   }
 
+  /**
+   * Wakes every long poll once so that each reads the store again (the change feed may have
+   * missed assignments while it reconnected); unlike `wakeAll`, later waits still wait.
+   */
+  recheckAll(): void {
+    for (const set of this.#waiting.values()) for (const signal of set) signal();
+  }
+
   /** Wakes every long poll, now and from now on (shutdown). */
   wakeAll(): void {
     this.#closed = true;

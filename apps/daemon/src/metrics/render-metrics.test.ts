@@ -19,7 +19,9 @@ describe('renderMetrics', () => {
       ]),
       assignLatency: assign,
       deliverLatency: new Histogram([0.01, 1]),
+      waitingPolls: 4,
     });
+    expect(text).toContain('colibri_long_polls_waiting 4\n');
     expect(text).toContain('colibri_agents{status="active"} 1\n');
     expect(text).toContain('colibri_tasks{status="done"} 3\n');
     expect(text).toContain(

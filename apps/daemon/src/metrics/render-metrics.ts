@@ -13,6 +13,8 @@ export interface MetricsSnapshot {
   readonly assignLatency: Histogram;
   /** Assignment → the agent's poll returning the task. */
   readonly deliverLatency: Histogram;
+  /** Long polls waiting on this daemon for their agent to be given a task. */
+  readonly waitingPolls: number;
 }
 
 function label(value: string): string {
@@ -34,6 +36,9 @@ export function renderMetrics(m: MetricsSnapshot): string {
     '# HELP colibri_tasks Tasks by status.',
     '# TYPE colibri_tasks gauge',
     ...Object.entries(m.tasks).map(([status, n]) => `colibri_tasks{status="${status}"} ${n}`),
+    '# HELP colibri_long_polls_waiting Long polls waiting on this colibrid for their agent to be given a task.',
+    '# TYPE colibri_long_polls_waiting gauge',
+    `colibri_long_polls_waiting ${m.waitingPolls}`,
     '# HELP colibri_parked_tasks_missing_tag Parked tasks per required tag that no eligible online agent offers.',
     '# TYPE colibri_parked_tasks_missing_tag gauge',
     ...[...m.parkedByMissingTag.entries()]

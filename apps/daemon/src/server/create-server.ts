@@ -1,14 +1,16 @@
 import { chmodSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { ColibriError, isColibriError } from '@colibri/errors';
-import type { Store } from '@colibri/store';
+import type { ChangeSubscription, Store } from '@colibri/store';
 import { agentRoutes } from '../api/agent-routes.js';
 import type { ApiRoute, App, Reply } from '../api/app.js';
 import { hiveRoutes } from '../api/hive-routes.js';
 import { taskRoutes } from '../api/task-routes.js';
+import { tenantRoutes } from '../api/tenant-routes.js';
 import { Authenticator, type Principal, unknownToken } from '../auth/authenticator.js';
 import type { ListenAddress } from '../config/parse-listen-address.js';
 import type { Timing } from '../config/resolve-config.js';
+import { ChangeFollower } from '../dispatch/change-follower.js';
 import { Dispatcher } from '../dispatch/dispatcher.js';
 import { Sweeper } from '../dispatch/sweeper.js';
 import { httpStatusOf } from '../http/http-status.js';
@@ -45,7 +47,10 @@ export interface ListenOptions {
 
 /** A running colibrid: `listen` once, `close` once. */
 export interface ColibriServer {
-  /** Loads the fleet, dispatches what is parked, starts the sweeps and serves. */
+  /**
+   * Follows the store's change feed, loads the fleet, dispatches what is parked, starts the
+   * sweeps and serves.
+   */
   listen(options: ListenOptions): Promise<{ socketPath: string; tcp?: ListenAddress }>;
   /**
    * Stops gracefully: stops accepting, ends long polls, lets in-flight requests finish (cutting
@@ -54,7 +59,7 @@ export interface ColibriServer {
   close(): Promise<void>;
 }
 
-const ROUTES: readonly ApiRoute[] = [...hiveRoutes, ...agentRoutes, ...taskRoutes];
+const ROUTES: readonly ApiRoute[] = [...hiveRoutes, ...agentRoutes, ...taskRoutes, ...tenantRoutes];
 
 function envelope(error: ColibriError) {
   return { error: { code: error.code, message: error.message, details: error.details } };
@@ -113,6 +118,9 @@ export function createServer(deps: ServerDeps): ColibriServer {
     clock,
     timing: deps.timing,
   });
+  // Other daemons on the same PostgreSQL act on the store too: their changes reach this one here.
+  const follower = new ChangeFollower(dispatcher, deps.logger);
+  let changes: ChangeSubscription | undefined;
   /** One per request in flight: aborted when its client goes away or when the daemon stops. */
   const controllers = new Set<AbortController>();
   const inflight = new Set<Promise<void>>();
@@ -256,6 +264,11 @@ export function createServer(deps: ServerDeps): ColibriServer {
           'removed a stale socket left by a colibrid that did not stop cleanly',
         );
       }
+      // Subscribed before loading: a change committed during the load is delivered, not lost.
+      changes = await deps.store.watchChanges((change) => follower.handle(change), {
+        onError: (error) =>
+          deps.logger.warn({ err: error }, 'change feed trouble (the safety sweep still runs)'),
+      });
       await dispatcher.load();
       const assigned = await dispatcher.sweep();
       if (assigned > 0) deps.logger.info({ assigned }, 'assigned tasks parked while colibrid was down');
@@ -270,6 +283,7 @@ export function createServer(deps: ServerDeps): ColibriServer {
           socketPath,
           ...(tcp !== undefined ? { tcp: `${tcp.host}:${tcp.port}` } : {}),
           driver: deps.store.driver,
+          changeFeed: changes.live ? 'live' : 'none (one daemon per SQLite file)',
           version: deps.version,
           timing: deps.timing,
         },
@@ -284,6 +298,8 @@ export function createServer(deps: ServerDeps): ColibriServer {
       const closed = servers.map((server) => new Promise((resolve) => server.close(resolve)));
       dispatcher.waiters.wakeAll();
       for (const controller of controllers) controller.abort();
+      await changes?.close();
+      await follower.close();
       await sweeper.stop();
       for (const server of servers) server.closeIdleConnections();
       let timer: NodeJS.Timeout | undefined;

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
-import type { StoreDriverName } from '../store.js';
+import type { ChangeListener, ChangeSubscription, StoreDriverName, WatchChangesOptions } from '../store.js';
 
 /**
  * What differs between SQLite and PostgreSQL, and nothing else. The store's logic is written
@@ -21,6 +21,8 @@ export interface DialectAdapter {
   isRetryable(error: unknown): boolean;
   /** True when `error` means the database could not be reached, was busy past the timeout, or is read-only. */
   isUnavailable(error: unknown): boolean;
+  /** Starts a change feed; see `Store.watchChanges`. */
+  watchChanges(listener: ChangeListener, options: WatchChangesOptions): Promise<ChangeSubscription>;
 }
 
 /** Converts a timestamp read from either dialect into a Date. */

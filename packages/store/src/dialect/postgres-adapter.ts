@@ -1,5 +1,6 @@
 import { ColibriError } from '@colibri/errors';
 import { Kysely, PostgresDialect } from 'kysely';
+import { type ListenConnection, watchPostgresChanges } from '../change-feed/postgres-change-feed.js';
 import type { Database } from '../schema.js';
 import type { PostgresStoreConfig } from '../store.js';
 import type { DialectAdapter } from './dialect-adapter.js';
@@ -46,6 +47,28 @@ export async function createPostgresAdapter(config: PostgresStoreConfig): Promis
     );
   }
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  // The change feed's LISTEN holds a session of its own, outside the pool: a pooled client is
+  // handed to other queries between uses, and its LISTEN would hear for whoever holds it.
+  const connectListener = async (): Promise<ListenConnection> => {
+    const client = new pg.Client({
+      connectionString: config.connectionString,
+      connectionTimeoutMillis: config.connectTimeoutMs ?? 10_000,
+      application_name: `${config.applicationName ?? 'colibri'}-changes`,
+      keepAlive: true,
+    });
+    // Until the feed attaches its handlers, an error event must not crash the process.
+    client.on('error', () => {});
+    await client.connect();
+    return {
+      query: (text) => client.query(text),
+      handle({ notification, lost }) {
+        client.on('notification', (message) => notification(message.channel, message.payload));
+        client.on('error', lost);
+        client.on('end', () => lost(new Error('the server closed the connection')));
+      },
+      end: () => client.end(),
+    };
+  };
   return {
     driver: 'postgres',
     db,
@@ -55,5 +78,7 @@ export async function createPostgresAdapter(config: PostgresStoreConfig): Promis
     // 40P01 deadlock_detected, 40001 serialization_failure: the whole transaction was rolled back.
     isRetryable: (error) => pgCode(error) === '40P01' || pgCode(error) === '40001',
     isUnavailable: isPgUnavailable,
+    watchChanges: (listener, options) =>
+      watchPostgresChanges({ connect: connectListener }, listener, options),
   };
 }

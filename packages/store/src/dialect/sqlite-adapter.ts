@@ -10,6 +10,7 @@ import {
   SqliteDialect,
   SqliteDriver,
 } from 'kysely';
+import { silentChangeFeed } from '../change-feed/silent-change-feed.js';
 import type { Database } from '../schema.js';
 import type { SqliteStoreConfig } from '../store.js';
 import type { DialectAdapter } from './dialect-adapter.js';
@@ -109,5 +110,6 @@ export function createSqliteAdapter(config: SqliteStoreConfig): DialectAdapter {
       const code = sqliteCode(error);
       return code !== undefined && [...SQLITE_UNAVAILABLE].some((prefix) => code.startsWith(prefix));
     },
+    watchChanges: async () => silentChangeFeed(),
   };
 }

@@ -2,6 +2,8 @@ import type { Migration, MigrationProvider } from 'kysely';
 import type { StoreDriverName } from '../store.js';
 import { initialSchema } from './0001-initial-schema.js';
 import { authSchema } from './0002-auth.js';
+import { tenantLifecycleSchema } from './0003-tenant-lifecycle.js';
+import { changeFeedSchema } from './0004-change-feed.js';
 
 /**
  * Migrations live in code (not files on disk) so a bundled or installed package always carries
@@ -11,6 +13,8 @@ export function migrationProvider(driver: StoreDriverName): MigrationProvider {
   const migrations: Record<string, Migration> = {
     '0001-initial-schema': initialSchema(driver),
     '0002-auth': authSchema(driver),
+    '0003-tenant-lifecycle': tenantLifecycleSchema(driver),
+    '0004-change-feed': changeFeedSchema(driver),
   };
   return { getMigrations: async () => migrations };
 }

@@ -1,0 +1,107 @@
+import { resolve } from 'node:path';
+import type { ResolveIdentityOptions } from '@colibri/mother';
+import * as Flags from '@oclif/core/flags';
+import { parseCapabilityList } from './parse-capability-list.js';
+
+const IDENTITY = 'IDENTITY';
+
+/**
+ * The flags that name an agent's identity, shared by `colibri identity` and `colibri run-agent`:
+ * each sets the strongest (flag) layer over the identity directory's files. The daemon address
+ * of the flag layer comes from the global `--socket` / `--url`.
+ */
+export const identityFlags = {
+  'identity-dir': Flags.string({
+    description:
+      'directory with the identity layers image, host, tenant, agent (.yaml, .yml or .json), later ones ' +
+      'winning [env: COLIBRI_IDENTITY_DIR]',
+    helpGroup: IDENTITY,
+    helpValue: 'DIR',
+  }),
+  name: Flags.string({
+    description: 'agent name (overrides the identity files)',
+    helpGroup: IDENTITY,
+    helpValue: 'NAME',
+  }),
+  tenant: Flags.string({
+    description: "the agent's tenant (overrides the identity files)",
+    helpGroup: IDENTITY,
+    helpValue: 'TENANT',
+  }),
+  capabilities: Flags.string({
+    description:
+      'comma-separated declared capability tags (overrides the identity files; without any, the agent ' +
+      'advertises what `colibri probe` finds)',
+    helpGroup: IDENTITY,
+    helpValue: 'TAGS',
+  }),
+  handlers: Flags.string({
+    description: 'directory of task handler executables (overrides the identity files)',
+    helpGroup: IDENTITY,
+    helpValue: 'DIR',
+  }),
+};
+
+/** The parsed identity flags (plus the global `--socket` / `--url`), absent = undefined. */
+export interface IdentityFlagValues {
+  readonly 'identity-dir'?: string | undefined;
+  readonly name?: string | undefined;
+  readonly tenant?: string | undefined;
+  readonly capabilities?: string | undefined;
+  readonly handlers?: string | undefined;
+  readonly socket?: string | undefined;
+  readonly url?: string | undefined;
+}
+
+/** What the process supplies: the command passes the real values. */
+export interface IdentityContext {
+  /** The environment (`COLIBRI_IDENTITY_DIR`). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** The working directory, for relative flag paths. */
+  readonly cwd: string;
+  /** The agent's home directory (defaults: `<home>/.env`, `<home>/handlers`). */
+  readonly homedir: string;
+  /** `COLIBRI_HOME`, resolved (default daemon socket `<colibriHome>/colibri.sock`). */
+  readonly colibriHome: string;
+}
+
+/** How each identity field is spelled on the command line, for error messages. */
+export const IDENTITY_FLAG_NAMES = Object.freeze({
+  name: '--name',
+  tenant: '--tenant',
+  capabilities: '--capabilities',
+  handlersDir: '--handlers',
+  daemon: '--socket/--url',
+});
+
+const given = (value: string | undefined): string | undefined =>
+  value === undefined || value.trim() === '' ? undefined : value.trim();
+
+/**
+ * Turns the identity flags into {@link ResolveIdentityOptions}: the directory is
+ * `--identity-dir` > `COLIBRI_IDENTITY_DIR` > none; `--capabilities` is checked here so a typo
+ * names the flag; `--socket` / `--url` become the flag layer's daemon address. `run-agent` may
+ * add further fields (e.g. `concurrency`, `stateDir`) to the returned `flags`.
+ */
+export function identityOptionsFrom(
+  flags: IdentityFlagValues,
+  context: IdentityContext,
+): ResolveIdentityOptions {
+  const directory = given(flags['identity-dir']) ?? given(context.env.COLIBRI_IDENTITY_DIR);
+  const socket = given(flags.socket);
+  const url = given(flags.url);
+  const capabilities = given(flags.capabilities);
+  return {
+    directory: directory === undefined ? null : resolve(context.cwd, directory),
+    flags: {
+      name: given(flags.name),
+      tenant: given(flags.tenant),
+      capabilities: capabilities === undefined ? undefined : [...parseCapabilityList(capabilities)],
+      handlersDir: given(flags.handlers),
+      daemon: url !== undefined ? { url } : socket !== undefined ? { socketPath: socket } : undefined,
+    },
+    defaults: { home: context.homedir, colibriHome: context.colibriHome },
+    cwd: context.cwd,
+    flagNames: IDENTITY_FLAG_NAMES,
+  };
+}
