@@ -44,6 +44,21 @@ describe('identityOptionsFrom', () => {
     });
   });
 
+  it('COLIBRI_URL / COLIBRI_SOCKET set the daemon when neither --url nor --socket is given', () => {
+    const env = { COLIBRI_URL: 'http://100.64.0.1:9190' };
+    expect(identityOptionsFrom({}, { ...context, env }).flags.daemon).toEqual({
+      url: 'http://100.64.0.1:9190',
+    });
+    expect(
+      identityOptionsFrom({}, { ...context, env: { COLIBRI_SOCKET: '/run/c.sock' } }).flags.daemon,
+    ).toEqual({
+      socketPath: '/run/c.sock',
+    });
+    expect(identityOptionsFrom({ socket: '/flag.sock' }, { ...context, env }).flags.daemon).toEqual({
+      socketPath: '/flag.sock',
+    });
+  });
+
   it('a bad --capabilities tag fails here, naming the flag', () => {
     try {
       identityOptionsFrom({ capabilities: 'linux,GPU' }, context);

@@ -55,7 +55,7 @@ export interface IdentityFlagValues {
 
 /** What the process supplies: the command passes the real values. */
 export interface IdentityContext {
-  /** The environment (`COLIBRI_IDENTITY_DIR`). */
+  /** The environment (`COLIBRI_IDENTITY_DIR`, `COLIBRI_URL`, `COLIBRI_SOCKET`). */
   readonly env: Readonly<Record<string, string | undefined>>;
   /** The working directory, for relative flag paths. */
   readonly cwd: string;
@@ -80,7 +80,8 @@ const given = (value: string | undefined): string | undefined =>
 /**
  * Turns the identity flags into {@link ResolveIdentityOptions}: the directory is
  * `--identity-dir` > `COLIBRI_IDENTITY_DIR` > none; `--capabilities` is checked here so a typo
- * names the flag; `--socket` / `--url` become the flag layer's daemon address. `run-agent` may
+ * names the flag; `--socket` / `--url` (else `COLIBRI_SOCKET` / `COLIBRI_URL`) become the flag
+ * layer's daemon address. `run-agent` may
  * add further fields (e.g. `concurrency`, `stateDir`) to the returned `flags`.
  */
 export function identityOptionsFrom(
@@ -88,8 +89,11 @@ export function identityOptionsFrom(
   context: IdentityContext,
 ): ResolveIdentityOptions {
   const directory = given(flags['identity-dir']) ?? given(context.env.COLIBRI_IDENTITY_DIR);
-  const socket = given(flags.socket);
-  const url = given(flags.url);
+  // `--socket`/`--url` win; without either, COLIBRI_URL/COLIBRI_SOCKET (as every command honours
+  // them) set the same strongest layer, so an agent unit can point at the bridge by environment.
+  const fromFlags = given(flags.socket) !== undefined || given(flags.url) !== undefined;
+  const socket = fromFlags ? given(flags.socket) : given(context.env.COLIBRI_SOCKET);
+  const url = fromFlags ? given(flags.url) : given(context.env.COLIBRI_URL);
   const capabilities = given(flags.capabilities);
   return {
     directory: directory === undefined ? null : resolve(context.cwd, directory),
