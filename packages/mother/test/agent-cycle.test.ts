@@ -12,6 +12,7 @@ import {
   type Daemon,
   eventually,
   GATE_HANDLER,
+  gone,
   startDaemon,
   type Workspace,
 } from './hive-harness.js';
@@ -178,7 +179,7 @@ describe('runAgent: the work cycle', () => {
       error: '[COLIBRI_HANDLER_TIMEOUT] handler did not finish within 1 s: its process group was stopped',
       result: { code: 'COLIBRI_HANDLER_TIMEOUT', exitCode: null },
     });
-    expect(alive(grandchild)).toBe(false);
+    expect(await gone(grandchild)).toBe(true);
   });
 
   it('a handler writing more than the output cap is stopped and the task fails with the reason', async () => {

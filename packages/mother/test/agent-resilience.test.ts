@@ -4,12 +4,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { intake, settled, startAgent, stopAllAgents } from './agent-helpers.js';
 import {
-  alive,
   type Bridge,
   createWorkspace,
   type Daemon,
   eventually,
   GATE_HANDLER,
+  gone,
   startBridge,
   startDaemon,
   type Workspace,
@@ -133,7 +133,7 @@ describe('runAgent: surviving the daemon and the bridge', () => {
       attempt: 1,
       why: 'superseded',
     });
-    expect(alive(firstPid)).toBe(false);
+    expect(await gone(firstPid)).toBe(true);
     await log.waitFor('task-started', (e) => e.taskId === task.id && e.attempt === 2);
     ws.release('go');
     const shown = await settled(daemon, task.id);
@@ -226,7 +226,7 @@ describe('runAgent: drain on stop', () => {
     expect(log.all('handler-killed')).toEqual([
       { type: 'handler-killed', taskId: stuck.id, attempt: 1, why: 'drain' },
     ]);
-    expect(alive(stuckPid)).toBe(false);
+    expect(await gone(stuckPid)).toBe(true);
     const offline = await log.waitFor('offline');
     expect([...offline.requeued].sort()).toEqual([stuck.id, late.id].sort());
     expect(offline.failed).toEqual([]);

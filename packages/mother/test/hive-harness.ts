@@ -256,6 +256,15 @@ export class EventLog {
   }
 }
 
+/**
+ * Waits until `pid` has died (a signalled process is not gone the instant kill() returns, nor when
+ * its pipes close); true once gone, false if it outlives the guard.
+ */
+export async function gone(pid: number): Promise<boolean> {
+  for (let i = 0; i < 500 && alive(pid); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  return !alive(pid);
+}
+
 /** True while `pid` is a live process (a zombie waiting for its reaper counts as gone). */
 export function alive(pid: number): boolean {
   try {

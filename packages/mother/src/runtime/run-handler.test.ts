@@ -30,6 +30,15 @@ function alive(pid: number): boolean {
   }
 }
 
+/**
+ * Waits until `pid` has died. A signalled process is not gone the instant kill() returns, nor when
+ * its pipes close (files are closed early in exit): wait for the death itself, bounded as a guard.
+ */
+async function gone(pid: number): Promise<boolean> {
+  for (let i = 0; i < 500 && alive(pid); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  return !alive(pid);
+}
+
 async function waitForFile(path: string): Promise<string> {
   for (let i = 0; i < 2000; i++) {
     if (existsSync(path)) {
@@ -92,7 +101,7 @@ describe('runHandler', () => {
       reason: 'handler did not finish within 0.5 s: its process group was stopped',
       details: { code: 'COLIBRI_HANDLER_TIMEOUT', exitCode: null, signal: 'SIGTERM' },
     });
-    expect(alive(grandchild)).toBe(false);
+    expect(await gone(grandchild)).toBe(true);
   });
 
   it('a handler that ignores SIGTERM is SIGKILLed after the grace', async () => {
@@ -108,7 +117,7 @@ describe('runHandler', () => {
     const pidFile = join(dir, 'leftover.pid');
     const leaves = handler('leaves', `sleep 1000 &\necho $! > ${pidFile}\necho '{"ok":true}'`);
     expect(await run(leaves)).toEqual({ status: 'done', result: { ok: true } });
-    expect(alive(Number(await waitForFile(pidFile)))).toBe(false);
+    expect(await gone(Number(await waitForFile(pidFile)))).toBe(true);
   });
 
   it('more stdout than the cap stops the handler and fails the task with a clear reason', async () => {
@@ -130,7 +139,7 @@ describe('runHandler', () => {
     const pid = Number(await waitForFile(pidFile));
     controller.abort();
     expect(await running).toEqual({ status: 'aborted' });
-    expect(alive(pid)).toBe(false);
+    expect(await gone(pid)).toBe(true);
   });
 
   it('a handler that cannot start fails the task instead of throwing', async () => {
