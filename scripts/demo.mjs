@@ -22,6 +22,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '@colibri/client';
+import { isProbeVocabularyTag } from '@colibri/mother';
 
 const root = new URL('..', import.meta.url).pathname;
 const colibriBin = join(root, 'apps/colibri/bin/run.js');
@@ -102,22 +103,7 @@ const lanes = [
 ];
 // This one machine plays every host: tags it cannot confirm by probing (freebsd, docker, …) are
 // forced in the host layer, which is exactly what the forceCapabilities field is for.
-const PROBED = new Set([
-  'linux',
-  'freebsd',
-  'docker',
-  'freebsd-jail',
-  'gui',
-  'screenshot',
-  'wayland',
-  'gpu',
-  'zfs',
-  'ffmpeg',
-  'image-render',
-  'rust',
-  'go',
-]);
-const forced = (tags) => tags.filter((tag) => PROBED.has(tag) || /^(python3\.\d+|node\d+)$/.test(tag));
+const forced = (tags) => tags.filter(isProbeVocabularyTag);
 
 function identityDir(name, host, agent) {
   const dir = join(work, 'identity', name);
