@@ -153,13 +153,15 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return error.message;
   }
 
-  /** Every token this process may hold, to scrub from messages. */
+  /** Every token and vault credential this process may hold, to scrub from messages. */
   #secrets(): (string | undefined)[] {
     const fromArgv: string[] = [];
     this.argv.forEach((arg, index) => {
       if (arg === '--token') fromArgv.push(this.argv[index + 1] ?? '');
       else if (arg.startsWith('--token=')) fromArgv.push(arg.slice('--token='.length));
     });
-    return [this.#config?.token, process.env.COLIBRI_TOKEN, ...fromArgv];
+    // The vault scrubs its own errors; this is the last line for anything unexpected on the way out.
+    const vault = [process.env.BW_CLIENTSECRET, process.env.BW_PASSWORD, process.env.BW_SESSION];
+    return [this.#config?.token, process.env.COLIBRI_TOKEN, ...fromArgv, ...vault];
   }
 }
