@@ -55,6 +55,13 @@ export const ERROR_CODES = {
   COLIBRI_VAULT_WRITE_FAILED: 'unavailable',
   COLIBRI_TASK_FAILED: 'unavailable',
   COLIBRI_WAIT_TIMEOUT: 'unavailable',
+  COLIBRI_JAIL_EXISTS: 'conflict',
+  COLIBRI_JAIL_NOT_FOUND: 'not-found',
+  COLIBRI_JAIL_DRIVER_FAILED: 'unavailable',
+  COLIBRI_PREFLIGHT_FAILED: 'unavailable',
+  COLIBRI_RUNTIME_UNAVAILABLE: 'unavailable',
+  COLIBRI_SPAWN_FAILED: 'unavailable',
+  COLIBRI_AGENT_RETIRED: 'conflict',
   COLIBRI_INTERNAL: 'internal',
 } as const;
 

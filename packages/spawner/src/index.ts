@@ -1,0 +1,36 @@
+export type {
+  AgentLaunch,
+  AgentRuntime,
+  DaemonEndpoint,
+  JailDriver,
+  JailDriverKind,
+  JailInfo,
+  JailOwner,
+  JailSpec,
+  JailStatus,
+  PreflightCheck,
+  PreflightReport,
+} from './jail-driver.js';
+export type {
+  HiveAgent,
+  HivePort,
+  HiveTenant,
+  ProvisionEnv,
+  ProvisionOutcome,
+  ProvisionRequest,
+} from './join/hive-port.js';
+export {
+  DESTROY_STEPS,
+  type DestroyJailedAgentOptions,
+  type DestroyReport,
+  type DestroyStep,
+  type RollbackAction,
+  SPAWN_STEPS,
+  type SpawnFailureDetails,
+  type SpawnJailedAgentOptions,
+  type SpawnProgressEvent,
+  type SpawnReport,
+  type SpawnRequest,
+  type SpawnStep,
+  type StepReport,
+} from './join/spawn-report.js';
