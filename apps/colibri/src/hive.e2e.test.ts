@@ -1,11 +1,12 @@
 // End to end with real processes: a real colibrid on a temp COLIBRI_HOME, and the CLI spawned as
 // `node bin/run.js …` for every step, exactly as an operator or an agent's loop would run it.
 import { readFileSync } from 'node:fs';
-import type {
-  IntakeTaskResponse,
-  RegisterAgentResponse,
-  ShowTaskResponse,
-  StatusResponse,
+import {
+  createClient,
+  type IntakeTaskResponse,
+  type RegisterAgentResponse,
+  type ShowTaskResponse,
+  type StatusResponse,
 } from '@colibri/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Hive, startHive, startTcpBridge } from './testing/colibri-process.test-helper.js';
@@ -363,6 +364,20 @@ describe('colibri against a real colibrid', { timeout: 60_000 }, () => {
     const result = await hive.colibri(['show-task', '00000000-0000-4000-8000-000000000000']);
     expect(result.status).toBe(3);
     expect(result.stderr).toMatch(/\[COLIBRI_TASK_NOT_FOUND\]\n$/);
+  });
+
+  it('list-agents --retired: a retired agent is hidden, then listed as retired on request', async () => {
+    const operator = createClient({ socketPath: hive.socket, token: hive.operatorToken });
+    const { agent } = await operator.registerAgent({ name: 'short-lived', capabilities: [], tenant: 'acme' });
+    await operator.retireAgent(agent.id, { reason: 'jail destroyed' });
+    const { agents: live } = await hive.json<ShowAgents>(['list-agents']);
+    expect(live.map((a) => a.name)).not.toContain('short-lived');
+    const { agents: all } = await hive.json<ShowAgents>(['list-agents', '--retired']);
+    expect(all.find((a) => a.id === agent.id)).toMatchObject({ name: 'short-lived', status: 'offline' });
+    expect(all.find((a) => a.id === agent.id)?.retiredAt).not.toBeNull();
+    const human = await hive.colibri(['list-agents', '--retired', '--tenant', 'acme']);
+    expect(human.status).toBe(0);
+    expect(lines(human.stdout).find((row) => row.includes('short-lived'))).toMatch(/ retired /);
   });
 
   it('reaches the daemon over TCP with --url (a bridge like socat) and the token from --token', async () => {

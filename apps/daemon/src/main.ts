@@ -6,10 +6,21 @@ import { homedir } from 'node:os';
 import { colibriPaths } from '@colibri/client';
 import { type ColibriError, errorKind, isColibriError } from '@colibri/errors';
 import { openStore, type Store } from '@colibri/store';
+import { loadSpawnPolicy } from './config/load-spawn-policy.js';
 import { HELP, resolveConfig } from './config/resolve-config.js';
 import { prepareHome } from './home/prepare-home.js';
 import { createLogger, type Logger } from './logger.js';
 import { type ColibriServer, createServer } from './server/create-server.js';
+import { createSpawnService } from './spawn/create-spawn-service.js';
+import type { SpawnService } from './spawn/spawn-service.js';
+import { createSecretSource, createVaultProvisionEnv } from './spawn/vault-provision-env.js';
+
+/**
+ * The vault's bootstrap credential is read once (by resolveConfig) and then dropped from this
+ * process's environment, so no child colibrid starts (a jail keeper, bw, a driver's tools)
+ * inherits it; the vault library hands it to bw explicitly.
+ */
+const VAULT_CREDENTIALS = ['BW_CLIENTID', 'BW_CLIENTSECRET', 'BW_PASSWORD', 'BW_SESSION'] as const;
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -45,6 +56,7 @@ async function main(): Promise<void> {
     return;
   }
   const { config } = invocation;
+  for (const name of VAULT_CREDENTIALS) delete process.env[name];
   // Everything colibrid creates (home, token, database, socket before its chmod) is private.
   process.umask(0o077);
   const logger = createLogger(config.logLevel);
@@ -68,14 +80,41 @@ async function main(): Promise<void> {
       );
     }
     for (const warning of home.warnings) logger.warn(warning);
+    const spawnPolicy = await loadSpawnPolicy(config.spawnPolicyFile);
     const store: Store = await openStore(config.store);
     cleanups.push(() => store.close());
+    let spawner: SpawnService | undefined;
+    if (config.spawn !== undefined) {
+      spawner = createSpawnService({
+        config: config.spawn,
+        socketPath: config.socketPath,
+        provision: createVaultProvisionEnv({
+          store,
+          source: createSecretSource(config.spawn.vault, logger.child({ component: 'vault' })),
+          clock: () => new Date(),
+        }),
+        logger,
+      });
+    }
+    logger.info(
+      {
+        spawner: config.spawn === undefined ? 'none' : config.spawn.driver,
+        ...(config.spawn === undefined
+          ? {}
+          : { jailRoot: config.spawn.jailRoot, vault: config.spawn.vault.kind }),
+        spawnPolicy: config.spawnPolicyFile ?? 'default (every agent refused)',
+        ...spawnPolicy,
+      },
+      'spawning configured',
+    );
     server = createServer({
       store,
       logger,
       operatorToken: home.operatorToken,
       version,
       timing: config.timing,
+      ...(spawner === undefined ? {} : { spawner }),
+      spawnPolicy,
     });
     cleanups.push(() => server.close());
     await server.listen({ socketPath: config.socketPath, tcp: config.listen });

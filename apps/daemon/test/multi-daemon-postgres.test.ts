@@ -155,6 +155,25 @@ describe('several colibrid daemons on one PostgreSQL', () => {
     expect((await c.client(a.operatorToken).listAgents()).agents.map((x) => x.name)).toEqual(['roamer']);
   });
 
+  it('an agent retired through one daemon is refused by the others at once: its cached token is dropped', async () => {
+    const { daemons } = await startHive(2, ['--sweep-interval', '10m']);
+    const [a, b] = daemons as [Daemon, Daemon];
+    const { agent, token } = await a.operator.registerAgent({
+      name: 'acme-1',
+      capabilities: [],
+      tenant: 'acme',
+    });
+    // B has looked the token up (and cached it) before the retirement.
+    expect((await b.client(token).heartbeat(agent.id)).agent.id).toBe(agent.id);
+    await a.operator.retireAgent(agent.id, { reason: 'jail destroyed' });
+    expect(await codeOf(a.client(token).status())).toBe('COLIBRI_UNAUTHENTICATED');
+    await eventually(
+      async () => ((await codeOf(b.client(token).status())) === 'COLIBRI_UNAUTHENTICATED' ? true : undefined),
+      'daemon B to refuse the retired agent',
+    );
+    expect((await b.operator.listAgents()).agents).toEqual([]);
+  });
+
   it('the change feed carries wake-ups between daemons (no sweep or re-read can: --sweep-interval 10m)', async () => {
     // With a 10-minute sweep, the long poll's safety re-read is 10 minutes too: within this test
     // only the change feed can tell one daemon what another did. A poll that is never woken

@@ -50,6 +50,37 @@ describe('starting colibrid', () => {
     expect((await daemon.operator.listAgents()).agents.map((a) => a.name)).toEqual(['kept']);
   });
 
+  it('refuses to start with a spawn policy it cannot use or a half-configured spawner, naming the problem', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'colibrid-policy-'));
+    dirs.push(dir);
+    const home = join(dir, 'home');
+    const policy = join(dir, 'policy.yaml');
+    writeFileSync(policy, 'maxChildren: 1\nallowedTenant: [acme]\n');
+    const bad = await colibrid('--home', home, '--spawn-policy', policy);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe(
+      `colibrid: spawn policy ${policy}: allowedTenant: unknown field (the fields are maxChildren, maxDepth, allowedTenants, allowSharedLane, allowedCapabilities)\n`,
+    );
+    const missing = await colibrid('--home', home, '--spawn-policy', join(dir, 'absent.yaml'));
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('absent.yaml: cannot read it (ENOENT)');
+    const stray = await colibrid('--home', home, '--jail-root', dir);
+    expect(stray.code).toBe(2);
+    expect(stray.stderr).toBe(
+      'colibrid: --jail-root configures spawning: pass --spawn-driver linux|bastille with it\n',
+    );
+    const noCredentials = await colibrid(
+      '--home',
+      home,
+      '--spawn-driver',
+      'linux',
+      '--vault-server',
+      'https://v.example',
+    );
+    expect(noCredentials.code).toBe(2);
+    expect(noCredentials.stderr).toMatch(/BW_CLIENTID, BW_CLIENTSECRET, BW_PASSWORD are not set/);
+  });
+
   it('refuses to start while another colibrid answers on the socket', async () => {
     daemon = await startDaemon();
     const second = await colibrid('--home', daemon.home);

@@ -16,6 +16,12 @@ export interface ApiAgent {
   readonly lastHeartbeatAt: string | null;
   /** Tasks it holds in `assigned` or `running`. */
   readonly activeTasks: number;
+  /** When it was retired (gone for good, its name free again), or null. Listed only with `includeRetired`. */
+  readonly retiredAt: string | null;
+  /** The agent that had it spawned (its mother), or null when the operator did. */
+  readonly spawnedBy: string | null;
+  /** Its generation: 0 = started by the operator, its mother's depth + 1 for a spawned child. */
+  readonly spawnDepth: number;
 }
 
 /** A task as the API shows it. */
@@ -139,6 +145,77 @@ export interface JoinTokenResponse {
   readonly token: string;
   readonly tenant: string;
   readonly expiresAt: string;
+}
+
+export interface RetireAgentRequest {
+  /** Why, for the agent row and for the event log of each task handed back (e.g. `jail destroyed`). */
+  readonly reason: string;
+}
+/** What retiring did: the agent (retired; retiring again changes nothing) and the tasks it handed back. */
+export type RetireAgentResponse = AgentOfflineResponse;
+
+export interface RevokeJoinTokenRequest {
+  /** The one-time join token itself (the daemon hashes it; it is never stored or logged). */
+  readonly token: string;
+}
+export interface RevokeJoinTokenResponse {
+  /** True when an unused token was made unusable; false when unknown, used or already revoked. */
+  readonly revoked: boolean;
+}
+
+/** `POST /v1/spawn`: birth a jailed agent (operator, or a mother agent its spawn policy allows). */
+export interface SpawnAgentRequest {
+  /** The child's agent name. */
+  readonly name: string;
+  /** Its tenant (a registered one; its jail is the tenant's). */
+  readonly tenant: string;
+  /**
+   * The tags it advertises; absent or null = what its probe finds inside the jail. A mother must
+   * give them: its spawn policy checks every tag.
+   */
+  readonly capabilities?: readonly string[] | null;
+}
+
+/** `POST /v1/spawn/destroy`. */
+export interface DestroyAgentRequest {
+  readonly name: string;
+  /** The tenant whose jail holds it; default the agent's tenant (or its name when unknown). */
+  readonly tenant?: string;
+}
+
+/** How one step of a spawn or a destroy went (`skipped` = already in the wanted state). */
+export interface ApiStepReport {
+  readonly step: string;
+  readonly status: 'done' | 'skipped' | 'failed';
+  readonly durationMs: number;
+  readonly detail: string;
+}
+
+/** One undo action taken after a failed spawn (in a failure's `details.rollback`). */
+export interface ApiRollbackAction {
+  readonly action: string;
+  readonly status: 'done' | 'failed';
+  readonly detail: string;
+}
+
+/** What a spawn did (the spawner's `SpawnReport`). */
+export interface ApiSpawnReport {
+  readonly agentName: string;
+  readonly tenant: string;
+  readonly jail: string;
+  readonly driver: 'bastille' | 'linux';
+  readonly outcome: 'spawned' | 'already-healthy' | 'repaired';
+  readonly agentId: string;
+  readonly steps: readonly ApiStepReport[];
+}
+
+/** What a destroy did (the spawner's `DestroyReport`). */
+export interface ApiDestroyReport {
+  readonly agentName: string;
+  readonly tenant: string;
+  readonly jail: string;
+  readonly outcome: 'destroyed' | 'absent';
+  readonly steps: readonly ApiStepReport[];
 }
 
 /** A tenant as the API shows it: tenant id == jail name == collection name by default (1:1:1). */

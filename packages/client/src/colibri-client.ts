@@ -2,6 +2,8 @@ import type {
   AgentOfflineRequest,
   AgentOfflineResponse,
   ApiAgent,
+  ApiDestroyReport,
+  ApiSpawnReport,
   ApiTask,
   ApiTenant,
   IntakeTaskRequest,
@@ -12,9 +14,12 @@ import type {
   RegisterAgentRequest,
   RegisterAgentResponse,
   RegisterTenantRequest,
+  RetireAgentResponse,
+  RevokeJoinTokenResponse,
   SetTenantStatusRequest,
   ShowTaskResponse,
   ShowTenantResponse,
+  SpawnAgentRequest,
   StatusResponse,
   TransitionTaskRequest,
 } from './api-types.js';
@@ -39,7 +44,31 @@ export interface ClientOptions {
 export interface ColibriClient {
   status(): Promise<StatusResponse>;
   registerAgent(request: RegisterAgentRequest): Promise<RegisterAgentResponse>;
-  listAgents(filter?: { status?: string; tenant?: string }): Promise<{ agents: ApiAgent[] }>;
+  /** Agents ordered by name; retired ones only with `includeRetired`. Operator only. */
+  listAgents(filter?: {
+    status?: string;
+    tenant?: string;
+    includeRetired?: boolean;
+  }): Promise<{ agents: ApiAgent[] }>;
+  /**
+   * Retires an agent for good: its token refused at once, offline, its unfinished tasks handed
+   * back, its name free for a new agent. Idempotent. Operator only. `COLIBRI_AGENT_NOT_FOUND`.
+   */
+  retireAgent(agentId: string, request: { reason: string }): Promise<RetireAgentResponse>;
+  /** Makes an unused one-time join token unusable (a rolled-back spawn). Operator only. */
+  revokeJoinToken(token: string): Promise<RevokeJoinTokenResponse>;
+  /**
+   * Spawns a jailed agent through colibrid (`POST /v1/spawn`): the operator, or a mother agent
+   * its spawn policy allows (`COLIBRI_SPAWN_POLICY_DENIED` listing every reason otherwise). A
+   * failed spawn throws the failing step's code with `details.steps` and `details.rollback`.
+   * The whole chain runs in the request: `timeoutMs` (default 180000) bounds the wait.
+   */
+  spawnAgent(request: SpawnAgentRequest, options?: { timeoutMs?: number }): Promise<ApiSpawnReport>;
+  /**
+   * Tears a jailed agent down through colibrid (`POST /v1/spawn/destroy`): the operator, or the
+   * mother of that agent. `timeoutMs` default 120000.
+   */
+  destroyAgent(name: string, options?: { tenant?: string; timeoutMs?: number }): Promise<ApiDestroyReport>;
   heartbeat(agentId: string): Promise<{ agent: ApiAgent }>;
   updateCapabilities(agentId: string, capabilities: readonly string[]): Promise<{ agent: ApiAgent }>;
   /** The agent's assigned and running tasks; with `waitSeconds`, waits (long-poll) until there is at least one assigned task. */

@@ -134,6 +134,57 @@ describe('createClient', () => {
     ]);
   });
 
+  it('builds the retirement, join-token revocation and spawn routes', async () => {
+    const client = createClient({ socketPath });
+    await client.listAgents({ includeRetired: true });
+    await client.listAgents({ includeRetired: false, tenant: 'acme' });
+    await client.retireAgent('a/1', { reason: 'jail destroyed' });
+    await client.revokeJoinToken('join-token');
+    await client.spawnAgent({ name: 'acme-2', tenant: 'acme', capabilities: ['linux'] });
+    await client.destroyAgent('acme-2');
+    await client.destroyAgent('acme-2', { tenant: 'acme' });
+    expect(seen.map((s) => `${s.method} ${s.url} ${s.body}`)).toEqual([
+      'GET /v1/agents?includeRetired=true ',
+      'GET /v1/agents?tenant=acme ',
+      'POST /v1/agents/a%2F1/retire {"reason":"jail destroyed"}',
+      'POST /v1/join-tokens/revoke {"token":"join-token"}',
+      'POST /v1/spawn {"name":"acme-2","tenant":"acme","capabilities":["linux"]}',
+      'POST /v1/spawn/destroy {"name":"acme-2"}',
+      'POST /v1/spawn/destroy {"name":"acme-2","tenant":"acme"}',
+    ]);
+  });
+
+  it("a spawn waits longer than the client's timeout, and a failed one keeps the rollback details", async () => {
+    respond = (_req, res) => {
+      setTimeout(() => {
+        res.statusCode = 503;
+        res.end(
+          JSON.stringify({
+            error: {
+              code: 'COLIBRI_VAULT_SYNC_FAILED',
+              message: 'spawn of acme-2 failed at provision: bw sync failed; rolled back: destroy jail',
+              details: {
+                step: 'provision',
+                steps: [],
+                rollback: [{ action: 'destroy jail', status: 'done', detail: '' }],
+              },
+            },
+          }),
+        );
+      }, 300);
+    };
+    const client = createClient({ socketPath, timeoutMs: 100 });
+    const error = await rejection(client.spawnAgent({ name: 'acme-2', tenant: 'acme' }, { timeoutMs: 5000 }));
+    expect(error.code).toBe('COLIBRI_VAULT_SYNC_FAILED');
+    expect(error.details).toMatchObject({
+      step: 'provision',
+      rollback: [{ action: 'destroy jail' }],
+      status: 503,
+    });
+    const late = await rejection(client.spawnAgent({ name: 'acme-2', tenant: 'acme' }, { timeoutMs: 50 }));
+    expect(late.code).toBe('COLIBRI_DAEMON_UNREACHABLE');
+  });
+
   it("turns the daemon's error envelope into a ColibriError with its code", async () => {
     respond = (_req, res) => {
       res.statusCode = 409;

@@ -5,6 +5,9 @@ import type { ErrorEnvelope } from './api-types.js';
 import type { ClientOptions, ColibriClient } from './colibri-client.js';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+/** A spawn runs the whole join chain (preflight … wait until registered) inside one request. */
+const DEFAULT_SPAWN_TIMEOUT_MS = 180_000;
+const DEFAULT_DESTROY_TIMEOUT_MS = 120_000;
 /** Connection errors that mean "nobody is answering there", as opposed to a daemon that said no. */
 const UNREACHABLE_CODES = new Set([
   'ENOENT',
@@ -81,7 +84,7 @@ function knownCode(code: unknown): ErrorCode {
     : 'COLIBRI_INTERNAL';
 }
 
-function query(params: Record<string, string | number | undefined>): string {
+function query(params: Record<string, string | number | boolean | undefined>): string {
   const search = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) if (value !== undefined) search.set(key, String(value));
   const text = search.toString();
@@ -96,6 +99,8 @@ interface Call {
   readonly body?: unknown;
   /** Added to the client's timeout (a long poll's wait). */
   readonly extraTimeoutMs?: number;
+  /** Replaces the client's timeout for this call (a spawn's whole chain). */
+  readonly timeoutMs?: number;
   /** `text` returns the body as a string (metrics), `json` parses it. */
   readonly as?: 'json' | 'text';
   /** Abandons the request (e.g. an agent stopping during a long poll): rejects with the signal's reason. */
@@ -121,7 +126,7 @@ export function createClient(options: ClientOptions): ColibriClient {
       headers['content-type'] = 'application/json';
       headers['content-length'] = payload.length;
     }
-    const limit = timeoutMs + (request.extraTimeoutMs ?? 0);
+    const limit = (request.timeoutMs ?? timeoutMs) + (request.extraTimeoutMs ?? 0);
     return new Promise<T>((resolve, reject) => {
       let settled = false;
       const finish = (fn: () => void) => {
@@ -228,7 +233,31 @@ export function createClient(options: ClientOptions): ColibriClient {
     status: () => call({ method: 'GET', path: '/v1/status' }),
     registerAgent: (request) => call({ method: 'POST', path: '/v1/agents', body: request }),
     listAgents: (filter = {}) =>
-      call({ method: 'GET', path: `/v1/agents${query({ status: filter.status, tenant: filter.tenant })}` }),
+      call({
+        method: 'GET',
+        path: `/v1/agents${query({
+          status: filter.status,
+          tenant: filter.tenant,
+          includeRetired: filter.includeRetired === true ? true : undefined,
+        })}`,
+      }),
+    retireAgent: (agentId, request) =>
+      call({ method: 'POST', path: `/v1/agents/${id(agentId)}/retire`, body: request }),
+    revokeJoinToken: (token) => call({ method: 'POST', path: '/v1/join-tokens/revoke', body: { token } }),
+    spawnAgent: (request, spawnOptions = {}) =>
+      call({
+        method: 'POST',
+        path: '/v1/spawn',
+        body: request,
+        timeoutMs: spawnOptions.timeoutMs ?? DEFAULT_SPAWN_TIMEOUT_MS,
+      }),
+    destroyAgent: (name, destroyOptions = {}) =>
+      call({
+        method: 'POST',
+        path: '/v1/spawn/destroy',
+        body: { name, ...(destroyOptions.tenant === undefined ? {} : { tenant: destroyOptions.tenant }) },
+        timeoutMs: destroyOptions.timeoutMs ?? DEFAULT_DESTROY_TIMEOUT_MS,
+      }),
     heartbeat: (agentId) => call({ method: 'POST', path: `/v1/agents/${id(agentId)}/heartbeat` }),
     updateCapabilities: (agentId, capabilities) =>
       call({ method: 'PUT', path: `/v1/agents/${id(agentId)}/capabilities`, body: { capabilities } }),

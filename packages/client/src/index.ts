@@ -4,6 +4,7 @@ export { colibriPaths, defaultColibriHome, type HomeContext } from './colibri-ho
 export { createClient } from './create-client.js';
 export {
   agentOfflineRequestSchema,
+  destroyAgentRequestSchema,
   intakeTaskRequestSchema,
   joinTokenRequestSchema,
   listAgentsQuerySchema,
@@ -16,7 +17,10 @@ export {
   recordProvisionRequestSchema,
   registerAgentRequestSchema,
   registerTenantRequestSchema,
+  retireAgentRequestSchema,
+  revokeJoinTokenRequestSchema,
   setTenantStatusRequestSchema,
+  spawnAgentRequestSchema,
   transitionTaskRequestSchema,
   updateCapabilitiesRequestSchema,
 } from './request-schemas.js';

@@ -1,7 +1,9 @@
 import { isColibriError } from '@colibri/errors';
 import { describe, expect, it } from 'vitest';
 import {
+  destroyAgentRequestSchema,
   intakeTaskRequestSchema,
+  listAgentsQuerySchema,
   listTasksQuerySchema,
   listTenantsQuerySchema,
   parseRequest,
@@ -9,7 +11,10 @@ import {
   recordProvisionRequestSchema,
   registerAgentRequestSchema,
   registerTenantRequestSchema,
+  retireAgentRequestSchema,
+  revokeJoinTokenRequestSchema,
   setTenantStatusRequestSchema,
+  spawnAgentRequestSchema,
   transitionTaskRequestSchema,
 } from './request-schemas.js';
 
@@ -157,5 +162,66 @@ describe('request schemas', () => {
     expect(error.message).toContain('reason: must not be blank');
     expect(parseRequest(listTenantsQuerySchema, { status: 'failed' }, 'query')).toEqual({ status: 'failed' });
     expect(() => parseRequest(listTenantsQuerySchema, { status: 'lost' }, 'query')).toThrow(/one of pending/);
+  });
+
+  it('retire, revoke, spawn and destroy bodies: good ones pass, bad ones name the field', () => {
+    expect(parseRequest(retireAgentRequestSchema, { reason: 'gone' }, 'request body')).toEqual({
+      reason: 'gone',
+    });
+    expect(
+      failure(() => parseRequest(retireAgentRequestSchema, { reason: ' ' }, 'request body')).message,
+    ).toMatch(/reason: must not be blank/);
+    expect(failure(() => parseRequest(retireAgentRequestSchema, {}, 'request body')).message).toMatch(
+      /reason/,
+    );
+    expect(parseRequest(revokeJoinTokenRequestSchema, { token: 'abc' }, 'request body')).toEqual({
+      token: 'abc',
+    });
+    const badToken = failure(() =>
+      parseRequest(revokeJoinTokenRequestSchema, { token: 'has space' }, 'request body'),
+    );
+    expect(badToken.message).toMatch(/token: must be a join token/);
+    expect(badToken.message).not.toContain('has space');
+    expect(
+      parseRequest(
+        spawnAgentRequestSchema,
+        { name: 'acme-2', tenant: 'acme', capabilities: ['linux'] },
+        'request body',
+      ),
+    ).toEqual({ name: 'acme-2', tenant: 'acme', capabilities: ['linux'] });
+    expect(
+      parseRequest(spawnAgentRequestSchema, { name: 'acme-2', tenant: 'acme', capabilities: null }, 'b'),
+    ).toEqual({
+      name: 'acme-2',
+      tenant: 'acme',
+      capabilities: null,
+    });
+    const badSpawn = failure(() =>
+      parseRequest(spawnAgentRequestSchema, { name: '../x', tenant: 'ALL', jail: 'x' }, 'request body'),
+    );
+    expect(badSpawn.message).toMatch(/name: /);
+    expect(badSpawn.message).toMatch(/tenant: /);
+    expect(badSpawn.message).toMatch(/jail: unknown field/);
+    expect(
+      failure(() => parseRequest(spawnAgentRequestSchema, { name: 'a' }, 'request body')).message,
+    ).toMatch(/tenant/);
+    expect(parseRequest(destroyAgentRequestSchema, { name: 'acme-2' }, 'request body')).toEqual({
+      name: 'acme-2',
+    });
+    expect(
+      failure(() => parseRequest(destroyAgentRequestSchema, { tenant: 'acme' }, 'request body')).message,
+    ).toMatch(/name/);
+  });
+
+  it('includeRetired is a query boolean', () => {
+    expect(parseRequest(listAgentsQuerySchema, { includeRetired: 'true' }, 'query')).toEqual({
+      includeRetired: true,
+    });
+    expect(parseRequest(listAgentsQuerySchema, { includeRetired: 'false' }, 'query')).toEqual({
+      includeRetired: false,
+    });
+    expect(
+      failure(() => parseRequest(listAgentsQuerySchema, { includeRetired: 'yes' }, 'query')).message,
+    ).toMatch(/includeRetired: must be true or false/);
   });
 });

@@ -134,9 +134,45 @@ const queryInteger = (min: number, max: number) =>
     v.maxValue(max, `must be at most ${max}`),
   );
 
-/** `GET /v1/agents?status=&tenant=`. */
+/** A query-string boolean: exactly `true` or `false`. */
+const queryBoolean = v.pipe(
+  v.picklist(['true', 'false'], 'must be true or false'),
+  v.transform((value) => value === 'true'),
+);
+
+/** `GET /v1/agents?status=&tenant=&includeRetired=`. */
 export const listAgentsQuerySchema = v.strictObject({
   status: v.optional(v.picklist(AGENT_STATUSES, `must be one of ${AGENT_STATUSES.join(', ')}`)),
+  tenant: v.optional(tenant),
+  includeRetired: v.optional(queryBoolean),
+});
+
+/** `POST /v1/agents/:id/retire`. */
+export const retireAgentRequestSchema = v.strictObject({
+  reason: v.pipe(
+    text(1, 1000),
+    v.check((s) => s.trim().length > 0, 'must not be blank'),
+  ),
+});
+
+/** `POST /v1/join-tokens/revoke`. The token's value is never quoted back in an error. */
+export const revokeJoinTokenRequestSchema = v.strictObject({
+  token: v.pipe(
+    v.string('must be a string'),
+    v.regex(/^[\x21-\x7e]{1,1024}$/, 'must be a join token (1 to 1024 printable characters)'),
+  ),
+});
+
+/** `POST /v1/spawn`. */
+export const spawnAgentRequestSchema = v.strictObject({
+  name: viaParser(parseAgentName),
+  tenant,
+  capabilities: v.optional(v.nullable(capabilities)),
+});
+
+/** `POST /v1/spawn/destroy`. */
+export const destroyAgentRequestSchema = v.strictObject({
+  name: viaParser(parseAgentName),
   tenant: v.optional(tenant),
 });
 

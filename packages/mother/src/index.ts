@@ -1,3 +1,19 @@
+// The spawn policy lives in @colibri/spawner: colibrid must evaluate it when a mother asks it to
+// spawn, and colibrid cannot depend on @colibri/mother (mother's tests start colibrid: a package
+// cycle). Re-exported here under the same names, so mother's public API is unchanged.
+export {
+  type AgentSpawner,
+  type AgentSpawnRequest,
+  createGatedSpawner,
+  DEFAULT_SPAWN_POLICY,
+  evaluateSpawnRequest,
+  type GatedSpawnerOptions,
+  type SpawnDecision,
+  type SpawnGateEvent,
+  type SpawnParent,
+  type SpawnPolicy,
+  type SpawnPolicyRequest as SpawnRequest,
+} from '@colibri/spawner';
 export {
   type AgentIdentity,
   type DaemonAddress,
@@ -13,20 +29,6 @@ export {
   type ResolveIdentityOptions,
   resolveIdentity,
 } from './identity/resolve-identity.js';
-export {
-  type AgentSpawner,
-  type AgentSpawnRequest,
-  createGatedSpawner,
-  type GatedSpawnerOptions,
-  type SpawnGateEvent,
-} from './policy/create-gated-spawner.js';
-export {
-  evaluateSpawnRequest,
-  type SpawnDecision,
-  type SpawnParent,
-  type SpawnRequest,
-} from './policy/evaluate-spawn-request.js';
-export { DEFAULT_SPAWN_POLICY, type SpawnPolicy } from './policy/spawn-policy.js';
 export {
   isProbeVocabularyTag,
   PROBE_VERSION_FAMILIES,

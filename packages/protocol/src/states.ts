@@ -38,12 +38,13 @@ export type TenantStatus = (typeof TENANT_STATUSES)[number];
 /**
  * The legal tenant transitions. `provisioned → provisioned` is a re-provision; `active →
  * provisioned` is an agent that went away (the `.env` is still in place); `failed → pending`
- * retries from the start.
+ * retries from the start; `provisioned → pending` and `active → pending` are a torn-down agent
+ * (`colibri destroy-agent`: no jail, no `.env` any more, like a freshly registered tenant).
  */
 export const TENANT_TRANSITIONS: Readonly<Record<TenantStatus, readonly TenantStatus[]>> = Object.freeze({
   pending: ['provisioned', 'failed'],
-  provisioned: ['active', 'failed', 'provisioned'],
-  active: ['provisioned', 'failed'],
+  provisioned: ['active', 'failed', 'provisioned', 'pending'],
+  active: ['provisioned', 'failed', 'pending'],
   failed: ['pending', 'provisioned'],
 });
 

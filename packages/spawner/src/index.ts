@@ -1,3 +1,19 @@
+export {
+  AGENT_LOG_NAME,
+  AGENT_PIDFILE_NAME,
+  type BastilleDriverSeams,
+  createBastilleDriver,
+  HANDLERS_MOUNT,
+  PACKAGE_MOUNT,
+} from './bastille/bastille-driver.js';
+export {
+  type BastilleDriverLogger,
+  type BastilleDriverOptions,
+  checkJailAddress,
+  DEFAULT_BASTILLE_PREFIX,
+} from './bastille/bastille-driver-options.js';
+export { BASTILLE_RECORD_FILE } from './bastille/bastille-jail-record.js';
+export { type BastilleVersion, destroyArgs, parseBastilleVersion } from './bastille/bastille-version.js';
 export type {
   AgentLaunch,
   AgentRuntime,
@@ -11,6 +27,7 @@ export type {
   PreflightCheck,
   PreflightReport,
 } from './jail-driver.js';
+export { destroyJailedAgent } from './join/destroy-jailed-agent.js';
 export type {
   HiveAgent,
   HivePort,
@@ -19,6 +36,14 @@ export type {
   ProvisionOutcome,
   ProvisionRequest,
 } from './join/hive-port.js';
+export { WITHHELD_LINE } from './join/read-log-tail.js';
+export { removeEnvFile } from './join/remove-env-file.js';
+export {
+  DEFAULT_JOIN_TOKEN_TTL_SECONDS,
+  DEFAULT_REGISTRATION_TIMEOUT_MS,
+  JOIN_TOKEN_VARIABLE,
+  spawnJailedAgent,
+} from './join/spawn-jailed-agent.js';
 export {
   DESTROY_STEPS,
   type DestroyJailedAgentOptions,
@@ -34,3 +59,36 @@ export {
   type SpawnStep,
   type StepReport,
 } from './join/spawn-report.js';
+export { CAPABILITIES, hasCapability, parseCapEff } from './linux/cap-eff.js';
+export { createLinuxDriver, JAIL_LAYOUT } from './linux/linux-driver.js';
+export {
+  type LinuxDriverLogger,
+  type LinuxDriverOptions,
+  SYSTEM_BIN_DIRS,
+} from './linux/linux-driver-options.js';
+export {
+  buildSandboxArgv,
+  hostSystemDirs,
+  SANDBOX_ENV,
+  SANDBOX_PATHS,
+  type SandboxSpec,
+  type SystemDir,
+  sandboxUserDatabase,
+} from './linux/sandbox-argv.js';
+export { checkJailName, checkJailSpec, checkLaunchNames } from './names.js';
+export {
+  type AgentSpawner,
+  type AgentSpawnRequest,
+  createGatedSpawner,
+  type GatedSpawnerOptions,
+  type SpawnGateEvent,
+} from './policy/create-gated-spawner.js';
+export {
+  evaluateSpawnRequest,
+  type SpawnDecision,
+  type SpawnParent,
+  type SpawnPolicyRequest,
+} from './policy/evaluate-spawn-request.js';
+export { parseSpawnPolicy, spawnPolicySchema } from './policy/parse-spawn-policy.js';
+export { DEFAULT_SPAWN_POLICY, type SpawnPolicy } from './policy/spawn-policy.js';
+export { type CommandResult, type RunCommandOptions, runCommand } from './run-command.js';

@@ -18,6 +18,7 @@ export type {
   RecordTenantProvisionInput,
   RegisterAgentInput,
   RegisterWithJoinTokenInput,
+  RetireAgentOptions,
   SqliteStoreConfig,
   Store,
   StoreChange,

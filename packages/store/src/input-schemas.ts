@@ -61,10 +61,28 @@ export const registerAgentSchema = v.object({
   at: v.optional(date),
 });
 
+const storeId = v.pipe(
+  v.string('must be an agent id'),
+  v.check((id: string) => isStoreId(id), 'must be an agent id (a lower-case UUID)'),
+);
+
 export const createJoinTokenSchema = v.object({
   tokenHash,
   tenant: viaParser(parseTenantName),
   expiresAt: date,
+  spawnedBy: v.optional(storeId),
+  spawnDepth: v.optional(
+    v.pipe(v.number('must be a number'), v.integer('must be an integer'), v.minValue(0), v.maxValue(1000)),
+  ),
+  at: v.optional(date),
+});
+
+export const retireAgentSchema = v.object({
+  reason: v.pipe(
+    v.string('must be a string'),
+    v.maxLength(1000, 'must be at most 1000 characters'),
+    v.check((s) => s.trim().length > 0, 'must not be empty'),
+  ),
   at: v.optional(date),
 });
 

@@ -22,6 +22,7 @@ import {
   recordTenantProvisionSchema,
   registerAgentSchema,
   resetTenantCollectionSchema,
+  retireAgentSchema,
   setTenantStatusSchema,
   TOKEN_HASH_PATTERN,
   transitionTaskSchema,
@@ -53,6 +54,7 @@ import type {
   RecordTenantProvisionInput,
   RegisterAgentInput,
   RegisterWithJoinTokenInput,
+  RetireAgentOptions,
   Store,
   StoreDriverName,
   StoreOptions,
@@ -83,16 +85,25 @@ function asList<T extends string>(value: T | readonly T[]): readonly T[] {
   return typeof value === 'string' ? [value] : (value as readonly T[]);
 }
 
+/** What a retired agent's `name` column holds: unique, and never a valid agent name (see migration 0005). */
+function retiredNameOf(agentId: string): string {
+  return `~retired~${agentId}`;
+}
+
 function toAgent(row: AgentRow): AgentRecord {
   return Object.freeze({
     id: row.id,
-    name: row.name,
+    name: row.retired_name ?? row.name,
     host: row.host,
     capabilities: Object.freeze(JSON.parse(row.capabilities) as string[]),
     status: row.status,
     tenant: row.tenant,
     registeredAt: fromDbTime(row.registered_at),
     lastHeartbeatAt: row.last_heartbeat_at === null ? null : fromDbTime(row.last_heartbeat_at),
+    retiredAt: row.retired_at === null ? null : fromDbTime(row.retired_at),
+    retiredReason: row.retired_reason,
+    spawnedBy: row.spawned_by,
+    spawnDepth: Number(row.spawn_depth),
   });
 }
 
@@ -136,6 +147,9 @@ function toJoinToken(row: Selectable<JoinTokensTable>): JoinTokenRecord {
     usedAt: row.used_at === null ? null : fromDbTime(row.used_at),
     usedByAgentId: row.used_by_agent_id,
     createdAt: fromDbTime(row.created_at),
+    revokedAt: row.revoked_at === null ? null : fromDbTime(row.revoked_at),
+    spawnedBy: row.spawned_by,
+    spawnDepth: Number(row.spawn_depth),
   });
 }
 
@@ -218,6 +232,7 @@ function collectionChanged(tenantId: string, cached: string | null, resolved: st
 
 /** Why `agent` may not take `task`, or null when it may. Mirrors the scheduler's rule as a last line of defence. */
 function ineligibility(task: TaskRow, agent: AgentRow): string | null {
+  if (agent.retired_at !== null) return `agent ${agent.retired_name ?? agent.name} is retired`;
   if (agent.status === 'offline') return `agent ${agent.name} is offline`;
   if (agent.tenant !== null && agent.tenant !== task.tenant) {
     return task.tenant === null
@@ -239,6 +254,14 @@ function nameTaken(name: string): ColibriError {
     'COLIBRI_AGENT_NAME_TAKEN',
     `an agent named ${name} is already registered; pick another name or remove the old agent`,
     { name },
+  );
+}
+
+function agentRetired(row: AgentRow, operation: string): ColibriError {
+  return new ColibriError(
+    'COLIBRI_AGENT_RETIRED',
+    `${operation}: agent ${row.retired_name ?? row.name} (${row.id}) is retired; a retired agent never comes back (spawn or register a new one)`,
+    { agentId: row.id },
   );
 }
 
@@ -454,6 +477,7 @@ export class KyselyStore implements Store {
     trx: Trx,
     agent: ReturnType<typeof parseRegisterAgent>,
     tenant: string | null,
+    lineage: { spawnedBy: string | null; spawnDepth: number } = { spawnedBy: null, spawnDepth: 0 },
   ): Promise<AgentRow> {
     const at = this.#time(agent.at);
     const existing = await trx
@@ -480,6 +504,11 @@ export class KyselyStore implements Store {
       registered_at: at,
       last_heartbeat_at: null,
       token_hash: agent.tokenHash ?? null,
+      retired_at: null,
+      retired_name: null,
+      retired_reason: null,
+      spawned_by: lineage.spawnedBy,
+      spawn_depth: lineage.spawnDepth,
     };
     const inserted = await trx.insertInto('agents').values(row).returningAll().executeTakeFirstOrThrow();
     await this.#recordAdvertisedTags(trx, agent.capabilities, at);
@@ -530,6 +559,7 @@ export class KyselyStore implements Store {
           if (this.#adapter.supportsRowLocks) query = query.forUpdate();
           const token = await query.executeTakeFirst();
           if (!token) throw joinTokenInvalid('is not valid');
+          if (token.revoked_at !== null) throw joinTokenInvalid('was revoked');
           if (token.used_at !== null) throw joinTokenInvalid('was already used');
           if (fromDbTime(token.expires_at) <= now) throw joinTokenInvalid('has expired');
           const explicit = explicitTenant;
@@ -540,12 +570,16 @@ export class KyselyStore implements Store {
               { tenant: token.tenant },
             );
           }
-          const row = await this.#insertAgent(trx, agent, token.tenant);
+          const row = await this.#insertAgent(trx, agent, token.tenant, {
+            spawnedBy: token.spawned_by,
+            spawnDepth: Number(token.spawn_depth),
+          });
           const used = await trx
             .updateTable('join_tokens')
             .set({ used_at: at, used_by_agent_id: row.id })
             .where('token_hash', '=', tokenHash)
             .where('used_at', 'is', null)
+            .where('revoked_at', 'is', null)
             .executeTakeFirst();
           if (Number(used.numUpdatedRows) !== 1) throw joinTokenInvalid('was already used');
           return row;
@@ -587,6 +621,7 @@ export class KyselyStore implements Store {
             .where('token_hash', '=', token.tokenHash)
             .executeTakeFirst();
           if (existing) throw clash();
+          const lineage = await this.#joinTokenLineage(trx, token.spawnedBy, token.spawnDepth);
           return trx
             .insertInto('join_tokens')
             .values({
@@ -596,6 +631,9 @@ export class KyselyStore implements Store {
               used_at: null,
               used_by_agent_id: null,
               created_at: this.#time(token.at),
+              spawned_by: lineage.spawnedBy,
+              spawn_depth: lineage.spawnDepth,
+              revoked_at: null,
             })
             .returningAll()
             .executeTakeFirstOrThrow();
@@ -607,11 +645,58 @@ export class KyselyStore implements Store {
     }
   }
 
+  /**
+   * The lineage a join token carries: a mother must exist and not be retired, and the depth is
+   * always hers + 1 (0 without a mother); a different depth is refused, never corrected.
+   */
+  async #joinTokenLineage(
+    trx: Trx,
+    spawnedBy: string | undefined,
+    spawnDepth: number | undefined,
+  ): Promise<{ spawnedBy: string | null; spawnDepth: number }> {
+    const invalid = (why: string) =>
+      new ColibriError('COLIBRI_INVALID_INPUT', `createJoinToken: spawnDepth: ${why}`, {
+        field: 'spawnDepth',
+      });
+    if (spawnedBy === undefined) {
+      if (spawnDepth !== undefined && spawnDepth !== 0) {
+        throw invalid(`an agent without a mother (no spawnedBy) is at depth 0, not ${spawnDepth}`);
+      }
+      return { spawnedBy: null, spawnDepth: 0 };
+    }
+    const mother = await this.#lockAgent(trx, spawnedBy);
+    if (mother.retired_at !== null) throw agentRetired(mother, 'createJoinToken');
+    const depth = Number(mother.spawn_depth) + 1;
+    if (spawnDepth !== undefined && spawnDepth !== depth) {
+      throw invalid(
+        `a child of ${mother.name} (depth ${mother.spawn_depth}) is at depth ${depth}, not ${spawnDepth}`,
+      );
+    }
+    return { spawnedBy: mother.id, spawnDepth: depth };
+  }
+
+  async revokeJoinToken(tokenHash: string): Promise<boolean> {
+    const { tokenHash: hash } = parseInput(joinTokenHashSchema, { tokenHash }, 'revokeJoinToken');
+    const at = this.#time(undefined);
+    return this.#transaction(async (trx) => {
+      // The expiry moves to now as well, so that any check of the expiry alone refuses it too.
+      const result = await trx
+        .updateTable('join_tokens')
+        .set({ revoked_at: at, expires_at: at })
+        .where('token_hash', '=', hash)
+        .where('used_at', 'is', null)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    });
+  }
+
   async countAgentsByStatus(filter: CountFilter = {}): Promise<Record<AgentStatus, number>> {
     const rows = await this.#read((db) => {
       let query = db
         .selectFrom('agents')
         .select(['status', (eb) => eb.fn.countAll<number | string>().as('count')])
+        .where('retired_at', 'is', null)
         .groupBy('status');
       if (filter.tenant !== undefined) query = query.where(byTenant(filter.tenant));
       return query.execute();
@@ -638,14 +723,25 @@ export class KyselyStore implements Store {
   async findAgentByName(name: string): Promise<AgentRecord | undefined> {
     if (typeof name !== 'string') return undefined;
     const row = await this.#read((db) =>
-      db.selectFrom('agents').selectAll().where('name', '=', name).executeTakeFirst(),
+      db
+        .selectFrom('agents')
+        .selectAll()
+        .where('name', '=', name)
+        .where('retired_at', 'is', null)
+        .executeTakeFirst(),
     );
     return row ? toAgent(row) : undefined;
   }
 
   async listAgents(filter: ListAgentsFilter = {}): Promise<AgentRecord[]> {
     const rows = await this.#read((db) => {
-      let query = db.selectFrom('agents').selectAll().orderBy('name');
+      // Retired agents sort by the name they had, among the others.
+      let query = db
+        .selectFrom('agents')
+        .selectAll()
+        .orderBy((eb) => eb.fn.coalesce('retired_name', 'name'))
+        .orderBy('id');
+      if (filter.includeRetired !== true) query = query.where('retired_at', 'is', null);
       if (filter.status !== undefined) {
         query = query.where('status', 'in', asList(filter.status));
       }
@@ -662,7 +758,8 @@ export class KyselyStore implements Store {
       'updateAgentCapabilities',
     );
     return this.#transaction(async (trx) => {
-      await this.#lockAgent(trx, agentId);
+      const agent = await this.#lockAgent(trx, agentId);
+      if (agent.retired_at !== null) throw agentRetired(agent, 'updateAgentCapabilities');
       const row = await trx
         .updateTable('agents')
         .set({ capabilities: JSON.stringify(tags) })
@@ -681,6 +778,7 @@ export class KyselyStore implements Store {
     const at = this.#time(options.at);
     return this.#transaction(async (trx) => {
       const agent = await this.#lockAgent(trx, agentId);
+      if (agent.retired_at !== null) throw agentRetired(agent, 'recordHeartbeat');
       await trx
         .updateTable('agents')
         .set({ last_heartbeat_at: at, ...(agent.status === 'offline' ? { status: 'idle' as const } : {}) })
@@ -729,24 +827,79 @@ export class KyselyStore implements Store {
         }
       }
       await trx.updateTable('agents').set({ status: 'offline' }).where('id', '=', agentId).execute();
-      let query = trx
-        .selectFrom('tasks')
-        .selectAll()
-        .where('assigned_agent_id', '=', agentId)
-        .where('status', 'in', UNFINISHED)
-        .orderBy('created_at');
-      if (this.#adapter.supportsRowLocks) query = query.forUpdate();
-      const requeued: TaskRecord[] = [];
-      const failed: TaskRecord[] = [];
-      for (const task of await query.execute()) {
-        const row = await this.#applyTransition(trx, task, { to: 'parked', actorAgentId: null, reason, at });
-        (row.status === 'failed' ? failed : requeued).push(toTask(row));
-      }
-      const agent = toAgent(
-        await trx.selectFrom('agents').selectAll().where('id', '=', agentId).executeTakeFirstOrThrow(),
-      );
-      return Object.freeze({ agent, requeued: Object.freeze(requeued), failed: Object.freeze(failed) });
+      return this.#handBackTasks(trx, agentId, reason, at);
     });
+  }
+
+  /**
+   * Re-queues (or fails, past their last attempt) an agent's unfinished tasks inside `trx`, once
+   * the agent is marked offline, and returns the agent as it now is with those tasks.
+   */
+  async #handBackTasks(
+    trx: Trx,
+    agentId: string,
+    reason: string,
+    at: string | Date,
+  ): Promise<AgentOfflineResult> {
+    let query = trx
+      .selectFrom('tasks')
+      .selectAll()
+      .where('assigned_agent_id', '=', agentId)
+      .where('status', 'in', UNFINISHED)
+      .orderBy('created_at');
+    if (this.#adapter.supportsRowLocks) query = query.forUpdate();
+    const requeued: TaskRecord[] = [];
+    const failed: TaskRecord[] = [];
+    for (const task of await query.execute()) {
+      const row = await this.#applyTransition(trx, task, { to: 'parked', actorAgentId: null, reason, at });
+      (row.status === 'failed' ? failed : requeued).push(toTask(row));
+    }
+    const agent = toAgent(
+      await trx.selectFrom('agents').selectAll().where('id', '=', agentId).executeTakeFirstOrThrow(),
+    );
+    return Object.freeze({ agent, requeued: Object.freeze(requeued), failed: Object.freeze(failed) });
+  }
+
+  async retireAgent(agentId: string, options: RetireAgentOptions): Promise<AgentOfflineResult> {
+    const retire = parseInput(retireAgentSchema, options, 'retireAgent');
+    const at = this.#time(retire.at);
+    return this.#transaction(async (trx) => {
+      const current = await this.#lockAgent(trx, agentId);
+      if (current.retired_at !== null) {
+        return Object.freeze({
+          agent: toAgent(current),
+          requeued: Object.freeze([]),
+          failed: Object.freeze([]),
+        });
+      }
+      await trx
+        .updateTable('agents')
+        .set({
+          status: 'offline',
+          token_hash: null,
+          retired_at: at,
+          retired_name: current.name,
+          retired_reason: retire.reason,
+          name: retiredNameOf(current.id),
+        })
+        .where('id', '=', agentId)
+        .where('retired_at', 'is', null)
+        .execute();
+      return this.#handBackTasks(trx, agentId, `agent retired: ${retire.reason}`, at);
+    });
+  }
+
+  async countChildren(agentId: string): Promise<number> {
+    if (!isStoreId(agentId)) throw agentNotFound(agentId);
+    const { count } = await this.#read((db) =>
+      db
+        .selectFrom('agents')
+        .select((eb) => eb.fn.countAll<number | string>().as('count'))
+        .where('spawned_by', '=', agentId)
+        .where('retired_at', 'is', null)
+        .executeTakeFirstOrThrow(),
+    );
+    return Number(count);
   }
 
   async countActiveTasksByAgent(): Promise<Map<string, number>> {

@@ -31,8 +31,17 @@ export interface AgentsTable {
   tenant: string | null;
   registered_at: DbTime;
   last_heartbeat_at: DbTime | null;
-  /** sha256 (hex) of the agent's bearer token; null for agents registered without one. */
+  /** sha256 (hex) of the agent's bearer token; null for agents registered without one, and once retired. */
   token_hash: string | null;
+  /** When it was retired, or null. Added by 0005 (as are the columns below). */
+  retired_at: DbTime | null;
+  /** The name it had before retiring freed it (`name` is then `~retired~<id>`). */
+  retired_name: string | null;
+  retired_reason: string | null;
+  /** The agent that had it spawned, or null (the operator). */
+  spawned_by: string | null;
+  /** Its generation: 0 = started by the operator, parent's + 1 for a spawned child. */
+  spawn_depth: number;
 }
 
 export interface TasksTable {
@@ -83,6 +92,12 @@ export interface JoinTokensTable {
   used_at: DbTime | null;
   used_by_agent_id: string | null;
   created_at: DbTime;
+  /** The agent the registered agent will be a child of (0005), or null. */
+  spawned_by: string | null;
+  /** The generation the registered agent will have (0005). */
+  spawn_depth: number;
+  /** When it was revoked before use (0005), or null. */
+  revoked_at: DbTime | null;
 }
 
 export interface AdvertisedTagsTable {

@@ -49,6 +49,17 @@ export interface AgentRecord {
   readonly tenant: string | null;
   readonly registeredAt: Date;
   readonly lastHeartbeatAt: Date | null;
+  /**
+   * When it was retired (its token revoked, its name freed for a new agent), or null. A retired
+   * agent is offline for good: listings and name lookups skip it; `getAgent` still shows it.
+   */
+  readonly retiredAt: Date | null;
+  /** Why it was retired (e.g. `destroyed by colibri destroy-agent`), or null. */
+  readonly retiredReason: string | null;
+  /** The agent that had it spawned (its mother), or null when the operator did. */
+  readonly spawnedBy: string | null;
+  /** Its generation: 0 = started by the operator, its mother's depth + 1 for a spawned child. */
+  readonly spawnDepth: number;
 }
 
 /** A task and where it is in its life. */
@@ -169,6 +180,17 @@ export interface CreateJoinTokenInput {
   readonly tenant: string;
   /** After this moment the token registers nothing. */
   readonly expiresAt: Date;
+  /**
+   * The (non-retired) agent that asks for this spawn: the registered agent becomes its child.
+   * Absent: the operator's agent (no mother).
+   */
+  readonly spawnedBy?: string;
+  /**
+   * The registered agent's generation. With `spawnedBy` it must be the mother's depth + 1 (the
+   * default); without, 0 (the default). Anything else is refused: depth is what the spawn policy's
+   * `maxDepth` counts, so it is never taken on trust.
+   */
+  readonly spawnDepth?: number;
   readonly at?: Date;
 }
 
@@ -181,6 +203,12 @@ export interface JoinTokenRecord {
   /** The agent it registered, or null while it is still unused. */
   readonly usedByAgentId: string | null;
   readonly createdAt: Date;
+  /** When it was revoked before use (a rolled-back spawn), or null. */
+  readonly revokedAt: Date | null;
+  /** The mother of the agent it registers, or null. */
+  readonly spawnedBy: string | null;
+  /** The generation of the agent it registers. */
+  readonly spawnDepth: number;
 }
 
 /** Input of {@link Store.registerAgentWithJoinToken}. */
@@ -258,6 +286,15 @@ export interface ListTasksFilter {
 export interface ListAgentsFilter {
   readonly status?: AgentStatus | readonly AgentStatus[];
   readonly tenant?: string | null;
+  /** Include retired agents (default false: a retired agent is gone). */
+  readonly includeRetired?: boolean;
+}
+
+/** Input of {@link Store.retireAgent}. */
+export interface RetireAgentOptions {
+  /** Why, for the agent row and for the event log of each task handed back. */
+  readonly reason: string;
+  readonly at?: Date;
 }
 
 /** What {@link Store.markAgentOffline} did. */
@@ -336,10 +373,21 @@ export interface Store {
   registerAgent(input: RegisterAgentInput): Promise<AgentRecord>;
   /** Throws `COLIBRI_AGENT_NOT_FOUND`. */
   getAgent(agentId: string): Promise<AgentRecord>;
-  /** The agent with this name, or undefined. */
+  /** The (non-retired) agent with this name, or undefined. */
   findAgentByName(name: string): Promise<AgentRecord | undefined>;
-  /** Agents ordered by name. */
+  /** Agents ordered by name; retired ones only with `includeRetired`. */
   listAgents(filter?: ListAgentsFilter): Promise<AgentRecord[]>;
+  /**
+   * Retires an agent for good, atomically: offline, its unfinished tasks handed back exactly as
+   * {@link markAgentOffline} does (re-queued, or failed after their last attempt), its token hash
+   * cleared (the token authenticates nothing any more), and its name freed for a new agent.
+   * Idempotent: retiring a retired agent changes nothing and hands back no task.
+   * Throws `COLIBRI_AGENT_NOT_FOUND`. A retired agent's heartbeats and tag changes are refused
+   * with `COLIBRI_AGENT_RETIRED`.
+   */
+  retireAgent(agentId: string, options: RetireAgentOptions): Promise<AgentOfflineResult>;
+  /** How many non-retired agents `agentId` spawned (its children alive, as the spawn policy counts them). */
+  countChildren(agentId: string): Promise<number>;
   /** Replaces an agent's tags (validated). */
   updateAgentCapabilities(agentId: string, capabilities: readonly string[]): Promise<AgentRecord>;
   /**
@@ -382,7 +430,12 @@ export interface Store {
    * leaves the token unused.
    */
   registerAgentWithJoinToken(input: RegisterWithJoinTokenInput): Promise<AgentRecord>;
-  /** How many agents are in each status (every status present, zeros included). */
+  /**
+   * Makes an unused join token unusable (a rolled-back spawn): it registers nothing afterwards.
+   * True when it did; false for an unknown, used or already revoked token (nothing changes).
+   */
+  revokeJoinToken(tokenHash: string): Promise<boolean>;
+  /** How many (non-retired) agents are in each status (every status present, zeros included). */
   countAgentsByStatus(filter?: CountFilter): Promise<Record<AgentStatus, number>>;
   /** Every capability tag any agent has ever advertised (at registration or a tag change), sorted. */
   listAdvertisedTags(): Promise<string[]>;

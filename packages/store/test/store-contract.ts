@@ -302,6 +302,242 @@ export function describeStoreContract(name: string, harness: ContractHarness): v
       });
     });
 
+    describe('retirement and lineage', () => {
+      const hash = (seed: string) => createHash('sha256').update(seed).digest('hex');
+      const inAnHour = () => new Date(Date.now() + HOUR);
+      const NO_SUCH_AGENT = '00000000-0000-4000-8000-000000000000';
+
+      it('retiring hands back its tasks like going offline, revokes its token and frees its name', async () => {
+        const agent = await store.registerAgent({
+          name: 'acme-1',
+          capabilities: ['linux'],
+          tenant: 'acme',
+          tokenHash: hash('acme-1'),
+        });
+        const t1 = await store.intakeTask({ title: 'a', requiredCapabilities: [], tenant: 'acme' });
+        const t2 = await store.intakeTask({
+          title: 'b',
+          requiredCapabilities: [],
+          tenant: 'acme',
+          maxAttempts: 1,
+        });
+        for (const t of [t1, t2]) {
+          await store.assignTask({
+            taskId: t.id,
+            agentId: agent.id,
+            expectedAttempt: 0,
+            leaseExpiresAt: lease(),
+          });
+        }
+        await store.transitionTask({ taskId: t1.id, to: 'running', agentId: agent.id, attempt: 1 });
+
+        const result = await store.retireAgent(agent.id, { reason: 'jail destroyed' });
+        expect(result.agent).toMatchObject({
+          id: agent.id,
+          name: 'acme-1',
+          status: 'offline',
+          tenant: 'acme',
+        });
+        expect(result.agent.retiredAt).toBeInstanceOf(Date);
+        expect(result.agent.retiredReason).toBe('jail destroyed');
+        expect(result.requeued.map((t) => t.id)).toEqual([t1.id]);
+        expect(result.failed.map((t) => t.id)).toEqual([t2.id]);
+        expect(await store.getTask(t1.id)).toMatchObject({ status: 'parked', assignedAgentId: null });
+        expect((await store.listTaskEvents(t1.id)).at(-1)).toMatchObject({
+          from: 'running',
+          to: 'parked',
+          reason: 'agent retired: jail destroyed',
+        });
+
+        // Gone from every lookup but getAgent; its token finds nothing.
+        expect(await store.getAgent(agent.id)).toEqual(result.agent);
+        expect(await store.findAgentByName('acme-1')).toBeUndefined();
+        expect(await store.findAgentByTokenHash(hash('acme-1'))).toBeUndefined();
+        expect(await store.listAgents()).toEqual([]);
+        expect(await store.listAgents({ tenant: 'acme', status: 'offline' })).toEqual([]);
+        expect(await store.listAgents({ includeRetired: true })).toEqual([result.agent]);
+        expect(await store.countAgentsByStatus()).toEqual({ idle: 0, active: 0, offline: 0 });
+
+        // It never comes back, and cannot be given work.
+        await expectCode(store.recordHeartbeat(agent.id), 'COLIBRI_AGENT_RETIRED', /acme-1.*retired/);
+        await expectCode(store.updateAgentCapabilities(agent.id, ['gpu']), 'COLIBRI_AGENT_RETIRED');
+        await expectCode(
+          store.assignTask({ taskId: t1.id, agentId: agent.id, expectedAttempt: 1, leaseExpiresAt: lease() }),
+          'COLIBRI_AGENT_NOT_ELIGIBLE',
+          /retired/,
+        );
+        expect((await store.getAgent(agent.id)).status).toBe('offline');
+
+        // The name is free again; the retired one is still listed under it on request.
+        const successor = await store.registerAgent({ name: 'acme-1', capabilities: [], tenant: 'acme' });
+        expect(await store.findAgentByName('acme-1')).toEqual(successor);
+        expect(
+          (await store.listAgents({ includeRetired: true })).map((a) => [a.name, a.retiredAt !== null]),
+        ).toEqual(
+          expect.arrayContaining([
+            ['acme-1', true],
+            ['acme-1', false],
+          ]),
+        );
+        expect((await store.listAgents()).map((a) => a.id)).toEqual([successor.id]);
+      });
+
+      it('retiring is idempotent: a second retire changes nothing and hands back nothing', async () => {
+        const agent = await media();
+        const first = await store.retireAgent(agent.id, { reason: 'first' });
+        const task = await store.intakeTask({ title: 'x', requiredCapabilities: [] });
+        const again = await store.retireAgent(agent.id, { reason: 'second' });
+        expect(again).toEqual({ agent: first.agent, requeued: [], failed: [] });
+        expect(again.agent.retiredReason).toBe('first');
+        expect((await store.getTask(task.id)).status).toBe('parked');
+      });
+
+      it('refuses unknown agents and a missing reason, changing nothing', async () => {
+        const agent = await media();
+        await expectCode(store.retireAgent(NO_SUCH_AGENT, { reason: 'x' }), 'COLIBRI_AGENT_NOT_FOUND');
+        await expectCode(store.retireAgent('nope', { reason: 'x' }), 'COLIBRI_AGENT_NOT_FOUND');
+        await expectCode(store.retireAgent(agent.id, { reason: '  ' }), 'COLIBRI_INVALID_INPUT', /reason/);
+        await expectCode(store.retireAgent(agent.id, {} as never), 'COLIBRI_INVALID_INPUT', /reason/);
+        expect((await store.getAgent(agent.id)).retiredAt).toBeNull();
+        expect(await store.findAgentByName('domedog')).toEqual(agent);
+      });
+
+      it('a revoked join token registers nothing; revoking is idempotent and never touches a used token', async () => {
+        await store.createJoinToken({ tokenHash: hash('j1'), tenant: 'acme', expiresAt: inAnHour() });
+        expect(await store.revokeJoinToken(hash('j1'))).toBe(true);
+        const revoked = await store.findJoinToken(hash('j1'));
+        expect(revoked?.revokedAt).toBeInstanceOf(Date);
+        expect(revoked?.usedAt).toBeNull();
+        await expectCode(
+          store.registerAgentWithJoinToken({
+            tokenHash: hash('j1'),
+            agent: { name: 'acme-1', capabilities: [] },
+          }),
+          'COLIBRI_JOIN_TOKEN_INVALID',
+          /revoked/,
+        );
+        expect(await store.revokeJoinToken(hash('j1'))).toBe(false);
+        expect(await store.revokeJoinToken(hash('unknown'))).toBe(false);
+
+        await store.createJoinToken({ tokenHash: hash('j2'), tenant: 'acme', expiresAt: inAnHour() });
+        const agent = await store.registerAgentWithJoinToken({
+          tokenHash: hash('j2'),
+          agent: { name: 'acme-2', capabilities: [] },
+        });
+        expect(await store.revokeJoinToken(hash('j2'))).toBe(false);
+        expect(await store.findJoinToken(hash('j2'))).toMatchObject({
+          usedByAgentId: agent.id,
+          revokedAt: null,
+        });
+        expect((await store.listAgents()).map((a) => a.name)).toEqual(['acme-2']);
+        await expectCode(store.revokeJoinToken('raw-token'), 'COLIBRI_INVALID_INPUT', /tokenHash/);
+      });
+
+      it('a join token carries its lineage to the agent it registers; children are counted while alive', async () => {
+        const mother = await store.registerAgent({ name: 'mother', capabilities: [], tenant: 'acme' });
+        expect(mother).toMatchObject({ spawnedBy: null, spawnDepth: 0, retiredAt: null });
+        const token = await store.createJoinToken({
+          tokenHash: hash('child'),
+          tenant: 'acme',
+          expiresAt: inAnHour(),
+          spawnedBy: mother.id,
+        });
+        expect(token).toMatchObject({ spawnedBy: mother.id, spawnDepth: 1, revokedAt: null });
+        const child = await store.registerAgentWithJoinToken({
+          tokenHash: hash('child'),
+          agent: { name: 'child', capabilities: [] },
+        });
+        expect(child).toMatchObject({ tenant: 'acme', spawnedBy: mother.id, spawnDepth: 1 });
+        expect(await store.countChildren(mother.id)).toBe(1);
+        expect(await store.countChildren(child.id)).toBe(0);
+
+        await store.createJoinToken({
+          tokenHash: hash('grandchild'),
+          tenant: 'acme',
+          expiresAt: inAnHour(),
+          spawnedBy: child.id,
+          spawnDepth: 2,
+        });
+        const grandchild = await store.registerAgentWithJoinToken({
+          tokenHash: hash('grandchild'),
+          agent: { name: 'grandchild', capabilities: [] },
+        });
+        expect(grandchild).toMatchObject({ spawnedBy: child.id, spawnDepth: 2 });
+        expect(await store.countChildren(mother.id)).toBe(1);
+
+        await store.retireAgent(child.id, { reason: 'destroyed' });
+        expect(await store.countChildren(mother.id)).toBe(0);
+        expect((await store.getAgent(child.id)).spawnedBy).toBe(mother.id);
+        // An operator's token carries no lineage.
+        await store.createJoinToken({ tokenHash: hash('plain'), tenant: 'acme', expiresAt: inAnHour() });
+        const plain = await store.registerAgentWithJoinToken({
+          tokenHash: hash('plain'),
+          agent: { name: 'plain', capabilities: [] },
+        });
+        expect(plain).toMatchObject({ spawnedBy: null, spawnDepth: 0 });
+        await expectCode(store.countChildren('nope'), 'COLIBRI_AGENT_NOT_FOUND');
+      });
+
+      it('refuses lineage it cannot vouch for: a wrong depth, an unknown or retired mother', async () => {
+        const mother = await store.registerAgent({ name: 'mother', capabilities: [], tenant: 'acme' });
+        const create = (seed: string, extra: { spawnedBy?: string; spawnDepth?: number }) =>
+          store.createJoinToken({ tokenHash: hash(seed), tenant: 'acme', expiresAt: inAnHour(), ...extra });
+        await expectCode(
+          create('a', { spawnedBy: mother.id, spawnDepth: 0 }),
+          'COLIBRI_INVALID_INPUT',
+          /depth 1, not 0/,
+        );
+        await expectCode(create('b', { spawnDepth: 3 }), 'COLIBRI_INVALID_INPUT', /depth 0, not 3/);
+        await expectCode(create('c', { spawnedBy: NO_SUCH_AGENT }), 'COLIBRI_AGENT_NOT_FOUND');
+        await expectCode(create('d', { spawnedBy: 'mother' }), 'COLIBRI_INVALID_INPUT', /spawnedBy/);
+        await expectCode(create('e', { spawnedBy: mother.id, spawnDepth: -1 }), 'COLIBRI_INVALID_INPUT');
+        await store.retireAgent(mother.id, { reason: 'gone' });
+        await expectCode(create('f', { spawnedBy: mother.id }), 'COLIBRI_AGENT_RETIRED');
+        for (const seed of ['a', 'b', 'c', 'd', 'e', 'f'])
+          expect(await store.findJoinToken(hash(seed))).toBeUndefined();
+      });
+      it('agents and join tokens from before migration 0005 have no lineage and are not retired', async () => {
+        const fresh = await harness.freshConfig();
+        const adapter =
+          fresh.driver === 'sqlite' ? createSqliteAdapter(fresh) : await createPostgresAdapter(fresh);
+        const all = await migrationProvider(adapter.driver).getMigrations();
+        const { error } = await new Migrator({
+          db: adapter.db,
+          provider: {
+            getMigrations: async () =>
+              Object.fromEntries(Object.entries(all).filter(([name]) => name < '0005')),
+          },
+        }).migrateToLatest();
+        await adapter.db.destroy();
+        expect(error).toBeUndefined();
+        const at = "'2026-01-01T00:00:00.000Z'";
+        await harness.rawExec(
+          fresh,
+          `insert into agents (id, name, host, capabilities, status, tenant, registered_at, token_hash) values
+           ('11111111-1111-4111-8111-111111111111', 'old', null, '[]', 'idle', 'acme', ${at}, '${hash('old')}');
+           insert into join_tokens (token_hash, tenant, expires_at, created_at) values
+           ('${hash('old-join')}', 'acme', '2999-01-01T00:00:00.000Z', ${at})`,
+        );
+        const migrated = await openStore(fresh);
+        try {
+          expect(await migrated.findAgentByName('old')).toMatchObject({
+            spawnedBy: null,
+            spawnDepth: 0,
+            retiredAt: null,
+          });
+          const joined = await migrated.registerAgentWithJoinToken({
+            tokenHash: hash('old-join'),
+            agent: { name: 'new', capabilities: [] },
+          });
+          expect(joined).toMatchObject({ tenant: 'acme', spawnedBy: null, spawnDepth: 0 });
+          await migrated.retireAgent('11111111-1111-4111-8111-111111111111', { reason: 'old' });
+          expect((await migrated.listAgents()).map((a) => a.name)).toEqual(['new']);
+        } finally {
+          await migrated.close();
+        }
+      });
+    });
+
     describe('counts', () => {
       it('counts agents and tasks by status, every status present, optionally per tenant', async () => {
         const zeroTasks = { parked: 0, assigned: 0, running: 0, done: 0, failed: 0, cancelled: 0 };

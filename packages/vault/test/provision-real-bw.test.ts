@@ -417,6 +417,7 @@ describe('provisionTenants with the real bw CLI against the test server', () => 
         outcome: 'written',
         collectionId: ids['tenant-a'],
         path: envPath('tenant-a'),
+        variables: 6,
       });
       expect(await readFile(envPath('tenant-a'), 'utf8')).toBe(EXPECTED_A(SECRET.dbPassword));
       const stats = await stat(envPath('tenant-a'));

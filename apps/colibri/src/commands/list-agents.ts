@@ -12,17 +12,22 @@ export default class ListAgents extends BaseCommand<typeof ListAgents> {
     '<%= config.bin %> list-agents',
     '<%= config.bin %> list-agents --status offline',
     '<%= config.bin %> list-agents --tenant acme --json',
+    '<%= config.bin %> list-agents --retired',
   ];
   static override flags = {
     status: Flags.option({ description: 'only agents with this status', options: AGENT_STATUSES })(),
     tenant: Flags.string({ description: "only this tenant's agents", helpValue: 'TENANT' }),
+    retired: Flags.boolean({
+      description: 'also list retired agents (destroyed for good; their names may be in use again)',
+    }),
   };
 
   async run(): Promise<{ agents: ApiAgent[] }> {
-    const { status, tenant } = this.flags;
+    const { status, tenant, retired } = this.flags;
     const response = await (await this.client()).listAgents({
       ...(status === undefined ? {} : { status }),
       ...(tenant === undefined ? {} : { tenant }),
+      ...(retired === true ? { includeRetired: true } : {}),
     });
     const { formatAgentTable } = await import('../format/format-agents.js');
     this.log(formatAgentTable(response.agents, new Date()));

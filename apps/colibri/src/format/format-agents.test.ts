@@ -29,6 +29,11 @@ describe('formatAgentTable', () => {
     ]);
   });
 
+  it('shows a retired agent (listed with --retired) as retired', () => {
+    const text = formatAgentTable([agent({ status: 'offline', retiredAt: '2026-06-19T11:59:00.000Z' })], now);
+    expect(text.split('\n')[1]).toMatch(/^a-1 +domedog +domedog +- +retired +0 /);
+  });
+
   it('says so when there are none', () => {
     expect(formatAgentTable([], now)).toBe('no agents');
   });

@@ -11,7 +11,8 @@ export function formatAgentTable(agents: readonly ApiAgent[], now: Date): string
       agent.name,
       agent.host ?? '-',
       agent.tenant ?? '-',
-      agent.status,
+      // A retired agent is gone for good: say so rather than `offline` (listed only with --retired).
+      agent.retiredAt === null ? agent.status : 'retired',
       String(agent.activeTasks),
       formatAge(agent.lastHeartbeatAt, now),
       agent.capabilities.join(',') || '-',

@@ -5,10 +5,12 @@ import {
   parseRequest,
   pollQuerySchema,
   registerAgentRequestSchema,
+  retireAgentRequestSchema,
   updateCapabilitiesRequestSchema,
 } from '@colibri/client';
 import { ColibriError } from '@colibri/errors';
 import type { AgentRecord, RegisterAgentInput, TaskRecord } from '@colibri/store';
+import { retireAgent } from '../agents/retire-agent.js';
 import { unknownToken } from '../auth/authenticator.js';
 import { hashToken, newToken } from '../auth/hash-token.js';
 import { queryObject, requireOperator, requireSelfOrOperator } from './access.js';
@@ -78,10 +80,12 @@ const register: Handler = async (app, { principal, body }) => {
     // Refuse a bad token before looking at the body: strangers get no validation feedback.
     const join = await app.store.findJoinToken(principal.tokenHash);
     if (join === undefined) throw unknownToken();
-    if (join.usedAt !== null || join.expiresAt <= app.clock()) {
+    if (join.revokedAt !== null || join.usedAt !== null || join.expiresAt <= app.clock()) {
+      const why =
+        join.revokedAt !== null ? 'was revoked' : join.usedAt !== null ? 'was already used' : 'has expired';
       throw new ColibriError(
         'COLIBRI_JOIN_TOKEN_INVALID',
-        `the join token ${join.usedAt !== null ? 'was already used' : 'has expired'}; ask the operator for a new one`,
+        `the join token ${why}; ask the operator for a new one`,
       );
     }
   }
@@ -121,6 +125,7 @@ const list: Handler = async (app, { principal, query }) => {
     app.store.listAgents({
       ...(filter.status !== undefined ? { status: filter.status } : {}),
       ...(filter.tenant !== undefined ? { tenant: filter.tenant } : {}),
+      ...(filter.includeRetired !== undefined ? { includeRetired: filter.includeRetired } : {}),
     }),
     app.store.countActiveTasksByAgent(),
   ]);
@@ -236,6 +241,25 @@ const offline: Handler = async (app, { principal, params, body }) => {
   };
 };
 
+/**
+ * Retires an agent for good (operator only): what `destroy-agent` and a rolled-back spawn do to
+ * the agent they remove. Its token is refused from the next request on, it goes offline, its
+ * unfinished tasks are handed back and dispatched, and its name is free for a new agent.
+ */
+const retire: Handler = async (app, { principal, params, body }) => {
+  requireOperator(principal, 'retire agents');
+  const request = parseRequest(retireAgentRequestSchema, body, 'request body');
+  const result = await retireAgent(app, params.id!, request.reason, 'the operator');
+  return {
+    status: 200,
+    body: {
+      agent: toApiAgent(result.agent, 0),
+      requeued: result.requeued.map((t) => t.id),
+      failed: result.failed.map((t) => t.id),
+    },
+  };
+};
+
 /** `/v1/agents…` */
 export const agentRoutes: readonly ApiRoute[] = [
   { method: 'POST', pattern: '/v1/agents', audience: ['operator', 'join'], handler: register },
@@ -249,4 +273,5 @@ export const agentRoutes: readonly ApiRoute[] = [
   },
   { method: 'POST', pattern: '/v1/agents/:id/poll', audience: ['operator', 'agent'], handler: poll },
   { method: 'POST', pattern: '/v1/agents/:id/offline', audience: ['operator', 'agent'], handler: offline },
+  { method: 'POST', pattern: '/v1/agents/:id/retire', audience: ['operator'], handler: retire },
 ];

@@ -1,3 +1,4 @@
+import type { SpawnPolicy } from '@colibri/spawner';
 import type { Store } from '@colibri/store';
 import type { Authenticator, Principal } from '../auth/authenticator.js';
 import type { Timing } from '../config/resolve-config.js';
@@ -5,6 +6,7 @@ import type { Dispatcher } from '../dispatch/dispatcher.js';
 import type { Route } from '../http/router.js';
 import type { Logger } from '../logger.js';
 import type { Histogram } from '../metrics/histogram.js';
+import type { SpawnService } from '../spawn/spawn-service.js';
 
 /** What every route handler may use: the daemon's parts, built once by `createServer`. */
 export interface App {
@@ -19,6 +21,12 @@ export interface App {
   readonly startedAt: number;
   readonly assignLatency: Histogram;
   readonly deliverLatency: Histogram;
+  /** Spawns jailed agents (`POST /v1/spawn`); undefined when colibrid was started without `--spawn-driver`. */
+  readonly spawner: SpawnService | undefined;
+  /** What mother agents may spawn (the operator always may). */
+  readonly spawnPolicy: SpawnPolicy;
+  /** Spawns each mother (by agent id) has in flight: the policy counts them as children alive. */
+  readonly spawnsInFlight: Map<string, number>;
 }
 
 /** One request as a handler sees it: authenticated, routed, its body read (not yet validated). */

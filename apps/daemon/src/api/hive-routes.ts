@@ -1,4 +1,4 @@
-import { joinTokenRequestSchema, parseRequest } from '@colibri/client';
+import { joinTokenRequestSchema, parseRequest, revokeJoinTokenRequestSchema } from '@colibri/client';
 import { hashToken, newToken } from '../auth/hash-token.js';
 import { renderMetrics } from '../metrics/render-metrics.js';
 import { requireOperator } from './access.js';
@@ -43,6 +43,15 @@ const joinToken: Handler = async (app, { principal, body }) => {
   };
 };
 
+/** Makes an unused join token unusable (a rolled-back spawn). The token is hashed, never logged. */
+const revokeJoinToken: Handler = async (app, { principal, body }) => {
+  requireOperator(principal, 'revoke join tokens');
+  const request = parseRequest(revokeJoinTokenRequestSchema, body, 'request body');
+  const revoked = await app.store.revokeJoinToken(hashToken(request.token));
+  app.logger.info({ revoked }, revoked ? 'join token revoked' : 'join token revocation: nothing to revoke');
+  return { status: 200, body: { revoked } };
+};
+
 const metrics: Handler = async (app, { principal }) => {
   requireOperator(principal, 'read metrics');
   const [agents, tasks, parkedByMissingTag] = await Promise.all([
@@ -70,5 +79,6 @@ const metrics: Handler = async (app, { principal }) => {
 export const hiveRoutes: readonly ApiRoute[] = [
   { method: 'GET', pattern: '/v1/status', audience: ['operator', 'agent'], handler: status },
   { method: 'POST', pattern: '/v1/join-tokens', audience: ['operator'], handler: joinToken },
+  { method: 'POST', pattern: '/v1/join-tokens/revoke', audience: ['operator'], handler: revokeJoinToken },
   { method: 'GET', pattern: '/metrics', audience: ['operator'], handler: metrics },
 ];

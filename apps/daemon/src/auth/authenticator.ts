@@ -62,6 +62,20 @@ export class Authenticator {
   remember(tokenHash: string, agentId: string, tenant: string | null): void {
     this.#agents.set(tokenHash, { agentId, tenant });
   }
+
+  /**
+   * Forgets every cached token of `agentId`: its next request is looked up in the store again.
+   * Called when an agent is retired (its token hash is gone from the store, so it is refused at
+   * once), and for any agent another daemon reports offline (it may have been retired there).
+   */
+  forgetAgent(agentId: string): void {
+    for (const [hash, agent] of this.#agents) if (agent.agentId === agentId) this.#agents.delete(hash);
+  }
+
+  /** Forgets every cached agent token (the change feed missed changes: any agent may be retired). */
+  forgetAll(): void {
+    this.#agents.clear();
+  }
 }
 
 /** The 401 for a token nobody issued (or a used/expired join token on a route that takes none). */

@@ -24,6 +24,8 @@ describe('resolveConfig', () => {
       listen: undefined,
       timing: DEFAULT_TIMING,
       logLevel: 'info',
+      spawnPolicyFile: undefined,
+      spawn: undefined,
     });
   });
 

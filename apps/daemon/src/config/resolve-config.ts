@@ -5,6 +5,7 @@ import { ColibriError } from '@colibri/errors';
 import type { StoreConfig } from '@colibri/store';
 import { formatDuration, parseDuration } from './parse-duration.js';
 import { type ListenAddress, parseListenAddress } from './parse-listen-address.js';
+import { resolveSpawnConfig, SPAWN_DRIVERS, type SpawnConfig } from './resolve-spawn-config.js';
 
 /** pino's levels, plus `silent`. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -31,6 +32,10 @@ export interface DaemonConfig {
   readonly listen: ListenAddress | undefined;
   readonly timing: Timing;
   readonly logLevel: LogLevel;
+  /** The spawn policy file (YAML or JSON); undefined = the default policy, which forbids every agent. */
+  readonly spawnPolicyFile: string | undefined;
+  /** How to spawn jailed agents; undefined = this colibrid has no spawner. Holds the vault credential: never log it. */
+  readonly spawn: SpawnConfig | undefined;
 }
 
 /** What configuration reads from the process; main passes the real values. */
@@ -66,6 +71,17 @@ const OPTIONS = {
   lease: { type: 'string' },
   'sweep-interval': { type: 'string' },
   'log-level': { type: 'string' },
+  'spawn-policy': { type: 'string' },
+  'spawn-driver': { type: 'string' },
+  'jail-root': { type: 'string' },
+  'spawn-runtime-dir': { type: 'string' },
+  'spawn-handlers': { type: 'string' },
+  'spawn-daemon-url': { type: 'string' },
+  'secrets-dir': { type: 'string' },
+  'vault-server': { type: 'string' },
+  'bastille-release': { type: 'string' },
+  'bastille-ip': { type: 'string' },
+  'bastille-packages': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -97,6 +113,31 @@ Flags (flags win over environment variables, which win over defaults):
                          more often: every quarter of the shorter of TTL and lease (at most this).
   --log-level LEVEL      ${LOG_LEVELS.join(', ')}. Env COLIBRI_LOG_LEVEL. Default info.
                          Logs are JSON lines on stdout; they never contain tokens or payloads.
+
+Spawning jailed agents (POST /v1/spawn: "join the hive" run by colibrid, for the operator and for
+mother agents the spawn policy allows; run colibrid as root on the jail host):
+  --spawn-driver DRIVER  ${SPAWN_DRIVERS.join(' or ')}. Env COLIBRI_SPAWN_DRIVER. Without it colibrid
+                         has no spawner and the spawn routes say so.
+  --spawn-policy FILE    what mother agents may spawn (YAML or JSON: maxChildren, maxDepth,
+                         allowedTenants, allowSharedLane, allowedCapabilities). Env
+                         COLIBRI_SPAWN_POLICY. Default: every agent is refused (the operator
+                         always may). Read and validated once at start.
+  --jail-root PATH       linux: the allowed jail root (default $home/jails); bastille: its prefix
+                         (default /usr/local/bastille). Env COLIBRI_JAIL_ROOT.
+  --spawn-runtime-dir DIR  linux: the colibri installation bound into jails (default: the one
+                         colibrid runs from); bastille: the host cache of the pinned .pkg files.
+                         Env COLIBRI_SPAWN_RUNTIME_DIR.
+  --spawn-handlers DIR   task handlers visible read-only inside every jail. Env COLIBRI_SPAWN_HANDLERS.
+  --spawn-daemon-url URL bastille: how a jail reaches colibrid (the bridge). Env COLIBRI_SPAWN_DAEMON_URL.
+  --bastille-release REL bastille: the bootstrapped release jails are created from (14.3-RELEASE).
+  --bastille-ip ADDR     bastille: each jail's address (default inherit).
+  --bastille-packages LIST  bastille: pinned NAME@VERSION,… installed offline from the
+                         --spawn-runtime-dir package cache (colibri@VERSION included).
+  --secrets-dir DIR      take tenants' secrets from DIR/<collection>.env files. Env COLIBRI_SECRETS_DIR.
+  --vault-server URL     else from this Vaultwarden/Bitwarden server (env COLIBRI_VAULT_SERVER), with
+                         BW_CLIENTID, BW_CLIENTSECRET and BW_PASSWORD read once from colibrid's
+                         environment (never a flag). Neither: only tenants without a collection.
+
   -h, --help             this text.
   -v, --version          print the version.
 
@@ -203,8 +244,20 @@ export function resolveConfig(argv: readonly string[], sources: ConfigSources): 
     invalid(`--log-level ${JSON.stringify(level)} is not one of ${LOG_LEVELS.join(', ')}`);
   }
 
+  const policyFile = nonEmpty(values['spawn-policy']) ?? nonEmpty(sources.env.COLIBRI_SPAWN_POLICY);
+  const spawn = resolveSpawnConfig(values, sources.env, home, sources.cwd);
+
   return {
     kind: 'run',
-    config: Object.freeze({ home, socketPath, store, listen, timing, logLevel: level as LogLevel }),
+    config: Object.freeze({
+      home,
+      socketPath,
+      store,
+      listen,
+      timing,
+      logLevel: level as LogLevel,
+      spawnPolicyFile: policyFile === undefined ? undefined : at(policyFile),
+      spawn,
+    }),
   };
 }

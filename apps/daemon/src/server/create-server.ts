@@ -1,10 +1,12 @@
 import { chmodSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { ColibriError, isColibriError } from '@colibri/errors';
+import { DEFAULT_SPAWN_POLICY, type SpawnPolicy } from '@colibri/spawner';
 import type { ChangeSubscription, Store } from '@colibri/store';
 import { agentRoutes } from '../api/agent-routes.js';
 import type { ApiRoute, App, Reply } from '../api/app.js';
 import { hiveRoutes } from '../api/hive-routes.js';
+import { spawnRoutes } from '../api/spawn-routes.js';
 import { taskRoutes } from '../api/task-routes.js';
 import { tenantRoutes } from '../api/tenant-routes.js';
 import { Authenticator, type Principal, unknownToken } from '../auth/authenticator.js';
@@ -18,6 +20,7 @@ import { MAX_BODY_BYTES, readJsonBody } from '../http/read-json-body.js';
 import { matchRoute } from '../http/router.js';
 import type { Logger } from '../logger.js';
 import { Histogram } from '../metrics/histogram.js';
+import type { SpawnService } from '../spawn/spawn-service.js';
 import { clearStaleSocket } from './unix-socket.js';
 
 /** Everything the server is built from; main resolves it once and passes it in. */
@@ -35,6 +38,10 @@ export interface ServerDeps {
   readonly maxBodyBytes?: number;
   /** How long `close()` lets in-flight requests finish before cutting connections. Default 10 s. */
   readonly closeTimeoutMs?: number;
+  /** Spawns jailed agents; absent = this colibrid has no spawner (the spawn routes say how to get one). */
+  readonly spawner?: SpawnService;
+  /** What mother agents may spawn. Default {@link DEFAULT_SPAWN_POLICY}: nothing. */
+  readonly spawnPolicy?: SpawnPolicy;
 }
 
 /** Where to serve. */
@@ -59,7 +66,13 @@ export interface ColibriServer {
   close(): Promise<void>;
 }
 
-const ROUTES: readonly ApiRoute[] = [...hiveRoutes, ...agentRoutes, ...taskRoutes, ...tenantRoutes];
+const ROUTES: readonly ApiRoute[] = [
+  ...hiveRoutes,
+  ...agentRoutes,
+  ...taskRoutes,
+  ...tenantRoutes,
+  ...spawnRoutes,
+];
 
 function envelope(error: ColibriError) {
   return { error: { code: error.code, message: error.message, details: error.details } };
@@ -110,6 +123,9 @@ export function createServer(deps: ServerDeps): ColibriServer {
     startedAt: clock().getTime(),
     assignLatency,
     deliverLatency,
+    spawner: deps.spawner,
+    spawnPolicy: deps.spawnPolicy ?? DEFAULT_SPAWN_POLICY,
+    spawnsInFlight: new Map(),
   };
   const sweeper = new Sweeper({
     store: deps.store,
@@ -265,10 +281,21 @@ export function createServer(deps: ServerDeps): ColibriServer {
         );
       }
       // Subscribed before loading: a change committed during the load is delivered, not lost.
-      changes = await deps.store.watchChanges((change) => follower.handle(change), {
-        onError: (error) =>
-          deps.logger.warn({ err: error }, 'change feed trouble (the safety sweep still runs)'),
-      });
+      changes = await deps.store.watchChanges(
+        (change) => {
+          // An agent retired by another daemon must be refused here too: its cached token is
+          // dropped when it goes offline (the store no longer finds it), or on a resync.
+          if (change.kind === 'agent' && change.status === 'offline') {
+            app.authenticator.forgetAgent(change.agentId);
+          }
+          if (change.kind === 'resync') app.authenticator.forgetAll();
+          follower.handle(change);
+        },
+        {
+          onError: (error) =>
+            deps.logger.warn({ err: error }, 'change feed trouble (the safety sweep still runs)'),
+        },
+      );
       await dispatcher.load();
       const assigned = await dispatcher.sweep();
       if (assigned > 0) deps.logger.info({ assigned }, 'assigned tasks parked while colibrid was down');

@@ -1,8 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { parseAgentName, parseCapabilities, parseTenantName, viaParser } from '@colibri/protocol';
+import { DEFAULT_SPAWN_POLICY, type SpawnPolicy } from '@colibri/spawner';
 import * as v from 'valibot';
-import type { SpawnPolicy } from '../policy/spawn-policy.js';
-import { DEFAULT_SPAWN_POLICY } from '../policy/spawn-policy.js';
 import type { AgentIdentity, DaemonAddress } from './agent-identity.js';
 
 /** A role label: lower-case letter, then up to 31 of `[a-z0-9-]`. */

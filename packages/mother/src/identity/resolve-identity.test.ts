@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ColibriError, isColibriError } from '@colibri/errors';
+import { DEFAULT_SPAWN_POLICY } from '@colibri/spawner';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_SPAWN_POLICY } from '../policy/spawn-policy.js';
 import { type ResolveIdentityOptions, resolveIdentity } from './resolve-identity.js';
 
 let dir: string;

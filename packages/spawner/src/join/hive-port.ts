@@ -17,6 +17,13 @@ export interface HiveAgent {
   readonly name: string;
   readonly tenant: string | null;
   readonly status: 'idle' | 'active' | 'offline';
+  /**
+   * When the daemon last heard from it (registration or heartbeat), as the daemon's own timestamp.
+   * The join chain compares it before and after restarting a stopped agent that is still listed as
+   * online (its TTL has not run out yet): only a change proves the new process came back. Undefined
+   * when the port cannot tell (the chain then trusts `status`).
+   */
+  readonly lastSeenAt?: string | null;
 }
 
 /**
@@ -53,7 +60,11 @@ export interface ProvisionRequest {
 }
 
 export interface ProvisionOutcome {
-  readonly outcome: 'written' | 'unchanged';
+  /**
+   * `no-bucket`: the tenant has no collection and nothing extra was asked for, so no `.env` was
+   * written (`path` is where it would be).
+   */
+  readonly outcome: 'written' | 'unchanged' | 'no-bucket';
   readonly path: string;
   /** How many variables the file holds (extra ones included). */
   readonly variables: number;

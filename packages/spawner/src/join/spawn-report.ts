@@ -74,6 +74,8 @@ export interface SpawnFailureDetails {
   readonly step: SpawnStep;
   readonly steps: readonly StepReport[];
   readonly rollback: readonly RollbackAction[];
+  /** The failing step's own error details (e.g. every preflight check, the agent's log tail). */
+  readonly causeDetails?: Readonly<Record<string, unknown>>;
 }
 
 export interface SpawnRequest {
@@ -81,6 +83,8 @@ export interface SpawnRequest {
   readonly tenant: string;
   /** Declared capabilities; null = the agent advertises what its probe finds inside the jail. */
   readonly capabilities: readonly string[] | null;
+  /** A host directory of task handlers, made visible read-only inside the jail (see `AgentLaunch.handlersDir`). */
+  readonly handlersDir?: string;
 }
 
 export interface SpawnJailedAgentOptions {

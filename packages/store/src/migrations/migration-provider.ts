@@ -4,6 +4,7 @@ import { initialSchema } from './0001-initial-schema.js';
 import { authSchema } from './0002-auth.js';
 import { tenantLifecycleSchema } from './0003-tenant-lifecycle.js';
 import { changeFeedSchema } from './0004-change-feed.js';
+import { agentRetirementSchema } from './0005-agent-retirement.js';
 
 /**
  * Migrations live in code (not files on disk) so a bundled or installed package always carries
@@ -15,6 +16,7 @@ export function migrationProvider(driver: StoreDriverName): MigrationProvider {
     '0002-auth': authSchema(driver),
     '0003-tenant-lifecycle': tenantLifecycleSchema(driver),
     '0004-change-feed': changeFeedSchema(driver),
+    '0005-agent-retirement': agentRetirementSchema(driver),
   };
   return { getMigrations: async () => migrations };
 }

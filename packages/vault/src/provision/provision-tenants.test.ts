@@ -58,7 +58,7 @@ describe('provisionTenants', () => {
       onProgress: (e) => events.push(e),
     });
     expect(first).toEqual([
-      { tenantId: 'tenant-a', outcome: 'written', path: join(a.jailHome, '.env') },
+      { tenantId: 'tenant-a', outcome: 'written', path: join(a.jailHome, '.env'), variables: 1 },
       { tenantId: 'tenant-b', outcome: 'no-bucket' },
     ]);
     expect(await readFile(join(a.jailHome, '.env'), 'utf8')).toBe("TOKEN='a'\n");
@@ -199,5 +199,99 @@ describe('provisionTenants', () => {
     expect(result).toMatchObject({ outcome: 'failed', code: 'COLIBRI_INTERNAL' });
     expect(result?.reason).not.toContain('boom');
     expect(await readdir(a.jailHome)).toEqual([]);
+  });
+
+  describe('extra variables (the join chain adds its one-time token)', () => {
+    const TOKEN = 'join-token-value-5f1c';
+
+    it("are merged with the tenant's secrets, sorted; again: unchanged", async () => {
+      const a = await jail('tenant-a');
+      const source = stubSource({
+        'tenant-a': { kind: 'secrets', collectionId: 'id-a', variables: [['API_KEY', 'k']] },
+      });
+      const target = { ...a, extraVariables: { COLIBRI_JOIN_TOKEN: TOKEN } };
+      const [result] = await provisionTenants({ source, allowedRoot: root, tenants: [target] });
+      expect(result).toEqual({
+        tenantId: 'tenant-a',
+        outcome: 'written',
+        collectionId: 'id-a',
+        path: join(a.jailHome, '.env'),
+        variables: 2,
+      });
+      expect(await readFile(join(a.jailHome, '.env'), 'utf8')).toBe(
+        `API_KEY='k'\nCOLIBRI_JOIN_TOKEN='${TOKEN}'\n`,
+      );
+      const [again] = await provisionTenants({ source, allowedRoot: root, tenants: [target] });
+      expect(again?.outcome).toBe('unchanged');
+    });
+
+    it('a tenant without a bucket gets a .env holding just them; without extras still no-bucket', async () => {
+      const lean = await jail('lean');
+      const source = stubSource({ lean: { kind: 'no-bucket' } });
+      const [result] = await provisionTenants({
+        source,
+        allowedRoot: root,
+        tenants: [{ ...lean, collectionName: null, extraVariables: { COLIBRI_JOIN_TOKEN: TOKEN } }],
+      });
+      expect(result).toEqual({
+        tenantId: 'lean',
+        outcome: 'written',
+        path: join(lean.jailHome, '.env'),
+        variables: 1,
+      });
+      expect(await readFile(join(lean.jailHome, '.env'), 'utf8')).toBe(`COLIBRI_JOIN_TOKEN='${TOKEN}'\n`);
+      const stats = await stat(join(lean.jailHome, '.env'));
+      expect([stats.mode & 0o777, stats.uid]).toEqual([0o600, OWNER.uid]);
+      const [bare] = await provisionTenants({
+        source,
+        allowedRoot: root,
+        tenants: [{ ...lean, collectionName: null, extraVariables: {} }],
+      });
+      expect(bare).toEqual({ tenantId: 'lean', outcome: 'no-bucket' });
+    });
+
+    it('a secret of the same name is refused, nothing written, the value never quoted', async () => {
+      const a = await jail('tenant-a');
+      const source = stubSource({
+        'tenant-a': {
+          kind: 'secrets',
+          collectionId: null,
+          variables: [['COLIBRI_JOIN_TOKEN', 'vault-value-9e2d']],
+        },
+      });
+      const [result] = await provisionTenants({
+        source,
+        allowedRoot: root,
+        tenants: [{ ...a, extraVariables: { COLIBRI_JOIN_TOKEN: TOKEN } }],
+      });
+      expect(result).toMatchObject({ outcome: 'failed', code: 'COLIBRI_VAULT_SECRET_INVALID' });
+      expect(result?.reason).toMatch(
+        /tenant tenant-a has a secret named COLIBRI_JOIN_TOKEN, a variable colibri sets itself/,
+      );
+      expect(JSON.stringify(result)).not.toMatch(/vault-value-9e2d|join-token-value/);
+      expect(await readdir(a.jailHome)).toEqual([]);
+    });
+
+    it('invalid names or values are refused by name only, before the source is asked', async () => {
+      const a = await jail('tenant-a');
+      const source = stubSource({ 'tenant-c': { kind: 'secrets', collectionId: null, variables: [] } });
+      const results = await provisionTenants({
+        source,
+        allowedRoot: root,
+        tenants: [
+          { ...a, extraVariables: { 'BAD-NAME': TOKEN } },
+          { ...(await jail('tenant-b')), extraVariables: { OK: 42 as unknown as string } },
+          { ...(await jail('tenant-c')), extraVariables: { QUOTE: "it's" } },
+        ],
+      });
+      expect(results.map((r) => [r.outcome, r.code])).toEqual([
+        ['failed', 'COLIBRI_INVALID_INPUT'],
+        ['failed', 'COLIBRI_INVALID_INPUT'],
+        ['failed', 'COLIBRI_VAULT_SECRET_INVALID'],
+      ]);
+      expect(results[0]?.reason).toMatch(/extraVariables has an invalid variable name "BAD-NAME"/);
+      expect(JSON.stringify(results)).not.toContain(TOKEN);
+      expect(source.asked.flat().map((r) => r.tenantId)).toEqual(['tenant-c']);
+    });
   });
 });

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { ColibriError, type ErrorCode, isColibriError } from '@colibri/errors';
 import { parseTenantName } from '@colibri/protocol';
+import { ENV_KEY_PATTERN } from '../env/env-variable.js';
 import { renderEnvFile } from '../env/render-env-file.js';
 import type { FetchOutcome, ProgressEvent, SecretSource, TenantSecretRequest } from '../secret-source.js';
 import { ENV_FILE_NAME, type EnvFileOwner, writeEnvFile } from '../write/write-env-file.js';
@@ -11,6 +12,13 @@ export interface ProvisionTarget extends TenantSecretRequest {
   readonly jailHome: string;
   /** The jail user who will own `.env`. */
   readonly owner: EnvFileOwner;
+  /**
+   * Variables colibri adds to the tenant's own secrets, e.g. `{ COLIBRI_JOIN_TOKEN: … }` (the join
+   * chain's one-time token). A secret of the same name is refused (`COLIBRI_VAULT_SECRET_INVALID`,
+   * nothing written) rather than silently overridden either way. A tenant with no bucket still gets
+   * a `.env` holding just these. Never logged, never in a result or an error.
+   */
+  readonly extraVariables?: Readonly<Record<string, string>>;
 }
 
 /** What happened to one tenant. */
@@ -22,6 +30,8 @@ export interface ProvisionResult {
   readonly collectionId?: string;
   /** The `.env` path, when written or unchanged. */
   readonly path?: string;
+  /** How many variables the `.env` holds (extra ones included), when written or unchanged. */
+  readonly variables?: number;
   /** Why it failed: names keys, items, tenants and paths, never a secret value. */
   readonly reason?: string;
   /** The stable error code of the failure. */
@@ -75,6 +85,17 @@ function checkTarget(target: ProvisionTarget): void {
   }
   if (typeof target.jailHome !== 'string' || target.jailHome === '') invalid('jailHome', 'must be a path');
   if (typeof target.owner !== 'object' || target.owner === null) invalid('owner', 'must be {uid, gid}');
+  if (target.extraVariables !== undefined) {
+    if (typeof target.extraVariables !== 'object' || target.extraVariables === null) {
+      invalid('extraVariables', 'must be an object of NAME: value strings');
+    }
+    for (const [key, value] of Object.entries(target.extraVariables)) {
+      // Names only in the message: the values are secrets (a join token).
+      if (!ENV_KEY_PATTERN.test(key))
+        invalid('extraVariables', `has an invalid variable name ${JSON.stringify(key)}`);
+      if (typeof value !== 'string') invalid('extraVariables', `${key} must be a string`);
+    }
+  }
 }
 
 /**
@@ -162,14 +183,26 @@ async function provisionOne(
       new ColibriError('COLIBRI_INTERNAL', `the secret source skipped tenant ${tenantId}`, {}),
     );
   }
-  if (outcome.kind === 'no-bucket') return { tenantId, outcome: 'no-bucket' };
+  const extra = Object.entries(target.extraVariables ?? {});
+  if (outcome.kind === 'no-bucket' && extra.length === 0) return { tenantId, outcome: 'no-bucket' };
   if (outcome.kind === 'failed') return failure(tenantId, outcome.error);
-  const collection = outcome.collectionId === null ? {} : { collectionId: outcome.collectionId };
+  const own = outcome.kind === 'secrets' ? outcome.variables : [];
+  const collectionId = outcome.kind === 'secrets' ? outcome.collectionId : null;
+  const collection = collectionId === null ? {} : { collectionId };
   try {
+    const clash = extra.find(([key]) => own.some(([ownKey]) => ownKey === key));
+    if (clash !== undefined) {
+      throw new ColibriError(
+        'COLIBRI_VAULT_SECRET_INVALID',
+        `tenant ${tenantId} has a secret named ${clash[0]}, a variable colibri sets itself: rename the secret in the vault`,
+        { tenant: tenantId, key: clash[0] },
+      );
+    }
+    const variables = [...own, ...extra];
     // Render everything first: an invalid variable fails this tenant before any byte is written.
-    const content = renderEnvFile(outcome.variables, { tenantId });
-    if (outcome.collectionId !== null && outcome.collectionId !== target.cachedCollectionId) {
-      await onCollectionResolved?.(tenantId, outcome.collectionId);
+    const content = renderEnvFile(variables, { tenantId });
+    if (collectionId !== null && collectionId !== target.cachedCollectionId) {
+      await onCollectionResolved?.(tenantId, collectionId);
     }
     const written = await writeEnvFile({
       allowedRoot,
@@ -177,7 +210,13 @@ async function provisionOne(
       owner: target.owner,
       content,
     });
-    return { tenantId, outcome: written, ...collection, path: join(target.jailHome, ENV_FILE_NAME) };
+    return {
+      tenantId,
+      outcome: written,
+      ...collection,
+      path: join(target.jailHome, ENV_FILE_NAME),
+      variables: variables.length,
+    };
   } catch (error) {
     return { ...failure(tenantId, error), ...collection };
   }

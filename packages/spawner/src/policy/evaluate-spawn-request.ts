@@ -14,7 +14,7 @@ export interface SpawnParent {
 }
 
 /** One request to birth a child agent. */
-export interface SpawnRequest {
+export interface SpawnPolicyRequest {
   /** The child's agent name. */
   readonly name: string;
   /** The child's tenant; null = a shared lane. */
@@ -37,7 +37,7 @@ export type SpawnDecision =
  * only spawn children of its own tenant. Identity layers can come from the tenant's side, so a
  * policy must not be able to open a path from one tenant into another (or into a shared lane).
  */
-export function evaluateSpawnRequest(policy: SpawnPolicy, request: SpawnRequest): SpawnDecision {
+export function evaluateSpawnRequest(policy: SpawnPolicy, request: SpawnPolicyRequest): SpawnDecision {
   const reasons: string[] = [];
   const { parent } = request;
   if (policy.maxChildren <= 0 || policy.maxDepth <= 0) {

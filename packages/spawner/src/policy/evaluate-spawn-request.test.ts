@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateSpawnRequest, type SpawnRequest } from './evaluate-spawn-request.js';
+import { evaluateSpawnRequest, type SpawnPolicyRequest } from './evaluate-spawn-request.js';
 import { DEFAULT_SPAWN_POLICY, type SpawnPolicy } from './spawn-policy.js';
 
 const open: SpawnPolicy = {
@@ -11,9 +11,9 @@ const open: SpawnPolicy = {
 };
 
 const request = (
-  overrides: Partial<SpawnRequest> = {},
-  parent: Partial<SpawnRequest['parent']> = {},
-): SpawnRequest => ({
+  overrides: Partial<SpawnPolicyRequest> = {},
+  parent: Partial<SpawnPolicyRequest['parent']> = {},
+): SpawnPolicyRequest => ({
   name: 'acme-worker-2',
   tenant: 'acme',
   capabilities: ['linux'],
@@ -21,7 +21,7 @@ const request = (
   parent: { name: 'acme-queen', tenant: 'acme', depth: 0, childrenAlive: 0, ...parent },
 });
 
-function reasons(policy: SpawnPolicy, spawn: SpawnRequest): string[] {
+function reasons(policy: SpawnPolicy, spawn: SpawnPolicyRequest): string[] {
   const decision = evaluateSpawnRequest(policy, spawn);
   return decision.allowed ? [] : decision.reasons;
 }

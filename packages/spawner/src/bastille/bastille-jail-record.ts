@@ -1,0 +1,129 @@
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ColibriError } from '@colibri/errors';
+import { parseAgentName, parseJailName, parseTenantName } from '@colibri/protocol';
+import * as v from 'valibot';
+
+/**
+ * The file in `<prefix>/jails/<NAME>/` (host side, beside jail.conf, OUTSIDE `root/` so nothing in
+ * the jail can touch it) that marks a jail colibri created. Without it a jail is foreign: never touched.
+ */
+export const BASTILLE_RECORD_FILE = 'colibri.json';
+
+const id = v.pipe(v.number(), v.integer(), v.minValue(1));
+const jailPath = v.pipe(v.string(), v.regex(/^\/[A-Za-z0-9._/+-]*$/, 'an absolute path inside the jail'));
+
+const recordSchema = v.strictObject({
+  format: v.literal(1),
+  driver: v.literal('bastille'),
+  name: v.pipe(
+    v.string(),
+    v.check((value) => parseJailName(value) === value),
+  ),
+  agentName: v.pipe(
+    v.string(),
+    v.check((value) => parseAgentName(value) === value),
+  ),
+  tenant: v.pipe(
+    v.string(),
+    v.check((value) => parseTenantName(value) === value),
+  ),
+  user: v.pipe(v.string(), v.minLength(1)),
+  uid: id,
+  gid: id,
+  /** The user's home inside the jail, e.g. `/home/agent`. */
+  home: jailPath,
+  release: v.string(),
+  address: v.string(),
+  bastilleVersion: v.string(),
+  runtime: v.nullable(v.strictObject({ version: v.pipe(v.string(), v.minLength(1)), entry: jailPath })),
+  createdAt: v.string(),
+});
+
+/** colibri's record of a Bastille jail it created. */
+export type BastilleJailRecord = v.InferOutput<typeof recordSchema>;
+
+/**
+ * Reads `<jailBase>/colibri.json`: undefined when there is none (a jail colibri did not create);
+ * `COLIBRI_JAIL_DRIVER_FAILED` when it is a symlink, not root's 0600 file, unreadable, or names
+ * another jail — a record is trusted only as root left it.
+ */
+export async function readBastilleRecord(
+  jailBase: string,
+  name: string,
+): Promise<BastilleJailRecord | undefined> {
+  const file = join(jailBase, BASTILLE_RECORD_FILE);
+  let text: string;
+  try {
+    const handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+    try {
+      const stat = await handle.stat();
+      if (!stat.isFile() || stat.uid !== 0 || (stat.mode & 0o077) !== 0) {
+        throw new ColibriError(
+          'COLIBRI_JAIL_DRIVER_FAILED',
+          `the record ${file} is not root's private file (owner ${stat.uid}, mode ${(stat.mode & 0o777).toString(8)}): inspect it by hand`,
+          { jail: name, path: file },
+        );
+      }
+      text = await handle.readFile('utf8');
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    if (code === 'ELOOP') {
+      throw new ColibriError(
+        'COLIBRI_UNSAFE_PATH',
+        `the record ${file} is a symlink: refusing to follow it`,
+        {
+          jail: name,
+          path: file,
+        },
+      );
+    }
+    throw error;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  const result = v.safeParse(recordSchema, parsed);
+  if (!result.success || result.output.name !== name) {
+    throw new ColibriError(
+      'COLIBRI_JAIL_DRIVER_FAILED',
+      `the record ${file} is damaged or names another jail: inspect it by hand`,
+      { jail: name, path: file },
+    );
+  }
+  return result.output;
+}
+
+/**
+ * Writes the record so a reader sees the old one or the new one, never half: a fresh O_EXCL temp
+ * file created 0600, fsync, rename. `jailBase` is Bastille's root-owned 0700 jail directory.
+ */
+export async function writeBastilleRecord(jailBase: string, record: BastilleJailRecord): Promise<void> {
+  const temporary = join(jailBase, `.${BASTILLE_RECORD_FILE}.${randomBytes(6).toString('hex')}.tmp`);
+  const handle = await open(temporary, 'wx', 0o600);
+  try {
+    await handle.writeFile(`${JSON.stringify(record, null, 2)}\n`);
+    await handle.chmod(0o600);
+    await handle.sync();
+  } catch (error) {
+    await handle.close();
+    await rm(temporary, { force: true });
+    throw error;
+  }
+  await handle.close();
+  try {
+    await rename(temporary, join(jailBase, BASTILLE_RECORD_FILE));
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
+}
