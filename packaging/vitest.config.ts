@@ -1,0 +1,10 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    // A failure guard, not a speed check: these tests start real processes on shared CI
+    // machines, where vitest's 5 s default could fail a correct run.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+  },
+});
