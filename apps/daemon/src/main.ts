@@ -11,9 +11,10 @@ import { HELP, resolveConfig } from './config/resolve-config.js';
 import { prepareHome } from './home/prepare-home.js';
 import { createLogger, type Logger } from './logger.js';
 import { type ColibriServer, createServer } from './server/create-server.js';
+import { createSecretSource } from './spawn/create-secret-source.js';
 import { createSpawnService } from './spawn/create-spawn-service.js';
 import type { SpawnService } from './spawn/spawn-service.js';
-import { createSecretSource, createVaultProvisionEnv } from './spawn/vault-provision-env.js';
+import { createStoreProvisionEnv } from './spawn/store-provision-env.js';
 
 /**
  * The vault's bootstrap credential is read once (by resolveConfig) and then dropped from this
@@ -88,7 +89,7 @@ async function main(): Promise<void> {
       spawner = createSpawnService({
         config: config.spawn,
         socketPath: config.socketPath,
-        provision: createVaultProvisionEnv({
+        provision: createStoreProvisionEnv({
           store,
           source: createSecretSource(config.spawn.vault, logger.child({ component: 'vault' })),
           clock: () => new Date(),

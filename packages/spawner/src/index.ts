@@ -62,6 +62,7 @@ export {
 export { CAPABILITIES, hasCapability, parseCapEff } from './linux/cap-eff.js';
 export { createLinuxDriver, JAIL_LAYOUT } from './linux/linux-driver.js';
 export {
+  DEFAULT_LINUX_JAIL_ROOT,
   type LinuxDriverLogger,
   type LinuxDriverOptions,
   SYSTEM_BIN_DIRS,
@@ -91,4 +92,18 @@ export {
 } from './policy/evaluate-spawn-request.js';
 export { parseSpawnPolicy, spawnPolicySchema } from './policy/parse-spawn-policy.js';
 export { DEFAULT_SPAWN_POLICY, type SpawnPolicy } from './policy/spawn-policy.js';
+export { checkCollectionUnclaimed, type TenantCollection } from './provision/check-collection-unclaimed.js';
+export {
+  createVaultProvisionEnv,
+  MAX_PROVISION_REASON,
+  type ProvisionRecord,
+  type VaultProvisionEnvOptions,
+} from './provision/create-vault-provision-env.js';
 export { type CommandResult, type RunCommandOptions, runCommand } from './run-command.js';
+export {
+  installationRoot,
+  type LocateColibriRuntimeOptions,
+  locateColibriRuntime,
+  RUNTIME_ENTRY_CANDIDATES,
+  type RuntimeFileSystem,
+} from './runtime/locate-colibri-runtime.js';

@@ -33,7 +33,8 @@ export default class DestroyAgent extends BaseCommand<typeof DestroyAgent> {
       helpGroup: DRIVER,
     })(),
     'jail-root': Flags.string({
-      description: 'linux: the directory every jail lives in [env: COLIBRI_JAIL_ROOT; default: $home/jails]',
+      description:
+        'linux: the directory every jail lives in [env: COLIBRI_JAIL_ROOT; default: /var/lib/colibri-jails]',
       helpGroup: DRIVER,
       helpValue: 'PATH',
     }),

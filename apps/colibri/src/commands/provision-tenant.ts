@@ -33,7 +33,8 @@ export default class ProvisionTenant extends BaseCommand<typeof ProvisionTenant>
   static override flags = {
     all: Flags.boolean({ description: 'provision every registered tenant in one batch' }),
     'jail-root': Flags.string({
-      description: 'every jail home must be inside it [env: COLIBRI_JAIL_ROOT; default: $home/jails]',
+      description:
+        'every jail home must be inside it (bastille: /usr/local/bastille/jails) [env: COLIBRI_JAIL_ROOT; default: /var/lib/colibri-jails]',
       helpValue: 'PATH',
     }),
     'jail-home': Flags.string({
@@ -168,19 +169,8 @@ export default class ProvisionTenant extends BaseCommand<typeof ProvisionTenant>
     collectionId: string,
     single: boolean,
   ): Promise<void> {
-    const { ColibriError } = await import('@colibri/errors');
-    const everyone = single ? (await client.listTenants()).tenants : known;
-    const holder = everyone.find(
-      (tenant) => tenant.tenant !== tenantId && tenant.collectionId === collectionId,
-    );
-    if (holder !== undefined) {
-      throw new ColibriError(
-        'COLIBRI_VAULT_COLLECTION_CHANGED',
-        `tenant ${tenantId}: its collection resolved to id ${collectionId}, which tenant ${holder.tenant} already ` +
-          'uses; one collection never serves two tenants: check the collection names in the vault',
-        { tenant: tenantId, collectionId, heldBy: holder.tenant },
-      );
-    }
+    const { checkCollectionUnclaimed } = await import('@colibri/spawner');
+    checkCollectionUnclaimed(single ? (await client.listTenants()).tenants : known, tenantId, collectionId);
   }
 
   /** Records the outcome with colibrid; a written .env the daemon refuses to record turns into a failure. */

@@ -77,7 +77,7 @@ export default class SpawnAgent extends BaseCommand<typeof SpawnAgent> {
     })(),
     'jail-root': Flags.string({
       description:
-        'linux: the directory every jail lives in (root-owned, 0711) [env: COLIBRI_JAIL_ROOT; default: $home/jails]',
+        'linux: the directory every jail lives in (root-owned, 0711) [env: COLIBRI_JAIL_ROOT; default: /var/lib/colibri-jails]',
       helpGroup: DRIVER,
       helpValue: 'PATH',
     }),
@@ -140,16 +140,10 @@ export default class SpawnAgent extends BaseCommand<typeof SpawnAgent> {
   };
 
   async run(): Promise<SpawnReport> {
-    const [
-      { resolveSpawnConfig },
-      { createJailDriver },
-      { createClientHivePort },
-      { createVaultProvisionEnv },
-    ] = await Promise.all([
+    const [{ resolveSpawnConfig }, { createJailDriver }, { createClientHivePort }] = await Promise.all([
       import('../spawn/resolve-spawn-config.js'),
       import('../spawn/create-jail-driver.js'),
       import('../spawn/client-hive-port.js'),
-      import('../spawn/vault-provision-env.js'),
     ]);
     const cli = await this.cliConfig();
     const config = resolveSpawnConfig(this.args.name, this.flags, {
@@ -180,7 +174,13 @@ export default class SpawnAgent extends BaseCommand<typeof SpawnAgent> {
       const report = await spawner.spawnJailedAgent({
         driver,
         hive: createClientHivePort(client),
-        provision: createVaultProvisionEnv({ client, source: createSecretSource(vault, config.vault) }),
+        provision: spawner.createVaultProvisionEnv({
+          source: createSecretSource(vault, config.vault),
+          listTenantCollections: async () => (await client.listTenants()).tenants,
+          recordOutcome: async ({ tenant, ...record }) => {
+            await client.recordProvision(tenant, record);
+          },
+        }),
         runtime: config.runtime,
         daemon: config.daemon,
         request: {

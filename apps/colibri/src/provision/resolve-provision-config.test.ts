@@ -39,7 +39,7 @@ describe('resolveProvisionConfig', () => {
         credentials: { clientId: 'user.abc', clientSecret: 'client-secret-1', masterPassword: 'master pw 2' },
         extraEnv: { NODE_EXTRA_CA_CERTS: '/work/ca.pem' },
       },
-      jailRoot: '/var/lib/colibri/jails',
+      jailRoot: '/var/lib/colibri-jails',
       jailHome: undefined,
       owner: undefined,
     });
@@ -84,7 +84,7 @@ describe('resolveProvisionConfig', () => {
     refused(() => resolveProvisionConfig({ 'secrets-dir': 'x', server: 'https://v' }, sources()));
   });
 
-  it('jail root: --jail-root > COLIBRI_JAIL_ROOT > $home/jails; --jail-home only for one tenant; --owner parsed', () => {
+  it('jail root: --jail-root > COLIBRI_JAIL_ROOT > /var/lib/colibri-jails; --jail-home only for one tenant; --owner parsed', () => {
     const base = { 'secrets-dir': '/s' };
     expect(
       resolveProvisionConfig({ ...base, 'jail-root': 'jails' }, sources({ COLIBRI_JAIL_ROOT: '/env' }))

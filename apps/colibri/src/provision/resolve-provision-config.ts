@@ -1,5 +1,6 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { ColibriError } from '@colibri/errors';
+import { DEFAULT_LINUX_JAIL_ROOT } from '@colibri/spawner';
 
 /** `colibri provision-tenant`'s own flags, as parsed (absent = undefined). */
 export interface ProvisionFlags {
@@ -136,7 +137,7 @@ export function resolveProvisionConfig(
   }
 
   const jailRootInput =
-    nonEmpty(flags['jail-root']) ?? nonEmpty(env.COLIBRI_JAIL_ROOT) ?? join(home, 'jails');
+    nonEmpty(flags['jail-root']) ?? nonEmpty(env.COLIBRI_JAIL_ROOT) ?? DEFAULT_LINUX_JAIL_ROOT;
   const jailHomeInput = nonEmpty(flags['jail-home']);
   if (jailHomeInput !== undefined && !sources.singleTenant) {
     return invalid('--jail-home names one jail home: use it with a TENANT, not with --all', 'jail-home');

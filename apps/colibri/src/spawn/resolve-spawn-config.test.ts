@@ -1,3 +1,4 @@
+import type { RuntimeFileSystem } from '@colibri/spawner';
 import { describe, expect, it } from 'vitest';
 import {
   resolveDriverConfig,
@@ -5,6 +6,19 @@ import {
   type SpawnAgentFlags,
   type SpawnConfigSources,
 } from './resolve-spawn-config.js';
+
+/** The installation at /opt/colibri (a workspace checkout of CLI 0.3.0) and a copy at /srv/copy. */
+const files: Record<string, string> = {
+  '/opt/colibri/pnpm-workspace.yaml': '',
+  '/opt/colibri/apps/colibri/bin/run.js': '',
+  '/opt/colibri/apps/colibri/package.json': '{"name":"@colibri/cli","version":"0.3.0"}',
+  '/srv/copy/node_modules/@colibri/cli/bin/run.js': '',
+  '/srv/copy/node_modules/@colibri/cli/package.json': '{"name":"@colibri/cli","version":"0.3.0"}',
+};
+const fs: RuntimeFileSystem = {
+  exists: (path) => Object.hasOwn(files, path),
+  readText: (path) => files[path] ?? '',
+};
 
 const sources = (change: Partial<SpawnConfigSources> = {}): SpawnConfigSources => ({
   env: { COLIBRI_SECRETS_DIR: '/root/secrets' },
@@ -14,7 +28,7 @@ const sources = (change: Partial<SpawnConfigSources> = {}): SpawnConfigSources =
   target: { kind: 'socket', socketPath: '/var/lib/colibri/colibri.sock' },
   cliRoot: '/opt/colibri/apps/colibri',
   version: '0.3.0',
-  exists: (path) => path === '/opt/colibri/pnpm-workspace.yaml',
+  fs,
   ...change,
 });
 
@@ -31,13 +45,13 @@ function failure(call: () => unknown): { code: string; message: string; details:
 }
 
 describe('resolveSpawnConfig', () => {
-  it('linux defaults: tenant = name, this installation, this socket, $home/jails, no network', () => {
+  it('linux defaults: tenant = name, this installation, this socket, /var/lib/colibri-jails, no network', () => {
     expect(resolve('acme', {})).toEqual({
       agentName: 'acme',
       tenant: 'acme',
       capabilities: null,
       handlersDir: undefined,
-      driver: { kind: 'linux', jailRoot: '/var/lib/colibri/jails', network: 'none' },
+      driver: { kind: 'linux', jailRoot: '/var/lib/colibri-jails', network: 'none' },
       runtime: { version: '0.3.0', root: '/opt/colibri', entry: '/opt/colibri/apps/colibri/bin/run.js' },
       daemon: { socketPath: '/var/lib/colibri/colibri.sock' },
       registrationTimeoutMs: 60_000,
@@ -75,6 +89,21 @@ describe('resolveSpawnConfig', () => {
     expect(resolve('a', {}, { target: { kind: 'url', url: 'http://10.0.0.1:9190' } }).daemon).toEqual({
       url: 'http://10.0.0.1:9190',
     });
+  });
+
+  it('--runtime-dir: another installation of this version, relative to the working directory', () => {
+    expect(resolve('a', { 'runtime-dir': 'copy' }).runtime).toEqual({
+      version: '0.3.0',
+      root: '/srv/copy',
+      entry: '/srv/copy/node_modules/@colibri/cli/bin/run.js',
+    });
+    expect(failure(() => resolve('a', { 'runtime-dir': 'copy' }, { version: '0.4.0' }))).toMatchObject({
+      code: 'COLIBRI_RUNTIME_UNAVAILABLE',
+      message: expect.stringMatching(/^--runtime-dir \/srv\/copy holds colibri 0\.3\.0 .*pinned to 0\.4\.0/),
+    });
+    expect(failure(() => resolve('a', { 'runtime-dir': '/empty' })).message).toMatch(
+      /^--runtime-dir \/empty holds no colibri CLI \(looked for /,
+    );
   });
 
   it('bad names are refused before anything: COLIBRI_INVALID_NAME', () => {

@@ -1,11 +1,16 @@
-import { isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import { ColibriError } from '@colibri/errors';
 import { parseAgentName, parseTenantName } from '@colibri/protocol';
-import type { AgentRuntime, DaemonEndpoint } from '@colibri/spawner';
+import {
+  type AgentRuntime,
+  type DaemonEndpoint,
+  DEFAULT_LINUX_JAIL_ROOT,
+  locateColibriRuntime,
+  type RuntimeFileSystem,
+} from '@colibri/spawner';
 import { parseCapabilityList } from '../parse-capability-list.js';
 import { type ProvisionSourceConfig, resolveProvisionConfig } from '../provision/resolve-provision-config.js';
 import type { DaemonTarget } from '../resolve-config.js';
-import { locateLinuxRuntime, type PathExists } from './locate-runtime.js';
 
 /** The jail driver and what it needs, resolved. */
 export type DriverConfig =
@@ -59,7 +64,8 @@ export interface SpawnConfigSources {
   /** This CLI's package directory and version: the linux runtime is this installation. */
   readonly cliRoot: string;
   readonly version: string;
-  readonly exists?: PathExists;
+  /** What locating the linux runtime reads; tests pass a stand-in. */
+  readonly fs?: RuntimeFileSystem;
 }
 
 /** Everything `spawn-agent` needs, resolved once: flags > environment > defaults. */
@@ -136,7 +142,7 @@ export function parseRuntimePackages(input: string): { name: string; version: st
 
 /**
  * The driver: `--driver` > bastille on FreeBSD, linux on Linux. linux: the jail root is
- * `--jail-root` > COLIBRI_JAIL_ROOT > `$COLIBRI_HOME/jails`, the network `--network` (default none).
+ * `--jail-root` > COLIBRI_JAIL_ROOT > `/var/lib/colibri-jails`, the network `--network` (default none).
  * bastille: `--bastille-prefix`, `--release` and `--ip` (the last two needed to create a jail).
  */
 export function resolveDriverConfig(
@@ -162,7 +168,7 @@ export function resolveDriverConfig(
       return invalid(`--network must be none or host, got ${JSON.stringify(network)}`, 'network');
     }
     const jailRoot =
-      given(flags['jail-root']) ?? given(sources.env.COLIBRI_JAIL_ROOT) ?? join(sources.home, 'jails');
+      given(flags['jail-root']) ?? given(sources.env.COLIBRI_JAIL_ROOT) ?? DEFAULT_LINUX_JAIL_ROOT;
     return { kind, jailRoot: absolute(sources.cwd, jailRoot), network };
   }
   if (kind !== 'bastille') {
@@ -238,12 +244,13 @@ export function resolveSpawnConfig(
     for (const flag of ['package-cache', 'runtime-packages'] as const) {
       if (given(flags[flag]) !== undefined) invalid(`--${flag} only applies to --driver bastille`, flag);
     }
-    runtime = locateLinuxRuntime({
-      cliRoot: sources.cliRoot,
+    const runtimeDir = given(flags['runtime-dir']);
+    runtime = locateColibriRuntime({
+      packageDir: sources.cliRoot,
       version: sources.version,
-      runtimeDir: given(flags['runtime-dir']),
-      cwd: sources.cwd,
-      ...(sources.exists === undefined ? {} : { exists: sources.exists }),
+      runtimeDir: runtimeDir === undefined ? undefined : absolute(sources.cwd, runtimeDir),
+      runtimeDirFlag: '--runtime-dir',
+      ...(sources.fs === undefined ? {} : { fs: sources.fs }),
     });
   } else {
     if (given(flags['runtime-dir']) !== undefined)

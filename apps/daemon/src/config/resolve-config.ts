@@ -122,7 +122,7 @@ mother agents the spawn policy allows; run colibrid as root on the jail host):
                          allowedTenants, allowSharedLane, allowedCapabilities). Env
                          COLIBRI_SPAWN_POLICY. Default: every agent is refused (the operator
                          always may). Read and validated once at start.
-  --jail-root PATH       linux: the allowed jail root (default $home/jails); bastille: its prefix
+  --jail-root PATH       linux: the allowed jail root (default /var/lib/colibri-jails); bastille: its prefix
                          (default /usr/local/bastille). Env COLIBRI_JAIL_ROOT.
   --spawn-runtime-dir DIR  linux: the colibri installation bound into jails (default: the one
                          colibrid runs from); bastille: the host cache of the pinned .pkg files.

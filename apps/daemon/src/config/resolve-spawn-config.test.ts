@@ -28,10 +28,10 @@ describe('resolveSpawnConfig', () => {
     expect(refusal({ 'secrets-dir': '/s' })).toMatch(/^--secrets-dir configures spawning/);
   });
 
-  it('linux: defaults under the home, flags over the environment, relative paths from cwd', () => {
+  it('linux: defaults (jail root /var/lib/colibri-jails), flags over the environment, relative paths from cwd', () => {
     expect(resolve({ 'spawn-driver': 'linux' })).toEqual({
       driver: 'linux',
-      jailRoot: '/var/lib/colibri/jails',
+      jailRoot: '/var/lib/colibri-jails',
       runtimeDir: undefined,
       handlersDir: undefined,
       daemonUrl: undefined,

@@ -1,5 +1,6 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { ColibriError } from '@colibri/errors';
+import { DEFAULT_LINUX_JAIL_ROOT } from '@colibri/spawner';
 
 /** The jail drivers colibrid can spawn with. */
 export const SPAWN_DRIVERS = ['linux', 'bastille'] as const;
@@ -32,7 +33,7 @@ export type SpawnVaultConfig =
 /** How colibrid spawns jailed agents (`POST /v1/spawn`); absent when no `--spawn-driver` is given. */
 export interface SpawnConfig {
   readonly driver: SpawnDriverName;
-  /** linux: the allowed jail root (default `$home/jails`); bastille: bastille's prefix (default /usr/local/bastille). */
+  /** linux: the allowed jail root (default `/var/lib/colibri-jails`); bastille: bastille's prefix (default /usr/local/bastille). */
   readonly jailRoot: string;
   /** The colibri installation bound (linux) into jails; undefined = the one this colibrid runs from. */
   readonly runtimeDir: string | undefined;
@@ -206,7 +207,7 @@ export function resolveSpawnConfig(
   const jailRoot = at(
     nonEmpty(flags['jail-root']) ??
       nonEmpty(env.COLIBRI_JAIL_ROOT) ??
-      (kind === 'linux' ? join(home, 'jails') : '/usr/local/bastille'),
+      (kind === 'linux' ? DEFAULT_LINUX_JAIL_ROOT : '/usr/local/bastille'),
   );
   const runtimeDir = nonEmpty(flags['spawn-runtime-dir']) ?? nonEmpty(env.COLIBRI_SPAWN_RUNTIME_DIR);
   const handlersDir = nonEmpty(flags['spawn-handlers']) ?? nonEmpty(env.COLIBRI_SPAWN_HANDLERS);

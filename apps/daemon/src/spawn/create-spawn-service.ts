@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { ColibriError } from '@colibri/errors';
 import {
   type AgentRuntime,
@@ -6,13 +7,13 @@ import {
   type DaemonEndpoint,
   destroyJailedAgent,
   type JailDriver,
+  locateColibriRuntime,
   type ProvisionEnv,
   spawnJailedAgent,
 } from '@colibri/spawner';
 import type { SpawnConfig } from '../config/resolve-spawn-config.js';
 import type { Logger } from '../logger.js';
 import { KeyedMutex } from './keyed-mutex.js';
-import { locateLinuxRuntime } from './locate-runtime.js';
 import type { SpawnService } from './spawn-service.js';
 
 /** What the real spawn service is built from; `main` resolves it once. */
@@ -20,7 +21,7 @@ export interface SpawnServiceDeps {
   readonly config: SpawnConfig;
   /** colibrid's own socket: a linux jail's agent reaches colibrid through it (proxied into the sandbox). */
   readonly socketPath: string;
-  /** The `.env` writer (`createVaultProvisionEnv`). */
+  /** The `.env` writer (`createStoreProvisionEnv`). */
   readonly provision: ProvisionEnv;
   readonly logger: Logger;
   /** Overrides for tests: another driver or runtime. */
@@ -50,7 +51,14 @@ function createDriver(config: SpawnConfig, logger: Logger): JailDriver {
 
 /** The runtime bootstrapped into each jail: this installation (linux) or the pinned packages (bastille). */
 function createRuntime(config: SpawnConfig): AgentRuntime {
-  if (config.driver === 'linux') return locateLinuxRuntime(config.runtimeDir);
+  if (config.driver === 'linux') {
+    // Without --spawn-runtime-dir: the installation colibrid runs from (dist/spawn → the package).
+    return locateColibriRuntime({
+      packageDir: fileURLToPath(new URL('../..', import.meta.url)),
+      runtimeDir: config.runtimeDir,
+      runtimeDirFlag: '--spawn-runtime-dir',
+    });
+  }
   const packages = config.bastille?.packages ?? [];
   const colibri = packages.find((pkg) => pkg.name === 'colibri');
   if (colibri === undefined || config.runtimeDir === undefined) {

@@ -18,8 +18,12 @@ export interface WaitForRegistrationOptions {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
-/** The first poll interval and its ceiling: quick for a fast start, gentle on the daemon after. */
-export const REGISTRATION_POLL_MS = { first: 250, max: 1000 } as const;
+/**
+ * The first poll interval and its ceiling. Kept short: an agent typically registers 0.7-1.5 s
+ * after start, and a 1 s ceiling made the step wait up to a second for a registration that had
+ * already happened (BENCHMARKS.md, "Join the hive"); a look is one small request to colibrid.
+ */
+export const REGISTRATION_POLL_MS = { first: 100, max: 250 } as const;
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

@@ -10,6 +10,13 @@ export interface LinuxDriverLogger {
   warn(fields: Record<string, unknown>, message: string): void;
 }
 
+/**
+ * The jail root the apps use when the operator names none. Outside colibri's home on purpose:
+ * that home is 0700, and every jail user must be able to traverse the root's parents to reach
+ * its own home.
+ */
+export const DEFAULT_LINUX_JAIL_ROOT = '/var/lib/colibri-jails';
+
 /** Options of {@link createLinuxDriver}. Paths must be absolute. */
 export interface LinuxDriverOptions {
   /** The allowed jail root R: every jail lives in `R/<name>`; created (root, 0711) when missing. */
