@@ -3,8 +3,8 @@ import { constants } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ColibriError } from '@colibri/errors';
-import { parseAgentName, parseJailName, parseTenantName } from '@colibri/protocol';
 import * as v from 'valibot';
+import { JAIL_RECORD_IDENTITY } from '../jail-record-fields.js';
 
 /**
  * The file in `<prefix>/jails/<NAME>/` (host side, beside jail.conf, OUTSIDE `root/` so nothing in
@@ -12,27 +12,12 @@ import * as v from 'valibot';
  */
 export const BASTILLE_RECORD_FILE = 'colibri.json';
 
-const id = v.pipe(v.number(), v.integer(), v.minValue(1));
 const jailPath = v.pipe(v.string(), v.regex(/^\/[A-Za-z0-9._/+-]*$/, 'an absolute path inside the jail'));
 
 const recordSchema = v.strictObject({
-  format: v.literal(1),
+  ...JAIL_RECORD_IDENTITY,
   driver: v.literal('bastille'),
-  name: v.pipe(
-    v.string(),
-    v.check((value) => parseJailName(value) === value),
-  ),
-  agentName: v.pipe(
-    v.string(),
-    v.check((value) => parseAgentName(value) === value),
-  ),
-  tenant: v.pipe(
-    v.string(),
-    v.check((value) => parseTenantName(value) === value),
-  ),
   user: v.pipe(v.string(), v.minLength(1)),
-  uid: id,
-  gid: id,
   /** The user's home inside the jail, e.g. `/home/agent`. */
   home: jailPath,
   release: v.string(),

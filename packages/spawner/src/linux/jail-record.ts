@@ -1,33 +1,18 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ColibriError } from '@colibri/errors';
-import { parseAgentName, parseJailName, parseTenantName } from '@colibri/protocol';
 import * as v from 'valibot';
+import { JAIL_RECORD_IDENTITY } from '../jail-record-fields.js';
 import { writeFileAtomic } from './atomic-write.js';
 
 /** The file in `R/<jail>/` that marks a jail colibri created (root 0600). */
 export const JAIL_RECORD_FILE = 'jail.json';
 
 const absolutePath = v.pipe(v.string(), v.regex(/^\/[^\0]*$/, 'an absolute path'));
-const id = v.pipe(v.number(), v.integer(), v.minValue(1));
 
 const jailRecordSchema = v.strictObject({
-  format: v.literal(1),
+  ...JAIL_RECORD_IDENTITY,
   driver: v.literal('linux'),
-  name: v.pipe(
-    v.string(),
-    v.check((value) => parseJailName(value) === value),
-  ),
-  agentName: v.pipe(
-    v.string(),
-    v.check((value) => parseAgentName(value) === value),
-  ),
-  tenant: v.pipe(
-    v.string(),
-    v.check((value) => parseTenantName(value) === value),
-  ),
-  uid: id,
-  gid: id,
   runtime: v.nullable(
     v.strictObject({ version: v.pipe(v.string(), v.minLength(1)), root: absolutePath, entry: absolutePath }),
   ),
