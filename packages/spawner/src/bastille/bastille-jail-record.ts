@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ColibriError } from '@colibri/errors';
 import * as v from 'valibot';
+import { writeFileAtomic } from '../atomic-write.js';
 import { JAIL_RECORD_IDENTITY } from '../jail-record-fields.js';
 
 /**
@@ -93,22 +93,5 @@ export async function readBastilleRecord(
  * file created 0600, fsync, rename. `jailBase` is Bastille's root-owned 0700 jail directory.
  */
 export async function writeBastilleRecord(jailBase: string, record: BastilleJailRecord): Promise<void> {
-  const temporary = join(jailBase, `.${BASTILLE_RECORD_FILE}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(temporary, 'wx', 0o600);
-  try {
-    await handle.writeFile(`${JSON.stringify(record, null, 2)}\n`);
-    await handle.chmod(0o600);
-    await handle.sync();
-  } catch (error) {
-    await handle.close();
-    await rm(temporary, { force: true });
-    throw error;
-  }
-  await handle.close();
-  try {
-    await rename(temporary, join(jailBase, BASTILLE_RECORD_FILE));
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
+  await writeFileAtomic(jailBase, BASTILLE_RECORD_FILE, `${JSON.stringify(record, null, 2)}\n`, 0o600);
 }

@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ColibriError } from '@colibri/errors';
 import * as v from 'valibot';
+import { writeFileAtomic } from '../atomic-write.js';
 import { JAIL_RECORD_IDENTITY } from '../jail-record-fields.js';
-import { writeFileAtomic } from './atomic-write.js';
 
 /** The file in `R/<jail>/` that marks a jail colibri created (root 0600). */
 export const JAIL_RECORD_FILE = 'jail.json';

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as v from 'valibot';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '../atomic-write.js';
 
 /** The file in `R/<jail>/run/` that tells the keeper what to run (root 0600; never a secret in it). */
 export const LAUNCH_FILE = 'launch.json';
