@@ -31,6 +31,27 @@ export function canRead(principal: Principal, task: TaskRecord): boolean {
   );
 }
 
+/** A store filter that selects exactly the tasks {@link canRead} lets `principal` read. */
+export interface VisibleTasks {
+  readonly tenant?: string;
+  readonly assignedAgentId?: string;
+}
+
+/**
+ * The tasks `principal` may list, as a store filter: the rule of {@link canRead}, so that a list
+ * never shows what a read of the same task refuses. The operator sees every task; a tenant's agent
+ * its tenant's tasks (every task assigned to it is one: the store refuses to assign across
+ * tenants); a shared agent only the tasks assigned to it, of any tenant (shared lanes serve every
+ * tenant) — not the other shared agents' work.
+ */
+export function visibleTasks(principal: Principal): VisibleTasks {
+  if (principal.kind === 'operator') return {};
+  if (principal.kind !== 'agent') {
+    throw new ColibriError('COLIBRI_UNAUTHENTICATED', 'listing tasks needs an operator or agent token');
+  }
+  return principal.tenant === null ? { assignedAgentId: principal.agentId } : { tenant: principal.tenant };
+}
+
 /** The query string as a plain object; a repeated key is refused (it would be ambiguous). */
 export function queryObject(query: URLSearchParams): Record<string, string> {
   const out: Record<string, string> = {};

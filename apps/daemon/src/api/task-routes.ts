@@ -7,7 +7,7 @@ import {
 import { ColibriError } from '@colibri/errors';
 import type { TaskRecord } from '@colibri/store';
 import type { Principal } from '../auth/authenticator.js';
-import { canRead, queryObject } from './access.js';
+import { canRead, queryObject, visibleTasks } from './access.js';
 import type { ApiRoute, App, Handler } from './app.js';
 import { toApiTask, toApiTaskEvent } from './to-api.js';
 
@@ -21,8 +21,8 @@ function tenantOf(principal: Principal, requested: string | null | undefined): s
   throw new ColibriError(
     'COLIBRI_FORBIDDEN',
     principal.tenant === null
-      ? 'a shared agent may only take in and list tasks without a tenant'
-      : `an agent of tenant ${principal.tenant} may only take in and list tasks of tenant ${principal.tenant}`,
+      ? 'a shared agent may only take in tasks without a tenant'
+      : `an agent of tenant ${principal.tenant} may only take in tasks of tenant ${principal.tenant}`,
     { tenant: principal.tenant },
   );
 }
@@ -77,13 +77,22 @@ const intake: Handler = async (app, { principal, body }) => {
 
 const list: Handler = async (app, { principal, query }) => {
   const filter = parseRequest(listTasksQuerySchema, queryObject(query), 'query');
-  const tenant = principal.kind === 'agent' ? tenantOf(principal, filter.tenant) : filter.tenant;
+  const visible = visibleTasks(principal);
+  if (visible.tenant !== undefined && filter.tenant !== undefined && filter.tenant !== visible.tenant) {
+    throw new ColibriError(
+      'COLIBRI_FORBIDDEN',
+      `an agent of tenant ${visible.tenant} may only list tasks of tenant ${visible.tenant}`,
+      { tenant: visible.tenant },
+    );
+  }
   const tasks = await app.store.listTasks({
     ...(filter.status !== undefined ? { status: filter.status } : {}),
-    ...(tenant !== undefined ? { tenant } : {}),
+    ...(filter.tenant !== undefined ? { tenant: filter.tenant } : {}),
+    ...visible,
     ...(filter.limit !== undefined ? { limit: filter.limit } : {}),
   });
-  return { status: 200, body: { tasks: tasks.map(toApiTask) } };
+  // The store filter is the rule; this re-check keeps a list from ever outgrowing a read.
+  return { status: 200, body: { tasks: tasks.filter((t) => canRead(principal, t)).map(toApiTask) } };
 };
 
 function forbiddenTask(taskId: string): ColibriError {
