@@ -6,6 +6,7 @@ import { ExitError } from '@oclif/core/errors';
 import * as Flags from '@oclif/core/flags';
 import type { InferredArgs, InferredFlags } from '@oclif/core/interfaces';
 import { describeTarget, describeTokenSource } from './describe-config.js';
+import { withHint } from './error-hints.js';
 import { exitCodeFor } from './exit-codes.js';
 import type { CliConfig } from './resolve-config.js';
 import { oneLine, redact, toColibriError } from './to-colibri-error.js';
@@ -133,10 +134,13 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return this.exit(exitCodeFor(colibriError.code));
   }
 
-  /** The message, completed with what only the CLI knows: which daemon it tried, which token it sent. */
+  /**
+   * The message, completed with what only the CLI knows: which daemon it tried, which token it
+   * sent, and which command or flag helps next (lower layers name none).
+   */
   #explain(error: ColibriError): string {
     const config = this.#config;
-    if (config === undefined) return error.message;
+    if (config === undefined) return withHint(error);
     if (error.code === 'COLIBRI_DAEMON_UNREACHABLE') {
       // The client names the socket or URL; add where that came from and how to point elsewhere.
       const target = describeTarget(config.target);
@@ -150,7 +154,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     if (error.code === 'COLIBRI_UNAUTHENTICATED') {
       return `${error.message} (sent ${describeTokenSource(config)})`;
     }
-    return error.message;
+    return withHint(error);
   }
 
   /** Every token and vault credential this process may hold, to scrub from messages. */

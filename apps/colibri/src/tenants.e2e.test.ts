@@ -108,10 +108,18 @@ describe('colibri tenant commands against a real colibrid', { timeout: 60_000 },
     expect(both.stderr).toMatch(/cannot also be provided/);
     const taken = await hive.colibri(['register-tenant', 'acme']);
     expect(taken.status).toBe(4);
-    expect(taken.stderr).toMatch(/tenant acme: it already exists .*\[COLIBRI_TENANT_EXISTS\]/);
+    expect(taken.stderr).toMatch(
+      /tenant acme: it already exists \(colibri show-tenant acme shows it\) \[COLIBRI_TENANT_EXISTS\]/,
+    );
     const takenJson = await hive.colibri(['register-tenant', 'other', '--jail', 'globex-jail', '--json']);
     expect(takenJson.status).toBe(4);
-    expect(JSON.parse(takenJson.stdout)).toMatchObject({ error: { code: 'COLIBRI_TENANT_EXISTS' } });
+    expect(JSON.parse(takenJson.stdout)).toMatchObject({
+      error: {
+        code: 'COLIBRI_TENANT_EXISTS',
+        message: expect.stringContaining('(pick another --jail)'),
+        details: { clash: 'jail' },
+      },
+    });
     const badStatus = await hive.colibri(['list-tenants', '--status', 'gone']);
     expect(badStatus.status).toBe(2);
     expect(await hive.json<{ tenants: ApiTenant[] }>(['list-tenants'])).toEqual(before);
@@ -120,7 +128,9 @@ describe('colibri tenant commands against a real colibrid', { timeout: 60_000 },
   it('an unknown tenant exits 3; an agent token exits 77', async () => {
     const missing = await hive.colibri(['show-tenant', 'ghost']);
     expect(missing.status).toBe(3);
-    expect(missing.stderr).toMatch(/no tenant "ghost" .*\[COLIBRI_TENANT_NOT_FOUND\]/);
+    expect(missing.stderr).toMatch(
+      /no tenant "ghost" \(colibri list-tenants shows them.*\[COLIBRI_TENANT_NOT_FOUND\]/,
+    );
     expect((await hive.colibri(['reset-tenant-collection', 'ghost'])).status).toBe(3);
     const { token } = await hive.json<{ token: string }>([
       'register-agent',

@@ -91,9 +91,10 @@ describe('tenants', () => {
     });
     expect(refused.status).toBe(409);
     expect(refused.json).toMatchObject({ error: { code: 'COLIBRI_VAULT_COLLECTION_CHANGED' } });
-    expect((refused.json as { error: { message: string } }).error.message).toContain(
-      'colibri reset-tenant-collection initech',
-    );
+    // The API names no CLI command; the details let any client say what to do.
+    expect(refused.json).toMatchObject({
+      error: { details: { tenantId: 'initech', cachedCollectionId: 'c-old', collectionId: 'c-new' } },
+    });
     expect(await tenantSnapshot(daemon.operator)).toBe(before);
 
     const reset = await daemon.operator.resetTenantCollection('initech');

@@ -1,0 +1,13 @@
+import type { ExpressionBuilder } from 'kysely';
+import type { Database } from './schema.js';
+
+/** The tenant filter of the listing and counting queries: null selects shared agents / operator tasks. */
+export function byTenant(tenant: string | null) {
+  return (eb: ExpressionBuilder<Database, 'agents' | 'tasks'>) =>
+    tenant === null ? eb('tenant', 'is', null) : eb('tenant', '=', tenant);
+}
+
+/** A status filter given as one value or several. */
+export function asList<T extends string>(value: T | readonly T[]): readonly T[] {
+  return typeof value === 'string' ? [value] : (value as readonly T[]);
+}

@@ -1,0 +1,46 @@
+import { isStoreId } from './input-schemas.js';
+import type { AgentRow, JoinTokenRow, TaskRow, TenantRow } from './row-mapping.js';
+import type { StoreContext, Trx } from './store-context.js';
+import { agentNotFound, taskNotFound, tenantNotFound } from './store-errors.js';
+
+/*
+ * Reads one row for a change inside `trx`, locked until commit where the dialect can (`FOR
+ * UPDATE` on PostgreSQL; on SQLite `BEGIN IMMEDIATE` already holds the whole-database write lock).
+ */
+
+export async function lockTask(trx: Trx, context: StoreContext, taskId: string): Promise<TaskRow> {
+  if (!isStoreId(taskId)) throw taskNotFound(taskId);
+  let query = trx.selectFrom('tasks').selectAll().where('id', '=', taskId);
+  if (context.adapter.supportsRowLocks) query = query.forUpdate();
+  const row = await query.executeTakeFirst();
+  if (!row) throw taskNotFound(taskId);
+  return row;
+}
+
+export async function lockAgent(trx: Trx, context: StoreContext, agentId: string): Promise<AgentRow> {
+  if (!isStoreId(agentId)) throw agentNotFound(agentId);
+  let query = trx.selectFrom('agents').selectAll().where('id', '=', agentId);
+  if (context.adapter.supportsRowLocks) query = query.forUpdate();
+  const row = await query.executeTakeFirst();
+  if (!row) throw agentNotFound(agentId);
+  return row;
+}
+
+export async function lockTenant(trx: Trx, context: StoreContext, tenantId: string): Promise<TenantRow> {
+  let query = trx.selectFrom('tenants').selectAll().where('tenant_id', '=', tenantId);
+  if (context.adapter.supportsRowLocks) query = query.forUpdate();
+  const row = await query.executeTakeFirst();
+  if (!row) throw tenantNotFound(tenantId);
+  return row;
+}
+
+/** A join token's row, locked; undefined when there is none. */
+export async function lockJoinToken(
+  trx: Trx,
+  context: StoreContext,
+  tokenHash: string,
+): Promise<JoinTokenRow | undefined> {
+  let query = trx.selectFrom('join_tokens').selectAll().where('token_hash', '=', tokenHash);
+  if (context.adapter.supportsRowLocks) query = query.forUpdate();
+  return query.executeTakeFirst();
+}

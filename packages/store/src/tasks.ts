@@ -1,0 +1,406 @@
+import { randomUUID } from 'node:crypto';
+import { ColibriError } from '@colibri/errors';
+import { isLegalTaskTransition, TASK_STATUSES, type TaskStatus } from '@colibri/protocol';
+import type * as v from 'valibot';
+import { fromDbTime } from './dialect/dialect-adapter.js';
+import type { assignTaskSchema, intakeTaskSchema, transitionTaskSchema } from './input-schemas.js';
+import { asList, byTenant } from './list-filters.js';
+import { lockAgent, lockTask } from './row-locks.js';
+import { type AgentRow, countsByStatus, type TaskRow, toTask, toTaskEvent } from './row-mapping.js';
+import type { CountFilter, ListTasksFilter, TaskEvent, TaskRecord } from './store.js';
+import type { Db, StoreContext, Trx } from './store-context.js';
+
+/** The statuses in which a task holds its agent (and a lease). */
+export const UNFINISHED: readonly TaskStatus[] = ['assigned', 'running'];
+
+type IntakeTask = v.InferOutput<typeof intakeTaskSchema>;
+type AssignTask = v.InferOutput<typeof assignTaskSchema>;
+type TransitionTask = v.InferOutput<typeof transitionTaskSchema>;
+
+/** A task's change as its event-log row records it. */
+interface TaskEventValues {
+  taskId: string;
+  from: TaskStatus | null;
+  to: TaskStatus;
+  agentId: string | null;
+  attempt: number;
+  reason: string | null;
+  at: string | Date;
+}
+
+async function insertTaskEvent(trx: Trx, event: TaskEventValues): Promise<void> {
+  await trx
+    .insertInto('task_events')
+    .values({
+      task_id: event.taskId,
+      from_status: event.from,
+      to_status: event.to,
+      agent_id: event.agentId,
+      attempt: event.attempt,
+      reason: event.reason,
+      at: event.at,
+    })
+    .execute();
+}
+
+/** idle ↔ active by whether the agent holds unfinished tasks; offline stays offline. */
+export async function refreshAgentStatus(trx: Trx, agentId: string): Promise<void> {
+  const { count } = await trx
+    .selectFrom('tasks')
+    .select((eb) => eb.fn.countAll<number | string>().as('count'))
+    .where('assigned_agent_id', '=', agentId)
+    .where('status', 'in', UNFINISHED)
+    .executeTakeFirstOrThrow();
+  await trx
+    .updateTable('agents')
+    .set({ status: Number(count) > 0 ? 'active' : 'idle' })
+    .where('id', '=', agentId)
+    .where('status', '!=', 'offline')
+    .execute();
+}
+
+/**
+ * Moves a locked task row on. Compare-and-set on (status, attempt) even though the row is
+ * locked: on SQLite the lock is the whole-database write lock, and the condition keeps the
+ * rule true whatever the isolation level. A re-queue past the last attempt fails the task.
+ */
+export async function applyTransition(
+  trx: Trx,
+  task: TaskRow,
+  change: {
+    to: Exclude<TaskStatus, 'assigned'>;
+    actorAgentId: string | null;
+    result?: string;
+    error?: string;
+    reason: string | null;
+    at: string | Date;
+  },
+): Promise<TaskRow> {
+  let to: TaskStatus = change.to;
+  let error = change.error ?? null;
+  let reason = change.reason;
+  if (to === 'parked' && task.attempt >= task.max_attempts) {
+    to = 'failed';
+    error = `gave up after ${task.attempt} of ${task.max_attempts} attempts${change.reason ? `: ${change.reason}` : ''}`;
+    reason = error;
+  }
+  const updated = await trx
+    .updateTable('tasks')
+    .set({
+      status: to,
+      updated_at: change.at,
+      ...(to === 'parked' ? { assigned_agent_id: null, lease_expires_at: null } : {}),
+      ...(to === 'done' || to === 'failed' || to === 'cancelled' ? { lease_expires_at: null } : {}),
+      ...(change.result !== undefined ? { result: change.result } : {}),
+      ...(error !== null ? { error } : {}),
+    })
+    .where('id', '=', task.id)
+    .where('status', '=', task.status)
+    .where('attempt', '=', task.attempt)
+    .returningAll()
+    .executeTakeFirst();
+  if (!updated) {
+    throw new ColibriError(
+      'COLIBRI_STALE_ATTEMPT',
+      `task ${task.id} changed while being moved to ${to}; read it again`,
+      {
+        taskId: task.id,
+      },
+    );
+  }
+  await insertTaskEvent(trx, {
+    taskId: task.id,
+    from: task.status,
+    to,
+    agentId: change.actorAgentId ?? task.assigned_agent_id,
+    attempt: task.attempt,
+    reason,
+    at: change.at,
+  });
+  if (task.assigned_agent_id !== null && to !== 'running') {
+    await refreshAgentStatus(trx, task.assigned_agent_id);
+  }
+  return updated;
+}
+
+/** Why `agent` may not take `task`, or null when it may. Mirrors the scheduler's rule as a last line of defence. */
+function ineligibility(task: TaskRow, agent: AgentRow): string | null {
+  if (agent.retired_at !== null) return `agent ${agent.retired_name ?? agent.name} is retired`;
+  if (agent.status === 'offline') return `agent ${agent.name} is offline`;
+  if (agent.tenant !== null && agent.tenant !== task.tenant) {
+    return task.tenant === null
+      ? `agent ${agent.name} belongs to tenant ${agent.tenant}; an operator task goes only to shared agents`
+      : `agent ${agent.name} belongs to tenant ${agent.tenant}, the task to tenant ${task.tenant}`;
+  }
+  const offered = new Set(JSON.parse(agent.capabilities) as string[]);
+  const missing = (JSON.parse(task.required_capabilities) as string[]).filter((tag) => !offered.has(tag));
+  if (missing.length > 0) return `agent ${agent.name} lacks ${missing.join(', ')}`;
+  return null;
+}
+
+/** Takes a validated task in, parked at attempt 0, with its `intake` event. */
+export async function intakeTask(trx: Trx, context: StoreContext, task: IntakeTask): Promise<TaskRecord> {
+  const at = context.time(task.at);
+  const row: TaskRow = {
+    id: randomUUID(),
+    title: task.title,
+    payload: task.payload,
+    required_capabilities: JSON.stringify(task.requiredCapabilities),
+    status: 'parked',
+    tenant: task.tenant,
+    assigned_agent_id: null,
+    priority: task.priority,
+    attempt: 0,
+    max_attempts: task.maxAttempts,
+    lease_expires_at: null,
+    result: null,
+    error: null,
+    created_at: at,
+    updated_at: at,
+  };
+  const inserted = await trx.insertInto('tasks').values(row).returningAll().executeTakeFirstOrThrow();
+  await insertTaskEvent(trx, {
+    taskId: row.id,
+    from: null,
+    to: 'parked',
+    agentId: null,
+    attempt: 0,
+    reason: 'intake',
+    at,
+  });
+  return toTask(inserted);
+}
+
+/** Assigns a parked task at the attempt the caller read to an eligible agent (compare-and-set). */
+export async function assignTask(
+  trx: Trx,
+  context: StoreContext,
+  assignment: AssignTask,
+): Promise<TaskRecord> {
+  const at = context.time(assignment.at);
+  const task = await lockTask(trx, context, assignment.taskId);
+  if (task.status !== 'parked') {
+    throw new ColibriError(
+      'COLIBRI_ILLEGAL_TRANSITION',
+      `task ${task.id} is ${task.status}, not parked: only a parked task can be assigned`,
+      { taskId: task.id, from: task.status, to: 'assigned' },
+    );
+  }
+  if (task.attempt !== assignment.expectedAttempt) {
+    throw new ColibriError(
+      'COLIBRI_STALE_ATTEMPT',
+      `task ${task.id} is at attempt ${task.attempt}, not ${assignment.expectedAttempt}: another scheduler moved first`,
+      { taskId: task.id, attempt: task.attempt, expectedAttempt: assignment.expectedAttempt },
+    );
+  }
+  // Locked for update, not share: the agent row is updated below, and two share locks
+  // upgrading at once would deadlock.
+  const agent = await lockAgent(trx, context, assignment.agentId);
+  const why = ineligibility(task, agent);
+  if (why !== null) {
+    throw new ColibriError('COLIBRI_AGENT_NOT_ELIGIBLE', `cannot assign task ${task.id}: ${why}`, {
+      taskId: task.id,
+      agentId: agent.id,
+    });
+  }
+  const updated = await trx
+    .updateTable('tasks')
+    .set({
+      status: 'assigned',
+      attempt: task.attempt + 1,
+      assigned_agent_id: agent.id,
+      lease_expires_at: context.adapter.toDbTime(assignment.leaseExpiresAt),
+      updated_at: at,
+    })
+    .where('id', '=', task.id)
+    .where('status', '=', 'parked')
+    .where('attempt', '=', task.attempt)
+    .returningAll()
+    .executeTakeFirst();
+  if (!updated) {
+    throw new ColibriError('COLIBRI_STALE_ATTEMPT', `task ${task.id} was assigned by someone else first`, {
+      taskId: task.id,
+    });
+  }
+  await insertTaskEvent(trx, {
+    taskId: task.id,
+    from: 'parked',
+    to: 'assigned',
+    agentId: agent.id,
+    attempt: task.attempt + 1,
+    reason: assignment.reason ?? null,
+    at,
+  });
+  if (agent.status === 'idle') {
+    await trx.updateTable('agents').set({ status: 'active' }).where('id', '=', agent.id).execute();
+  }
+  return toTask(updated);
+}
+
+/** The cross-field rules of a transition, checked before any transaction is opened. */
+export function checkTransitionInput(change: TransitionTask): void {
+  if (change.result !== undefined && change.to !== 'done' && change.to !== 'failed') {
+    throw new ColibriError(
+      'COLIBRI_INVALID_INPUT',
+      `transitionTask: a result is accepted only with to=done or to=failed, not ${change.to}`,
+      { field: 'result' },
+    );
+  }
+  if (change.error !== undefined && change.to !== 'failed') {
+    throw new ColibriError(
+      'COLIBRI_INVALID_INPUT',
+      `transitionTask: an error text is accepted only with to=failed (use reason for ${change.to})`,
+      { field: 'error' },
+    );
+  }
+}
+
+/** Moves a task along a legal edge, for its assigned agent and current attempt when given. */
+export async function transitionTask(
+  trx: Trx,
+  context: StoreContext,
+  change: TransitionTask,
+): Promise<TaskRecord> {
+  const at = context.time(change.at);
+  const task = await lockTask(trx, context, change.taskId);
+  if (!isLegalTaskTransition(task.status, change.to)) {
+    throw new ColibriError(
+      'COLIBRI_ILLEGAL_TRANSITION',
+      `task ${task.id} is ${task.status}; ${task.status} → ${change.to} is not allowed`,
+      { taskId: task.id, from: task.status, to: change.to },
+    );
+  }
+  if (change.agentId !== undefined && task.assigned_agent_id !== change.agentId) {
+    throw new ColibriError(
+      'COLIBRI_NOT_ASSIGNED_TO_AGENT',
+      `task ${task.id} is not assigned to agent ${change.agentId}`,
+      { taskId: task.id, agentId: change.agentId },
+    );
+  }
+  if (change.attempt !== undefined && change.attempt !== task.attempt) {
+    throw new ColibriError(
+      'COLIBRI_STALE_ATTEMPT',
+      `attempt ${change.attempt} of task ${task.id} is stale (the task is on attempt ${task.attempt}): this lease was taken away`,
+      { taskId: task.id, attempt: task.attempt, presentedAttempt: change.attempt },
+    );
+  }
+  const row = await applyTransition(trx, task, {
+    to: change.to,
+    actorAgentId: change.agentId ?? null,
+    ...(change.result !== undefined ? { result: change.result } : {}),
+    ...(change.error !== undefined ? { error: change.error } : {}),
+    reason: change.reason ?? null,
+    at,
+  });
+  return toTask(row);
+}
+
+/** The ids of unfinished tasks whose lease ran out before `cutoff`. */
+export async function findExpiredLeases(db: Db, cutoff: string | Date): Promise<string[]> {
+  const rows = await db
+    .selectFrom('tasks')
+    .select(['id'])
+    .where('status', 'in', UNFINISHED)
+    .where('lease_expires_at', '<', cutoff)
+    .execute();
+  return rows.map((row) => row.id);
+}
+
+/** Re-queues one task whose lease expired before `cutoff`, re-checked under the lock; null when it no longer has. */
+export async function requeueExpiredLease(
+  trx: Trx,
+  context: StoreContext,
+  taskId: string,
+  cutoff: string | Date,
+): Promise<TaskRecord | null> {
+  const task = await lockTask(trx, context, taskId);
+  // Re-checked under the lock: a heartbeat may have renewed the lease since the scan.
+  const lease = task.lease_expires_at === null ? null : fromDbTime(task.lease_expires_at);
+  if (!UNFINISHED.includes(task.status) || lease === null || lease >= fromDbTime(cutoff)) return null;
+  const row = await applyTransition(trx, task, {
+    to: 'parked',
+    actorAgentId: null,
+    reason: 'lease expired',
+    at: cutoff,
+  });
+  return toTask(row);
+}
+
+/**
+ * Re-queues (or fails, past their last attempt) an agent's unfinished tasks inside `trx`, once
+ * the agent is marked offline or retired.
+ */
+export async function handBackTasks(
+  trx: Trx,
+  context: StoreContext,
+  agentId: string,
+  reason: string,
+  at: string | Date,
+): Promise<{ requeued: TaskRecord[]; failed: TaskRecord[] }> {
+  let query = trx
+    .selectFrom('tasks')
+    .selectAll()
+    .where('assigned_agent_id', '=', agentId)
+    .where('status', 'in', UNFINISHED)
+    .orderBy('created_at');
+  if (context.adapter.supportsRowLocks) query = query.forUpdate();
+  const requeued: TaskRecord[] = [];
+  const failed: TaskRecord[] = [];
+  for (const task of await query.execute()) {
+    const row = await applyTransition(trx, task, { to: 'parked', actorAgentId: null, reason, at });
+    (row.status === 'failed' ? failed : requeued).push(toTask(row));
+  }
+  return { requeued, failed };
+}
+
+export async function getTaskRow(db: Db, taskId: string): Promise<TaskRow | undefined> {
+  return db.selectFrom('tasks').selectAll().where('id', '=', taskId).executeTakeFirst();
+}
+
+export async function listTasks(db: Db, filter: ListTasksFilter): Promise<TaskRecord[]> {
+  const limit = Math.min(Math.max(Math.trunc(filter.limit ?? 1000), 1), 10_000);
+  let query = db
+    .selectFrom('tasks')
+    .selectAll()
+    .orderBy('priority', 'desc')
+    .orderBy('created_at', 'asc')
+    .orderBy('id', 'asc')
+    .limit(limit);
+  if (filter.status !== undefined) {
+    query = query.where('status', 'in', asList(filter.status));
+  }
+  if (filter.tenant !== undefined) query = query.where(byTenant(filter.tenant));
+  if (filter.assignedAgentId !== undefined)
+    query = query.where('assigned_agent_id', '=', filter.assignedAgentId);
+  return (await query.execute()).map(toTask);
+}
+
+export async function countTasksByStatus(db: Db, filter: CountFilter): Promise<Record<TaskStatus, number>> {
+  let query = db
+    .selectFrom('tasks')
+    .select(['status', (eb) => eb.fn.countAll<number | string>().as('count')])
+    .groupBy('status');
+  if (filter.tenant !== undefined) query = query.where(byTenant(filter.tenant));
+  return countsByStatus(TASK_STATUSES, await query.execute());
+}
+
+export async function countActiveTasksByAgent(db: Db): Promise<Map<string, number>> {
+  const rows = await db
+    .selectFrom('tasks')
+    .select(['assigned_agent_id', (eb) => eb.fn.countAll<number | string>().as('count')])
+    .where('status', 'in', UNFINISHED)
+    .where('assigned_agent_id', 'is not', null)
+    .groupBy('assigned_agent_id')
+    .execute();
+  return new Map(rows.map((row) => [row.assigned_agent_id as string, Number(row.count)]));
+}
+
+export async function listTaskEvents(db: Db, taskId: string): Promise<TaskEvent[]> {
+  const rows = await db
+    .selectFrom('task_events')
+    .selectAll()
+    .where('task_id', '=', taskId)
+    .orderBy('id')
+    .execute();
+  return rows.map(toTaskEvent);
+}
