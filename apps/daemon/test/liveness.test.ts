@@ -1,5 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { codeOf, type Daemon, eventually, startDaemon } from './daemon-harness.js';
+import { parseExposition } from './prometheus-text.js';
+
+async function outcomes(daemon: Daemon) {
+  const m = parseExposition(await daemon.operator.metrics());
+  const of = (outcome: string) => m.value('colibri_task_outcomes_total', { outcome });
+  return { requeued: of('requeued'), failed: of('failed'), done: of('done') };
+}
 
 describe('leases and liveness', () => {
   let daemon: Daemon | undefined;
@@ -37,6 +44,7 @@ describe('leases and liveness', () => {
     expect(after.task.result).toBeNull();
     expect(after.events.filter((e) => e.to === 'done')).toEqual([]);
     expect(after.events.length).toBeGreaterThanOrEqual(before);
+    expect(await outcomes(daemon)).toEqual({ requeued: 1, failed: 0, done: 0 });
   });
 
   it('an agent silent past TTL + grace goes offline; its work is re-queued or failed, then it comes back', async () => {
@@ -64,6 +72,7 @@ describe('leases and liveness', () => {
     const requeued = await daemon.operator.showTask(twice.task.id);
     expect(requeued.task).toMatchObject({ status: 'parked', attempt: 1 });
     expect(requeued.events.at(-1)?.reason).toMatch(/no heartbeat for 1.5s/);
+    expect(await outcomes(daemon)).toEqual({ requeued: 1, failed: 1, done: 0 });
 
     // Back online: the parked task is assigned again at once, with a new attempt (fencing token).
     await daemon.client(token).heartbeat(agent.id);

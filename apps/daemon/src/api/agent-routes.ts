@@ -215,6 +215,7 @@ const offline: Handler = async (app, { principal, params, body }) => {
   const by = principal.kind === 'operator' ? 'the operator' : 'the agent itself';
   const reason = request.reason ?? `taken offline by ${by}`;
   const result = await app.store.markAgentOffline(agentId, { at: app.clock(), reason });
+  for (const task of [...result.requeued, ...result.failed]) app.metrics.taskMoved(task.status);
   app.logger.info(
     {
       agentId,

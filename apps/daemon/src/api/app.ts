@@ -5,7 +5,7 @@ import type { Timing } from '../config/resolve-config.js';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
 import type { Route } from '../http/router.js';
 import type { Logger } from '../logger.js';
-import type { Histogram } from '../metrics/histogram.js';
+import type { DaemonMetrics } from '../metrics/daemon-metrics.js';
 import type { SpawnService } from '../spawn/spawn-service.js';
 
 /** What every route handler may use: the daemon's parts, built once by `createServer`. */
@@ -19,8 +19,8 @@ export interface App {
   readonly version: string;
   /** `clock()` at start, in ms. */
   readonly startedAt: number;
-  readonly assignLatency: Histogram;
-  readonly deliverLatency: Histogram;
+  /** Counters, histograms and the registry `/metrics` renders. */
+  readonly metrics: DaemonMetrics;
   /** Spawns jailed agents (`POST /v1/spawn`); undefined when colibrid was started without `--spawn-driver`. */
   readonly spawner: SpawnService | undefined;
   /** What mother agents may spawn (the operator always may). */

@@ -1,6 +1,5 @@
 import { joinTokenRequestSchema, parseRequest, revokeJoinTokenRequestSchema } from '@colibri/client';
 import { hashToken, newToken } from '../auth/hash-token.js';
-import { renderMetrics } from '../metrics/render-metrics.js';
 import { requireOperator } from './access.js';
 import type { ApiRoute, Handler } from './app.js';
 
@@ -61,15 +60,12 @@ const metrics: Handler = async (app, { principal }) => {
   ]);
   return {
     status: 200,
-    contentType: 'text/plain; version=0.0.4; charset=utf-8',
-    text: renderMetrics({
-      version: app.version,
+    contentType: app.metrics.contentType,
+    text: await app.metrics.render({
       uptimeSeconds: Math.floor((app.clock().getTime() - app.startedAt) / 1000),
       agents,
       tasks,
       parkedByMissingTag,
-      assignLatency: app.assignLatency,
-      deliverLatency: app.deliverLatency,
       waitingPolls: app.dispatcher.waiters.size,
     }),
   };

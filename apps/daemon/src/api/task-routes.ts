@@ -155,6 +155,7 @@ const transition: Handler = async (app, { principal, params, body }) => {
     ...(request.reason !== undefined ? { reason: request.reason } : {}),
     at: app.clock(),
   });
+  app.metrics.taskMoved(after.status);
   const held = before.status === 'assigned' || before.status === 'running';
   if (held && before.assignedAgentId !== null && after.status !== 'running') {
     app.dispatcher.taskLeft(before.assignedAgentId, before.id, before.attempt);

@@ -2,6 +2,7 @@ import type { Store } from '@colibri/store';
 import { formatDuration } from '../config/parse-duration.js';
 import type { Timing } from '../config/resolve-config.js';
 import type { Logger } from '../logger.js';
+import type { DaemonMetrics } from '../metrics/daemon-metrics.js';
 import type { Dispatcher } from './dispatcher.js';
 
 /** What the sweeper needs. */
@@ -11,6 +12,8 @@ export interface SweeperDeps {
   readonly logger: Logger;
   readonly clock: () => Date;
   readonly timing: Timing;
+  /** Counts the attempts a pass ends (requeued, failed). */
+  readonly metrics: Pick<DaemonMetrics, 'taskMoved'>;
 }
 
 /**
@@ -58,7 +61,7 @@ export class Sweeper {
 
   /** One liveness pass: agents silent past TTL + grace go offline; lapsed leases are re-queued. */
   async checkLiveness(): Promise<void> {
-    const { store, dispatcher, logger, clock, timing } = this.#deps;
+    const { store, dispatcher, logger, clock, timing, metrics } = this.#deps;
     const now = clock();
     const silentSince = new Date(now.getTime() - timing.heartbeatTtlMs - timing.graceMs);
     const reason = `no heartbeat for ${formatDuration(timing.heartbeatTtlMs + timing.graceMs)} (ttl ${formatDuration(timing.heartbeatTtlMs)} + grace ${formatDuration(timing.graceMs)})`;
@@ -66,6 +69,7 @@ export class Sweeper {
       if ((agent.lastHeartbeatAt ?? agent.registeredAt) >= silentSince) continue;
       const result = await store.markAgentOffline(agent.id, { at: now, reason, silentSince });
       if (result.agent.status !== 'offline') continue;
+      for (const task of [...result.requeued, ...result.failed]) metrics.taskMoved(task.status);
       logger.info(
         {
           agentId: agent.id,
@@ -78,6 +82,7 @@ export class Sweeper {
       await dispatcher.agentWentOffline(result);
     }
     const expired = await store.requeueExpiredLeases(now);
+    for (const task of expired) metrics.taskMoved(task.status);
     if (expired.length > 0) {
       logger.info(
         { tasks: expired.map((t) => ({ taskId: t.id, status: t.status, attempt: t.attempt })) },

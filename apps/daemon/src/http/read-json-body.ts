@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { ColibriError } from '@colibri/errors';
+import { ClientAbortedError, isClientAbort } from './client-aborted.js';
 
 /** Bodies above this are refused with 413 (a task payload may be 1 MiB of JSON, plus its envelope). */
 export const MAX_BODY_BYTES = 1024 * 1024 + 64 * 1024;
@@ -17,7 +18,8 @@ function tooLarge(limit: number): ColibriError {
 /**
  * Reads a request body as JSON: `undefined` when there is none. Refuses a non-JSON content type,
  * malformed JSON and bodies over `limit` (`COLIBRI_PAYLOAD_TOO_LARGE`). An oversized body is
- * drained (up to a bound) so the client reads the 413 instead of a reset.
+ * drained (up to a bound) so the client reads the 413 instead of a reset. A client that hangs up
+ * before the whole body arrived is a {@link ClientAbortedError}.
  */
 export async function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<unknown> {
   const declared = req.headers['content-length'];
@@ -39,18 +41,25 @@ export async function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES)
   const chunks: Buffer[] = [];
   let size = 0;
   let over = declared !== undefined && Number(declared) > limit;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) over = true;
-    if (over) {
-      if (size > DRAIN_LIMIT_BYTES) {
-        req.socket.destroy();
-        throw tooLarge(limit);
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > limit) over = true;
+      if (over) {
+        if (size > DRAIN_LIMIT_BYTES) {
+          req.socket.destroy();
+          throw tooLarge(limit);
+        }
+        continue;
       }
-      continue;
+      chunks.push(chunk);
     }
-    chunks.push(chunk);
+  } catch (error) {
+    if (isClientAbort(error, req)) throw new ClientAbortedError({ cause: error });
+    throw error;
   }
+  // A peer that half-closes mid-body ends the stream without an error: the body is cut short.
+  if (!req.complete) throw new ClientAbortedError();
   if (over) throw tooLarge(limit);
   const text = Buffer.concat(chunks).toString('utf8');
   if (text.trim() === '') return undefined;

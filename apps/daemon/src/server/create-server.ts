@@ -15,11 +15,12 @@ import type { Timing } from '../config/resolve-config.js';
 import { ChangeFollower } from '../dispatch/change-follower.js';
 import { Dispatcher } from '../dispatch/dispatcher.js';
 import { Sweeper } from '../dispatch/sweeper.js';
+import { isClientAbort } from '../http/client-aborted.js';
 import { httpStatusOf } from '../http/http-status.js';
 import { MAX_BODY_BYTES, readJsonBody } from '../http/read-json-body.js';
 import { matchRoute } from '../http/router.js';
 import type { Logger } from '../logger.js';
-import { Histogram } from '../metrics/histogram.js';
+import { DaemonMetrics } from '../metrics/daemon-metrics.js';
 import type { SpawnService } from '../spawn/spawn-service.js';
 import { clearStaleSocket } from './unix-socket.js';
 
@@ -102,15 +103,14 @@ function listenError(error: Error & { code?: string }, where: string): ColibriEr
 export function createServer(deps: ServerDeps): ColibriServer {
   const clock = deps.clock ?? (() => new Date());
   const maxBodyBytes = deps.maxBodyBytes ?? MAX_BODY_BYTES;
-  const assignLatency = new Histogram();
-  const deliverLatency = new Histogram();
+  const metrics = new DaemonMetrics(deps.version);
   const dispatcher = new Dispatcher({
     store: deps.store,
     logger: deps.logger,
     clock,
     leaseMs: deps.timing.leaseMs,
-    assignLatency,
-    deliverLatency,
+    assignLatency: metrics.assignLatency,
+    deliverLatency: metrics.deliverLatency,
   });
   const app: App = {
     store: deps.store,
@@ -121,8 +121,7 @@ export function createServer(deps: ServerDeps): ColibriServer {
     timing: deps.timing,
     version: deps.version,
     startedAt: clock().getTime(),
-    assignLatency,
-    deliverLatency,
+    metrics,
     spawner: deps.spawner,
     spawnPolicy: deps.spawnPolicy ?? DEFAULT_SPAWN_POLICY,
     spawnsInFlight: new Map(),
@@ -133,6 +132,7 @@ export function createServer(deps: ServerDeps): ColibriServer {
     logger: deps.logger,
     clock,
     timing: deps.timing,
+    metrics,
   });
   // Other daemons on the same PostgreSQL act on the store too: their changes reach this one here.
   const follower = new ChangeFollower(dispatcher, deps.logger);
@@ -168,6 +168,7 @@ export function createServer(deps: ServerDeps): ColibriServer {
     let pattern = '-';
     let status = 500;
     let code: string | undefined;
+    let clientAborted = false;
     try {
       const url = new URL(req.url ?? '/', 'http://colibri');
       const token = app.authenticator.bearer(req.headers.authorization);
@@ -192,6 +193,11 @@ export function createServer(deps: ServerDeps): ColibriServer {
       status = reply.status;
       send(req, res, reply);
     } catch (error) {
+      if (!isColibriError(error) && isClientAbort(error, req)) {
+        // Nobody is left to answer: not a server error, so no 500 and no error line.
+        clientAborted = true;
+        return;
+      }
       let failure: ColibriError;
       if (isColibriError(error)) {
         failure = error;
@@ -207,19 +213,27 @@ export function createServer(deps: ServerDeps): ColibriServer {
       send(req, res, { status, body: envelope(failure) });
     } finally {
       controllers.delete(controller);
+      // An answer that never reached its client (it hung up mid-body, or while a long poll waited).
+      if (!res.writableEnded && res.destroyed) clientAborted = true;
       // Only the method, route pattern and ids: never headers, tokens, bodies or query values.
       const line = {
         method: req.method,
         route: pattern,
-        status,
+        ...(clientAborted ? { outcome: 'client went away' } : { status }),
         ...(code !== undefined ? { code } : {}),
         ms: Math.round((performance.now() - started) * 10) / 10,
         caller: principal?.kind ?? 'none',
         ...(principal?.kind === 'agent' ? { agentId: principal.agentId } : {}),
       };
-      if (status >= 500) deps.logger.error(line, 'request');
-      else if (status >= 400) deps.logger.info(line, 'request refused');
-      else deps.logger.debug(line, 'request');
+      if (clientAborted) {
+        app.metrics.clientAbort(req.method ?? '-', pattern);
+        deps.logger.info(line, 'request aborted by the client');
+      } else {
+        app.metrics.request(req.method ?? '-', pattern, status);
+        if (status >= 500) deps.logger.error(line, 'request');
+        else if (status >= 400) deps.logger.info(line, 'request refused');
+        else deps.logger.debug(line, 'request');
+      }
     }
   }
 
