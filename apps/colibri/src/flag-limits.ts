@@ -1,5 +1,5 @@
 // The daemon's request limits, repeated here so that flag definitions (loaded on every run of a
-// command) need not import the client and its schemas; flag-limits.test.ts keeps them equal.
+// command) need not import the wire contract's schemas; flag-limits.test.ts keeps them equal.
 
 /** Longest `poll --wait` the daemon accepts, in seconds. */
 export const MAX_POLL_WAIT_SECONDS = 60;

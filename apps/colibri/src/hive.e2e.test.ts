@@ -1,13 +1,13 @@
 // End to end with real processes: a real colibrid on a temp COLIBRI_HOME, and the CLI spawned as
 // `node bin/run.js …` for every step, exactly as an operator or an agent's loop would run it.
 import { readFileSync } from 'node:fs';
-import {
-  createClient,
-  type IntakeTaskResponse,
-  type RegisterAgentResponse,
-  type ShowTaskResponse,
-  type StatusResponse,
-} from '@colibri/client';
+import type {
+  IntakeTaskResponse,
+  RegisterAgentResponse,
+  ShowTaskResponse,
+  StatusResponse,
+} from '@colibri/api';
+import { createClient } from '@colibri/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Hive, startHive, startTcpBridge } from './testing/colibri-process.test-helper.js';
 

@@ -15,7 +15,7 @@ import {
 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ShowTenantResponse } from '@colibri/client';
+import type { ShowTenantResponse } from '@colibri/api';
 import type { ProvisionResult } from '@colibri/vault';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Hive, startHive } from './testing/colibri-process.test-helper.js';

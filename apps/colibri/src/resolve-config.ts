@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
-import { colibriPaths, defaultColibriHome } from '@colibri/client';
 import { ColibriError } from '@colibri/errors';
+import { colibriPaths, defaultColibriHome } from '@colibri/protocol';
 
 /** The global flags every command accepts, as parsed (absent = undefined). */
 export interface GlobalFlags {

@@ -2,7 +2,7 @@
 // agent borrowing the media lane's image-render through `colibri intake-task --wait` in its handler.
 import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ShowTaskResponse } from '@colibri/client';
+import type { ShowTaskResponse } from '@colibri/api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   type AgentHome,

@@ -19,13 +19,8 @@ import {
 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  type ApiAgent,
-  createClient,
-  type IntakeTaskResponse,
-  type ShowTaskResponse,
-  type ShowTenantResponse,
-} from '@colibri/client';
+import type { ApiAgent, IntakeTaskResponse, ShowTaskResponse, ShowTenantResponse } from '@colibri/api';
+import { createClient } from '@colibri/client';
 import { createLinuxDriver, type DestroyReport, type SpawnReport } from '@colibri/spawner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BwTestServer, startBwTestServer } from '../../../test-fixtures/bw-server/index.mjs';

@@ -1,6 +1,7 @@
 // Tenants end to end with real processes: a real colibrid on a temp COLIBRI_HOME, and the CLI
 // spawned as `node bin/run.js …` for every step, as an operator would run it.
-import { type ApiTenant, createClient, type ShowTenantResponse } from '@colibri/client';
+import type { ApiTenant, ShowTenantResponse } from '@colibri/api';
+import { createClient } from '@colibri/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Hive, startHive } from './testing/colibri-process.test-helper.js';
 

@@ -1,4 +1,4 @@
-import type { ApiTask, ShowTaskResponse } from '@colibri/client';
+import type { ApiTask, ShowTaskResponse } from '@colibri/api';
 import { describe, expect, it } from 'vitest';
 import { waitForTask } from './wait-for-task.js';
 

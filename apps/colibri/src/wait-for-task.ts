@@ -1,4 +1,5 @@
-import type { ColibriClient, ShowTaskResponse } from '@colibri/client';
+import type { ShowTaskResponse } from '@colibri/api';
+import type { ColibriClient } from '@colibri/client';
 import { ColibriError } from '@colibri/errors';
 import { TERMINAL_TASK_STATUSES } from '@colibri/protocol';
 

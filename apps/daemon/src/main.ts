@@ -3,8 +3,8 @@
 // umask and exits. Everything else is built from the configuration resolved here, once.
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { colibriPaths } from '@colibri/client';
 import { type ColibriError, errorKind, isColibriError } from '@colibri/errors';
+import { colibriPaths } from '@colibri/protocol';
 import { openStore, type Store } from '@colibri/store';
 import { loadSpawnPolicy } from './config/load-spawn-policy.js';
 import { HELP, resolveConfig } from './config/resolve-config.js';

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ApiTask, ColibriClient } from '@colibri/client';
+import type { ApiTask } from '@colibri/api';
+import type { ColibriClient } from '@colibri/client';
 import { openStore, type Store } from '@colibri/store';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { codeOf, type Daemon, eventually, startDaemon } from './daemon-harness.js';

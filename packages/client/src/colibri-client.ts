@@ -22,7 +22,7 @@ import type {
   SpawnAgentRequest,
   StatusResponse,
   TransitionTaskRequest,
-} from './api-types.js';
+} from '@colibri/api';
 
 /** Where the daemon is and who we are. Exactly one of `socketPath` and `url`. */
 export interface ClientOptions {

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
+import type { ErrorEnvelope } from '@colibri/api';
 import { ColibriError, ERROR_CODES, type ErrorCode } from '@colibri/errors';
-import type { ErrorEnvelope } from './api-types.js';
 import type { ClientOptions, ColibriClient } from './colibri-client.js';
 
 const DEFAULT_TIMEOUT_MS = 30_000;

@@ -1,6 +1,6 @@
-// The spawn policy lives in @colibri/spawner: colibrid must evaluate it when a mother asks it to
-// spawn, and colibrid cannot depend on @colibri/mother (mother's tests start colibrid: a package
-// cycle). Re-exported here under the same names, so mother's public API is unchanged.
+// The spawn policy is a small leaf (@colibri/spawn-policy) so that colibrid can evaluate it without
+// depending on the mother, and the mother without depending on the spawner (and its vault and bw).
+// Re-exported here under the same names, so mother's public API is unchanged.
 export {
   type AgentSpawner,
   type AgentSpawnRequest,
@@ -13,7 +13,7 @@ export {
   type SpawnParent,
   type SpawnPolicy,
   type SpawnPolicyRequest as SpawnRequest,
-} from '@colibri/spawner';
+} from '@colibri/spawn-policy';
 export {
   type AgentIdentity,
   type DaemonAddress,

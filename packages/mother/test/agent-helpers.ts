@@ -1,4 +1,4 @@
-import type { ApiTask, ShowTaskResponse } from '@colibri/client';
+import type { ApiTask, ShowTaskResponse } from '@colibri/api';
 import { type AgentRun, fileTokenStore, type RunAgentOptions, runAgent } from '../src/index.js';
 import { type Daemon, EventLog, eventually, type Workspace } from './hive-harness.js';
 

@@ -4,6 +4,7 @@ export {
   capabilityTagSchema,
   parseCapabilities,
 } from './capability-tag.js';
+export { colibriPaths, defaultColibriHome, type HomeContext } from './colibri-home.js';
 export {
   AGENT_NAME_PATTERN,
   MAX_COLLECTION_NAME_LENGTH,

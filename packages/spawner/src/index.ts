@@ -77,21 +77,6 @@ export {
   sandboxUserDatabase,
 } from './linux/sandbox-argv.js';
 export { checkJailName, checkJailSpec, checkLaunchNames } from './names.js';
-export {
-  type AgentSpawner,
-  type AgentSpawnRequest,
-  createGatedSpawner,
-  type GatedSpawnerOptions,
-  type SpawnGateEvent,
-} from './policy/create-gated-spawner.js';
-export {
-  evaluateSpawnRequest,
-  type SpawnDecision,
-  type SpawnParent,
-  type SpawnPolicyRequest,
-} from './policy/evaluate-spawn-request.js';
-export { parseSpawnPolicy, spawnPolicySchema } from './policy/parse-spawn-policy.js';
-export { DEFAULT_SPAWN_POLICY, type SpawnPolicy } from './policy/spawn-policy.js';
 export { checkCollectionUnclaimed, type TenantCollection } from './provision/check-collection-unclaimed.js';
 export {
   createVaultProvisionEnv,

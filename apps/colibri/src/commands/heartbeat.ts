@@ -1,4 +1,4 @@
-import type { ApiAgent } from '@colibri/client';
+import type { ApiAgent } from '@colibri/api';
 import * as Flags from '@oclif/core/flags';
 import { BaseCommand } from '../base-command.js';
 

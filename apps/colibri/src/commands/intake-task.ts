@@ -1,4 +1,4 @@
-import type { IntakeTaskResponse, ShowTaskResponse } from '@colibri/client';
+import type { IntakeTaskResponse, ShowTaskResponse } from '@colibri/api';
 import * as Flags from '@oclif/core/flags';
 import { BaseCommand } from '../base-command.js';
 

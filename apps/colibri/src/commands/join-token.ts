@@ -1,4 +1,4 @@
-import type { JoinTokenResponse } from '@colibri/client';
+import type { JoinTokenResponse } from '@colibri/api';
 import * as Flags from '@oclif/core/flags';
 import { BaseCommand } from '../base-command.js';
 import { MAX_JOIN_TOKEN_TTL_SECONDS } from '../flag-limits.js';

@@ -1,4 +1,4 @@
-import type { ApiTask } from '@colibri/client';
+import type { ApiTask } from '@colibri/api';
 import { TASK_STATUSES } from '@colibri/protocol';
 import * as Flags from '@oclif/core/flags';
 import { BaseCommand } from '../base-command.js';

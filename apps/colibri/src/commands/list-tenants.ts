@@ -1,4 +1,4 @@
-import type { ApiTenant } from '@colibri/client';
+import type { ApiTenant } from '@colibri/api';
 import { TENANT_STATUSES } from '@colibri/protocol';
 import * as Flags from '@oclif/core/flags';
 import { BaseCommand } from '../base-command.js';

@@ -1,4 +1,4 @@
-import type { ApiTask } from '@colibri/client';
+import type { ApiTask } from '@colibri/api';
 import * as Flags from '@oclif/core/flags';
 import { BaseCommand } from '../base-command.js';
 import { MAX_POLL_WAIT_SECONDS } from '../flag-limits.js';

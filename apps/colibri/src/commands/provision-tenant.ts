@@ -1,4 +1,5 @@
-import type { ApiTenant, ColibriClient } from '@colibri/client';
+import type { ApiTenant } from '@colibri/api';
+import type { ColibriClient } from '@colibri/client';
 import type { ProvisionProgressEvent, ProvisionResult, SecretSource } from '@colibri/vault';
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';

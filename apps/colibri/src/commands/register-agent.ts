@@ -1,4 +1,4 @@
-import type { RegisterAgentResponse } from '@colibri/client';
+import type { RegisterAgentResponse } from '@colibri/api';
 import * as Flags from '@oclif/core/flags';
 import { BaseCommand } from '../base-command.js';
 

@@ -1,4 +1,4 @@
-import type { ShowTaskResponse } from '@colibri/client';
+import type { ShowTaskResponse } from '@colibri/api';
 import * as Args from '@oclif/core/args';
 import { BaseCommand } from '../base-command.js';
 

@@ -1,4 +1,4 @@
-import type { ShowTenantResponse } from '@colibri/client';
+import type { ShowTenantResponse } from '@colibri/api';
 import * as Args from '@oclif/core/args';
 import { BaseCommand } from '../base-command.js';
 

@@ -1,4 +1,4 @@
-import type { StatusResponse } from '@colibri/client';
+import type { StatusResponse } from '@colibri/api';
 import { BaseCommand } from '../base-command.js';
 
 export default class Status extends BaseCommand<typeof Status> {

@@ -1,4 +1,4 @@
-import type { ApiTask, TransitionTaskRequest } from '@colibri/client';
+import type { ApiTask, TransitionTaskRequest } from '@colibri/api';
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
 import { BaseCommand } from '../base-command.js';

@@ -1,4 +1,4 @@
-import type { ApiAgent, ApiTask } from '@colibri/client';
+import type { ApiAgent, ApiTask } from '@colibri/api';
 
 /** An API agent for formatter tests. */
 export function agent(overrides: Partial<ApiAgent> = {}): ApiAgent {

@@ -1,4 +1,4 @@
-import type { ApiAgent } from '@colibri/client';
+import type { ApiAgent } from '@colibri/api';
 import { formatAge, formatTable } from './format-table.js';
 
 /** `colibri list-agents` in human mode: one aligned row per agent (tenant `-` = shared lane). */

@@ -1,4 +1,4 @@
-import type { ParkedReason } from '@colibri/client';
+import type { ParkedReason } from '@colibri/api';
 import { formatTable } from './format-table.js';
 
 const list = (tags: readonly string[]): string => tags.join(', ');

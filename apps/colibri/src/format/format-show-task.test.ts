@@ -1,4 +1,4 @@
-import type { ParkedReason } from '@colibri/client';
+import type { ParkedReason } from '@colibri/api';
 import { describe, expect, it } from 'vitest';
 import { task } from './fixtures.test-helper.js';
 import { briefParkedReason, formatParkedReason } from './format-parked-reason.js';

@@ -1,4 +1,4 @@
-import type { ApiTaskEvent, ShowTaskResponse } from '@colibri/client';
+import type { ApiTaskEvent, ShowTaskResponse } from '@colibri/api';
 import { formatParkedReason } from './format-parked-reason.js';
 import { formatFields, formatJsonValue, formatTable } from './format-table.js';
 

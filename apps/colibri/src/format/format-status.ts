@@ -1,4 +1,4 @@
-import type { StatusResponse } from '@colibri/client';
+import type { StatusResponse } from '@colibri/api';
 import { formatDuration, formatFields } from './format-table.js';
 
 const counts = (byStatus: Readonly<Record<string, number>>): string =>

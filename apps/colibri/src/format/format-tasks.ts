@@ -1,4 +1,4 @@
-import type { ApiTask } from '@colibri/client';
+import type { ApiTask } from '@colibri/api';
 import { formatJsonValue, formatTable } from './format-table.js';
 
 /** `colibri list-tasks` in human mode: one aligned row per task (agent/tenant `-` = none). */

@@ -1,4 +1,4 @@
-import type { ApiTenant } from '@colibri/client';
+import type { ApiTenant } from '@colibri/api';
 import { describe, expect, it } from 'vitest';
 import { formatShowTenant, formatTenantLine, formatTenantTable } from './format-tenants.js';
 

@@ -1,4 +1,4 @@
-import type { ApiTenant, ApiTenantEvent, ShowTenantResponse } from '@colibri/client';
+import type { ApiTenant, ApiTenantEvent, ShowTenantResponse } from '@colibri/api';
 import { formatAge, formatFields, formatTable } from './format-table.js';
 
 /** A tenant's collection for people: its name, or why there is none. */

@@ -1,4 +1,4 @@
-import type { ApiTenant } from '@colibri/client';
+import type { ApiTenant } from '@colibri/api';
 import { describe, expect, it } from 'vitest';
 import { planProvision } from './plan-provision.js';
 import type { ProvisionConfig } from './resolve-provision-config.js';

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { ApiTenant } from '@colibri/client';
+import type { ApiTenant } from '@colibri/api';
 import { ColibriError, isColibriError } from '@colibri/errors';
 import { parseJailName } from '@colibri/protocol';
 import type { ProvisionResult, ProvisionTarget } from '@colibri/vault';

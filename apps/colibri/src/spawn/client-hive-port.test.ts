@@ -1,4 +1,5 @@
-import type { ApiAgent, ApiTenant, ColibriClient } from '@colibri/client';
+import type { ApiAgent, ApiTenant } from '@colibri/api';
+import type { ColibriClient } from '@colibri/client';
 import { describe, expect, it } from 'vitest';
 import { createClientHivePort } from './client-hive-port.js';
 

@@ -1,4 +1,5 @@
-import type { ApiAgent, ApiTenant, ColibriClient } from '@colibri/client';
+import type { ApiAgent, ApiTenant } from '@colibri/api';
+import type { ColibriClient } from '@colibri/client';
 import type { HiveAgent, HivePort, HiveTenant } from '@colibri/spawner';
 
 /** The join chain's view of a tenant row. */

@@ -7,7 +7,7 @@ import {
   registerAgentRequestSchema,
   retireAgentRequestSchema,
   updateCapabilitiesRequestSchema,
-} from '@colibri/client';
+} from '@colibri/api';
 import { ColibriError } from '@colibri/errors';
 import type { AgentRecord, RegisterAgentInput, TaskRecord } from '@colibri/store';
 import { retireAgent } from '../agents/retire-agent.js';

@@ -1,4 +1,4 @@
-import type { SpawnPolicy } from '@colibri/spawner';
+import type { SpawnPolicy } from '@colibri/spawn-policy';
 import type { Store } from '@colibri/store';
 import type { Authenticator, Principal } from '../auth/authenticator.js';
 import type { Timing } from '../config/resolve-config.js';

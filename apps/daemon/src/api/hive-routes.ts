@@ -1,4 +1,4 @@
-import { joinTokenRequestSchema, parseRequest, revokeJoinTokenRequestSchema } from '@colibri/client';
+import { joinTokenRequestSchema, parseRequest, revokeJoinTokenRequestSchema } from '@colibri/api';
 import { hashToken, newToken } from '../auth/hash-token.js';
 import { requireOperator } from './access.js';
 import type { ApiRoute, Handler } from './app.js';

@@ -4,9 +4,10 @@ import {
   destroyAgentRequestSchema,
   parseRequest,
   spawnAgentRequestSchema,
-} from '@colibri/client';
+} from '@colibri/api';
 import { ColibriError } from '@colibri/errors';
-import { createGatedSpawner, type SpawnProgressEvent, type SpawnReport } from '@colibri/spawner';
+import { createGatedSpawner } from '@colibri/spawn-policy';
+import type { SpawnProgressEvent, SpawnReport } from '@colibri/spawner';
 import type { AgentRecord } from '@colibri/store';
 import type { SpawnLineage, SpawnService } from '../spawn/spawn-service.js';
 import { createStoreHivePort } from '../spawn/store-hive-port.js';

@@ -3,7 +3,7 @@ import {
   listTasksQuerySchema,
   parseRequest,
   transitionTaskRequestSchema,
-} from '@colibri/client';
+} from '@colibri/api';
 import { ColibriError } from '@colibri/errors';
 import type { TaskRecord } from '@colibri/store';
 import type { Principal } from '../auth/authenticator.js';

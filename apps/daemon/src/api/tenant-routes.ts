@@ -4,7 +4,7 @@ import {
   recordProvisionRequestSchema,
   registerTenantRequestSchema,
   setTenantStatusRequestSchema,
-} from '@colibri/client';
+} from '@colibri/api';
 import { queryObject, requireOperator } from './access.js';
 import type { ApiRoute, Handler } from './app.js';
 import { toApiTenant, toApiTenantEvent } from './to-api.js';

@@ -1,4 +1,4 @@
-import type { ApiAgent, ApiTask, ApiTaskEvent, ApiTenant, ApiTenantEvent } from '@colibri/client';
+import type { ApiAgent, ApiTask, ApiTaskEvent, ApiTenant, ApiTenantEvent } from '@colibri/api';
 import type { AgentRecord, TaskEvent, TaskRecord, TenantEvent, TenantRecord } from '@colibri/store';
 
 const iso = (date: Date | null): string | null => (date === null ? null : date.toISOString());

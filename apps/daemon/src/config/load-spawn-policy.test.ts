@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isColibriError } from '@colibri/errors';
-import { DEFAULT_SPAWN_POLICY } from '@colibri/spawner';
+import { DEFAULT_SPAWN_POLICY } from '@colibri/spawn-policy';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadSpawnPolicy } from './load-spawn-policy.js';
 

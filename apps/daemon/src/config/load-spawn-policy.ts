@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { ColibriError } from '@colibri/errors';
-import { DEFAULT_SPAWN_POLICY, parseSpawnPolicy, type SpawnPolicy } from '@colibri/spawner';
+import { DEFAULT_SPAWN_POLICY, parseSpawnPolicy, type SpawnPolicy } from '@colibri/spawn-policy';
 import { parseDocument } from 'yaml';
 
 /**

@@ -1,7 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { colibriPaths, defaultColibriHome } from '@colibri/client';
 import { ColibriError } from '@colibri/errors';
+import { colibriPaths, defaultColibriHome } from '@colibri/protocol';
 import type { StoreConfig } from '@colibri/store';
 import { formatDuration, parseDuration } from './parse-duration.js';
 import { type ListenAddress, parseListenAddress } from './parse-listen-address.js';

@@ -1,4 +1,4 @@
-import type { ParkedReason } from '@colibri/client';
+import type { ParkedReason } from '@colibri/api';
 import { isColibriError } from '@colibri/errors';
 import { AgentIndex, qualifies, type SchedulableAgent } from '@colibri/scheduler';
 import type { AgentOfflineResult, AgentRecord, Store, TaskRecord } from '@colibri/store';

@@ -1,7 +1,7 @@
 import { chmodSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { ColibriError, isColibriError } from '@colibri/errors';
-import { DEFAULT_SPAWN_POLICY, type SpawnPolicy } from '@colibri/spawner';
+import { DEFAULT_SPAWN_POLICY, type SpawnPolicy } from '@colibri/spawn-policy';
 import type { ChangeSubscription, Store } from '@colibri/store';
 import { agentRoutes } from '../api/agent-routes.js';
 import type { ApiRoute, App, Reply } from '../api/app.js';

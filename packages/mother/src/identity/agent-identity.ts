@@ -1,4 +1,4 @@
-import type { SpawnPolicy } from '@colibri/spawner';
+import type { SpawnPolicy } from '@colibri/spawn-policy';
 
 /** Where the agent reaches the daemon: its Unix socket, or a TCP base URL (e.g. the socat bridge). */
 export type DaemonAddress = { readonly socketPath: string } | { readonly url: string };

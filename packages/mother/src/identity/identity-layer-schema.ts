@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { parseAgentName, parseCapabilities, parseTenantName, viaParser } from '@colibri/protocol';
-import { DEFAULT_SPAWN_POLICY, type SpawnPolicy } from '@colibri/spawner';
+import { DEFAULT_SPAWN_POLICY, type SpawnPolicy } from '@colibri/spawn-policy';
 import * as v from 'valibot';
 import type { AgentIdentity, DaemonAddress } from './agent-identity.js';
 

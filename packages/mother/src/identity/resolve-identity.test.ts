@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ColibriError, isColibriError } from '@colibri/errors';
-import { DEFAULT_SPAWN_POLICY } from '@colibri/spawner';
+import { DEFAULT_SPAWN_POLICY } from '@colibri/spawn-policy';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ResolveIdentityOptions, resolveIdentity } from './resolve-identity.js';
 

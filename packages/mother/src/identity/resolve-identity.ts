@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
-import { colibriPaths } from '@colibri/client';
 import { ColibriError } from '@colibri/errors';
-import { DEFAULT_SPAWN_POLICY } from '@colibri/spawner';
+import { colibriPaths } from '@colibri/protocol';
+import { DEFAULT_SPAWN_POLICY } from '@colibri/spawn-policy';
 import {
   type AgentIdentity,
   IDENTITY_FIELDS,

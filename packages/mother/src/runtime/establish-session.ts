@@ -1,4 +1,5 @@
-import type { ApiAgent, ColibriClient } from '@colibri/client';
+import type { ApiAgent } from '@colibri/api';
+import type { ColibriClient } from '@colibri/client';
 import { ColibriError } from '@colibri/errors';
 import type { AgentEventSink, RegistrationVia } from './agent-event.js';
 import { type Backoff, createBackoff } from './backoff.js';

@@ -1,4 +1,5 @@
-import { type ApiTask, type ColibriClient, createClient, type TransitionTaskRequest } from '@colibri/client';
+import type { ApiTask, TransitionTaskRequest } from '@colibri/api';
+import { type ColibriClient, createClient } from '@colibri/client';
 import { ColibriError, ERROR_CODES } from '@colibri/errors';
 import type { AgentEvent, ReportedStatus } from './agent-event.js';
 import { createBackoff } from './backoff.js';

@@ -1,0 +1,254 @@
+import type * as v from 'valibot';
+import {
+  agentOfflineRequestSchema,
+  destroyAgentRequestSchema,
+  intakeTaskRequestSchema,
+  joinTokenRequestSchema,
+  listAgentsQuerySchema,
+  listTasksQuerySchema,
+  listTenantsQuerySchema,
+  pollQuerySchema,
+  recordProvisionRequestSchema,
+  registerAgentRequestSchema,
+  registerTenantRequestSchema,
+  retireAgentRequestSchema,
+  revokeJoinTokenRequestSchema,
+  setTenantStatusRequestSchema,
+  spawnAgentRequestSchema,
+  transitionTaskRequestSchema,
+  updateCapabilitiesRequestSchema,
+} from './request-schemas.js';
+
+/** Who may call a route; the daemon enforces it, the table documents it. */
+export type RouteAccess =
+  /** Only the operator token. */
+  | 'operator'
+  /** The operator, or an agent within the rules the route's `who` describes. */
+  | 'operator-or-agent'
+  /** The operator token or a one-time join token. */
+  | 'operator-or-join-token';
+
+/** One route of colibrid's HTTP/JSON API. */
+export interface ApiRoute {
+  /** Stable name (also the OpenAPI operationId and the client's method name). */
+  readonly id: string;
+  readonly method: 'GET' | 'POST' | 'PUT';
+  /** Path with `:param` placeholders, e.g. `/v1/tasks/:id`. */
+  readonly path: string;
+  /** One line: what the route does. */
+  readonly summary: string;
+  readonly access: RouteAccess;
+  /** Who may call it, in words (the precise rule is the daemon's). */
+  readonly who: string;
+  /** The body schema, when the route takes a JSON body. */
+  readonly body?: v.GenericSchema;
+  /** The query-string schema, when the route takes one. */
+  readonly query?: v.GenericSchema;
+}
+
+const route = (r: ApiRoute): ApiRoute => Object.freeze(r);
+
+/** Every route colibrid serves under `/v1` and `/metrics`, in one place the daemon, the client and the docs read. */
+export const API_ROUTES: readonly ApiRoute[] = Object.freeze([
+  route({
+    id: 'status',
+    method: 'GET',
+    path: '/v1/status',
+    summary: 'Counts of agents and tasks, the daemon version',
+    access: 'operator-or-agent',
+    who: "operator (all counts), agent (its tenant's counts)",
+  }),
+  route({
+    id: 'registerAgent',
+    method: 'POST',
+    path: '/v1/agents',
+    summary: 'Register an agent with its capability tags; returns its token once',
+    access: 'operator-or-join-token',
+    who: 'operator, or a one-time join token (tenant forced)',
+    body: registerAgentRequestSchema,
+  }),
+  route({
+    id: 'listAgents',
+    method: 'GET',
+    path: '/v1/agents',
+    summary: 'List agents',
+    access: 'operator',
+    who: 'operator (retired agents only with includeRetired)',
+    query: listAgentsQuerySchema,
+  }),
+  route({
+    id: 'retireAgent',
+    method: 'POST',
+    path: '/v1/agents/:id/retire',
+    summary: 'Retire an agent for good: its token is refused and its name is free again',
+    access: 'operator',
+    who: 'operator',
+    body: retireAgentRequestSchema,
+  }),
+  route({
+    id: 'heartbeat',
+    method: 'POST',
+    path: '/v1/agents/:id/heartbeat',
+    summary: 'Keep an agent online',
+    access: 'operator-or-agent',
+    who: 'the agent itself, operator',
+  }),
+  route({
+    id: 'updateCapabilities',
+    method: 'PUT',
+    path: '/v1/agents/:id/capabilities',
+    summary: "Replace an agent's capability tags",
+    access: 'operator-or-agent',
+    who: 'the agent itself, operator',
+    body: updateCapabilitiesRequestSchema,
+  }),
+  route({
+    id: 'poll',
+    method: 'POST',
+    path: '/v1/agents/:id/poll',
+    summary: "Long-poll for the agent's assigned tasks",
+    access: 'operator-or-agent',
+    who: 'the agent itself, operator',
+    query: pollQuerySchema,
+  }),
+  route({
+    id: 'goOffline',
+    method: 'POST',
+    path: '/v1/agents/:id/offline',
+    summary: 'Take an agent offline now; its tasks are handed back',
+    access: 'operator-or-agent',
+    who: 'the agent itself, operator',
+    body: agentOfflineRequestSchema,
+  }),
+  route({
+    id: 'intakeTask',
+    method: 'POST',
+    path: '/v1/tasks',
+    summary: 'Intake a task: assigned to the best capable agent, or parked with the reason',
+    access: 'operator-or-agent',
+    who: 'operator (any tenant), agent (its own tenant)',
+    body: intakeTaskRequestSchema,
+  }),
+  route({
+    id: 'listTasks',
+    method: 'GET',
+    path: '/v1/tasks',
+    summary: 'List tasks',
+    access: 'operator-or-agent',
+    who: 'operator, agent (only the tasks it may show)',
+    query: listTasksQuerySchema,
+  }),
+  route({
+    id: 'showTask',
+    method: 'GET',
+    path: '/v1/tasks/:id',
+    summary: 'A task with its history and, when parked, why',
+    access: 'operator-or-agent',
+    who: "operator, the assigned agent, agents of the task's tenant",
+  }),
+  route({
+    id: 'transitionTask',
+    method: 'POST',
+    path: '/v1/tasks/:id/transition',
+    summary: 'Move a task: running, done, failed, cancelled, parked',
+    access: 'operator-or-agent',
+    who: 'operator, the assigned agent (with its attempt)',
+    body: transitionTaskRequestSchema,
+  }),
+  route({
+    id: 'createJoinToken',
+    method: 'POST',
+    path: '/v1/join-tokens',
+    summary: 'Issue a one-time join token for a tenant',
+    access: 'operator',
+    who: 'operator',
+    body: joinTokenRequestSchema,
+  }),
+  route({
+    id: 'revokeJoinToken',
+    method: 'POST',
+    path: '/v1/join-tokens/revoke',
+    summary: 'Revoke a join token',
+    access: 'operator',
+    who: 'operator',
+    body: revokeJoinTokenRequestSchema,
+  }),
+  route({
+    id: 'spawnAgent',
+    method: 'POST',
+    path: '/v1/spawn',
+    summary: 'Join an agent to the hive: jail, secrets, start, registered',
+    access: 'operator-or-agent',
+    who: 'operator, a mother agent within the spawn policy',
+    body: spawnAgentRequestSchema,
+  }),
+  route({
+    id: 'destroyAgent',
+    method: 'POST',
+    path: '/v1/spawn/destroy',
+    summary: 'Stop and remove a spawned agent and its jail',
+    access: 'operator-or-agent',
+    who: "operator, the agent's mother",
+    body: destroyAgentRequestSchema,
+  }),
+  route({
+    id: 'registerTenant',
+    method: 'POST',
+    path: '/v1/tenants',
+    summary: 'Register a tenant (jail and collection named after it)',
+    access: 'operator',
+    who: 'operator',
+    body: registerTenantRequestSchema,
+  }),
+  route({
+    id: 'listTenants',
+    method: 'GET',
+    path: '/v1/tenants',
+    summary: 'List tenants',
+    access: 'operator',
+    who: 'operator',
+    query: listTenantsQuerySchema,
+  }),
+  route({
+    id: 'getTenant',
+    method: 'GET',
+    path: '/v1/tenants/:tenant',
+    summary: 'A tenant with its event log',
+    access: 'operator',
+    who: 'operator',
+  }),
+  route({
+    id: 'recordProvision',
+    method: 'POST',
+    path: '/v1/tenants/:tenant/provision',
+    summary: "Record a provision's outcome",
+    access: 'operator',
+    who: 'operator',
+    body: recordProvisionRequestSchema,
+  }),
+  route({
+    id: 'resetTenantCollection',
+    method: 'POST',
+    path: '/v1/tenants/:tenant/reset-collection',
+    summary: "Forget a tenant's resolved collection id",
+    access: 'operator',
+    who: 'operator',
+  }),
+  route({
+    id: 'setTenantStatus',
+    method: 'POST',
+    path: '/v1/tenants/:tenant/status',
+    summary: "Set a tenant's status",
+    access: 'operator',
+    who: 'operator',
+    body: setTenantStatusRequestSchema,
+  }),
+  route({
+    id: 'metrics',
+    method: 'GET',
+    path: '/metrics',
+    summary: 'Prometheus text exposition',
+    access: 'operator',
+    who: 'operator',
+  }),
+]);
