@@ -60,12 +60,16 @@ export {
   type StepReport,
 } from './join/spawn-report.js';
 export { CAPABILITIES, hasCapability, parseCapEff } from './linux/cap-eff.js';
+export { closeInheritedDescriptors, inheritedDescriptors } from './linux/inherited-descriptors.js';
+export { keyringFilter, keyringFilterArchitectures } from './linux/keyring-filter.js';
 export { createLinuxDriver, JAIL_LAYOUT } from './linux/linux-driver.js';
 export {
   DEFAULT_LINUX_JAIL_ROOT,
+  DEFAULT_TMPFS_SIZE_BYTES,
   type LinuxDriverLogger,
   type LinuxDriverOptions,
   SYSTEM_BIN_DIRS,
+  TMPFS_SIZE_LIMITS,
 } from './linux/linux-driver-options.js';
 export {
   buildSandboxArgv,

@@ -16,8 +16,8 @@ export interface RunCommandOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Kill the child after this long (a failure guard, default 60 s). */
   readonly timeoutMs?: number;
-  /** Text for stdin; stdin is empty otherwise, so the child can never wait on a prompt. */
-  readonly stdin?: string;
+  /** Text or bytes for stdin; stdin is empty otherwise, so the child can never wait on a prompt. */
+  readonly stdin?: string | Uint8Array;
   /** Run as this uid/gid (the caller must be root). */
   readonly uid?: number;
   readonly gid?: number;

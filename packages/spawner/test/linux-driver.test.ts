@@ -351,11 +351,13 @@ describe('linux driver: preflight', () => {
         'node',
         'jail-root',
         'userns',
+        'keyring-filter',
         'trial-sandbox',
       ]);
       expect(good.facts).toMatchObject({
         bwrapVersion: expect.stringMatching(/^\d+\.\d+/),
         cgroup: expect.stringMatching(/^v[12]$/),
+        tmpfsSize: '64 MiB',
       });
       // The trial left nothing behind but the (created) root.
       expect(await treeSnapshot(jailRoot)).toMatch(/^\. d 711 0:0 $/);

@@ -9,6 +9,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JailDriver, JailInfo } from '../src/jail-driver.js';
+import { keyringFilter } from '../src/linux/keyring-filter.js';
 import { createLinuxDriver } from '../src/linux/linux-driver.js';
 import { findSystemCommand } from '../src/linux/linux-driver-options.js';
 import { processesOfUid } from '../src/linux/process-table.js';
@@ -24,6 +25,7 @@ import {
   waitForNoProcesses,
 } from './linux-test-support.js';
 
+const keyctl = findSystemCommand('keyctl');
 const commands = {
   bwrap: findSystemCommand('bwrap'),
   setpriv: findSystemCommand('setpriv'),
@@ -41,20 +43,63 @@ let jailB: JailInfo;
 function inJail(
   info: JailInfo,
   script: string,
-  options: { maxProcesses?: number; network?: 'none' | 'host' } = {},
+  options: {
+    maxProcesses?: number;
+    network?: 'none' | 'host';
+    tmpfsSizeBytes?: number;
+  } = {},
 ) {
-  const { file, args } = buildSandboxArgv({
+  const { file, args } = sandboxCommand(info, script, options);
+  return runCommand(file, args, { timeoutMs: 60_000, stdin: keyringFilter() });
+}
+
+/** The driver's sandbox command for `script` in jail `info`; the keyring filter (unless false) on fd 0. */
+function sandboxCommand(
+  info: JailInfo,
+  script: string,
+  options: {
+    maxProcesses?: number;
+    network?: 'none' | 'host';
+    tmpfsSizeBytes?: number;
+    keyringFilter?: boolean;
+  } = {},
+) {
+  const filtered = options.keyringFilter !== false;
+  return buildSandboxArgv({
     commands,
     uid: info.owner.uid,
     gid: info.owner.gid,
     maxProcesses: options.maxProcesses ?? 64,
     network: options.network ?? 'none',
+    tmpfsSizeBytes: options.tmpfsSizeBytes ?? 64 * 1024 * 1024,
+    ...(filtered ? { seccompFd: 0 } : {}),
     home: info.home,
     etcDir: join(jailRoot, info.name, 'etc'),
     systemDirs: hostSystemDirs(),
     command: ['/bin/sh', '-c', script],
   });
-  return runCommand(file, args, { timeoutMs: 60_000 });
+}
+
+const shellQuote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * Runs, as root in a fresh session keyring of its own (keyutils' `keyctl session`), `setup` and
+ * then each sandbox in turn, all in that one session — as an operator's shell that adds a key and
+ * then spawns jails would. Each sandbox reads the keyring filter from `filterFile` on fd 0.
+ */
+function inOneSession(
+  setup: string,
+  filterFile: string,
+  sandboxes: ReadonlyArray<{ info: JailInfo; script: string; keyringFilter: boolean }>,
+) {
+  const lines = [setup];
+  for (const sandbox of sandboxes) {
+    const { file, args } = sandboxCommand(sandbox.info, sandbox.script, {
+      keyringFilter: sandbox.keyringFilter,
+    });
+    lines.push(`${[file, ...args].map(shellQuote).join(' ')} <${shellQuote(filterFile)}`);
+  }
+  return runCommand(keyctl, ['session', '-', '/bin/sh', '-c', lines.join('\n')], { timeoutMs: 60_000 });
 }
 
 beforeAll(async () => {
@@ -164,6 +209,77 @@ describe('the linux sandbox', () => {
     const hostInterfaces = interfaces(await readFile('/proc/net/dev', 'utf8'));
     expect(hostInterfaces.length).toBeGreaterThan(1);
     expect(interfaces(host.stdout).sort()).toEqual(hostInterfaces.sort());
+  });
+});
+
+describe('scratch space', () => {
+  it('is only the home and the size-capped /tmp and /dev/shm: /, /etc, /run and /dev are read-only', async () => {
+    const mib = 1024 * 1024;
+    const result = await inJail(
+      jailA,
+      [
+        'for dir in / /etc /run /dev; do mkdir "$dir/scratch-probe" 2>/dev/null && echo "writable: $dir"; done',
+        'head -c 2097152 /dev/zero > /tmp/big 2>/dev/null && echo "unbounded: /tmp"; echo "tmp=$(wc -c < /tmp/big)"',
+        'head -c 2097152 /dev/zero > /dev/shm/big 2>/dev/null && echo "unbounded: /dev/shm"; echo "shm=$(wc -c < /dev/shm/big)"',
+        'rm -f /tmp/big; echo small > /tmp/small && echo tmp-usable',
+        'echo x > /dev/null && echo devnull-usable',
+      ].join('\n'),
+      { tmpfsSizeBytes: mib },
+    );
+    expect(result.stdout).not.toMatch(/writable: |unbounded: /);
+    const tmp = Number(/^tmp=(\d+)$/m.exec(result.stdout)?.[1]);
+    const shm = Number(/^shm=(\d+)$/m.exec(result.stdout)?.[1]);
+    expect(tmp).toBeGreaterThan(0);
+    expect(tmp).toBeLessThanOrEqual(mib);
+    expect(shm).toBeGreaterThan(0);
+    expect(shm).toBeLessThanOrEqual(mib);
+    expect(result.stdout).toContain('tmp-usable');
+    expect(result.stdout).toContain('devnull-usable');
+  });
+});
+
+describe('the kernel keyrings', () => {
+  let filterFile: string;
+  beforeAll(async () => {
+    filterFile = join(base, 'keyring-filter.bpf');
+    await writeFile(filterFile, keyringFilter(), { mode: 0o600 });
+  });
+  const readOperatorKey =
+    'id=$(keyctl request user colibri-operator-key 2>&1) && keyctl pipe "$id" 2>&1; echo; keyctl show @s 2>&1; echo read-done';
+
+  it("keeps the operator's session key out of the jail (without the filter it leaks: the control)", async () => {
+    const setup = 'keyctl add user colibri-operator-key operator-secret-81c2 @s >/dev/null';
+    const leaky = await inOneSession(setup, filterFile, [
+      { info: jailA, script: readOperatorKey, keyringFilter: false },
+    ]);
+    expect(leaky.stdout).toContain('operator-secret-81c2');
+    const filtered = await inOneSession(setup, filterFile, [
+      { info: jailA, script: readOperatorKey, keyringFilter: true },
+    ]);
+    expect(filtered.stdout).toContain('read-done');
+    expect(filtered.stdout).not.toContain('operator-secret-81c2');
+    expect(filtered.stdout).toMatch(/Operation not permitted/);
+  });
+
+  it("keeps one jail's planted key from another jail spawned from the same session (control: it leaks)", async () => {
+    const plant =
+      'keyctl add user planted planted-by-a-5d1e @s 2>&1; keyctl add user planted planted-by-a-5d1e @u 2>&1; echo plant-done';
+    const read =
+      'for ring in @s @u; do id=$(keyctl search "$ring" user planted 2>/dev/null) && keyctl pipe "$id"; done; ' +
+      'id=$(keyctl request user planted 2>/dev/null) && keyctl pipe "$id"; echo; keyctl show @s 2>&1; echo read-done';
+    const leaky = await inOneSession('true', filterFile, [
+      { info: jailA, script: plant, keyringFilter: false },
+      { info: jailB, script: read, keyringFilter: false },
+    ]);
+    expect(leaky.stdout).toContain('planted-by-a-5d1e');
+    const filtered = await inOneSession('true', filterFile, [
+      { info: jailA, script: plant, keyringFilter: true },
+      { info: jailB, script: read, keyringFilter: true },
+    ]);
+    expect(filtered.stdout).toContain('plant-done');
+    expect(filtered.stdout).toContain('read-done');
+    expect(filtered.stdout).toMatch(/add_key: Operation not permitted/);
+    expect(filtered.stdout).not.toContain('planted-by-a-5d1e');
   });
 });
 

@@ -27,6 +27,8 @@ export async function builtKeeperEntry(): Promise<string> {
     'socket-proxy.ts',
     'launch-record.ts',
     'process-table.ts',
+    'inherited-descriptors.ts',
+    'keyring-filter.ts',
   ]) {
     const sourceStat = await stat(join(packageDir, 'src', 'linux', source));
     const output = await stat(join(packageDir, 'dist', 'linux', source.replace(/\.ts$/, '.js')));

@@ -87,6 +87,14 @@ export default class SpawnAgent extends BaseCommand<typeof SpawnAgent> {
       options: ['none', 'host'] as const,
       helpGroup: DRIVER,
     })(),
+    'tmp-size': Flags.integer({
+      description:
+        "linux: the size cap of the sandbox's /tmp and /dev/shm (tmpfs in RAM; the rest of the sandbox's own file system is read-only, the home is a host directory: see the README for its limits) [default: 64]",
+      min: 1,
+      max: 65_536,
+      helpGroup: DRIVER,
+      helpValue: 'MIB',
+    }),
     'runtime-dir': Flags.string({
       description:
         'linux: another installation root of this colibri version to bind into the jail [default: the one this command runs from]',
@@ -140,11 +148,17 @@ export default class SpawnAgent extends BaseCommand<typeof SpawnAgent> {
   };
 
   async run(): Promise<SpawnReport> {
-    const [{ resolveSpawnConfig }, { createJailDriver }, { createClientHivePort }] = await Promise.all([
-      import('../spawn/resolve-spawn-config.js'),
-      import('../spawn/create-jail-driver.js'),
-      import('../spawn/client-hive-port.js'),
-    ]);
+    const [{ resolveSpawnConfig }, { createJailDriver }, { createClientHivePort }, spawner] =
+      await Promise.all([
+        import('../spawn/resolve-spawn-config.js'),
+        import('../spawn/create-jail-driver.js'),
+        import('../spawn/client-hive-port.js'),
+        import('@colibri/spawner'),
+      ]);
+    // Nothing this process inherited (an operator's `exec 30<file`, a pipe end, a lock) may reach a
+    // jail through the sandboxes it starts; only Node's own IPC channel, if it has one, stays.
+    const ipc = Number(process.env.NODE_CHANNEL_FD);
+    spawner.closeInheritedDescriptors(Number.isInteger(ipc) ? [ipc] : []);
     const cli = await this.cliConfig();
     const config = resolveSpawnConfig(this.args.name, this.flags, {
       env: process.env,
@@ -156,8 +170,7 @@ export default class SpawnAgent extends BaseCommand<typeof SpawnAgent> {
       version: this.config.version,
     });
     await this.#checkHandlersDir(config.handlersDir);
-    const [spawner, vault, format, { createSecretSource }] = await Promise.all([
-      import('@colibri/spawner'),
+    const [vault, format, { createSecretSource }] = await Promise.all([
       import('@colibri/vault'),
       import('../spawn/format-spawn.js'),
       import('../spawn/create-secret-source.js'),

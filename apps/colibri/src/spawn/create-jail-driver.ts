@@ -5,7 +5,11 @@ import type { DriverConfig } from './resolve-spawn-config.js';
 export async function createJailDriver(config: DriverConfig): Promise<JailDriver> {
   const spawner = await import('@colibri/spawner');
   if (config.kind === 'linux') {
-    return spawner.createLinuxDriver({ jailRoot: config.jailRoot, network: config.network });
+    return spawner.createLinuxDriver({
+      jailRoot: config.jailRoot,
+      network: config.network,
+      ...(config.tmpfsSizeBytes === undefined ? {} : { tmpfsSizeBytes: config.tmpfsSizeBytes }),
+    });
   }
   const ip = config.ip;
   return spawner.createBastilleDriver({

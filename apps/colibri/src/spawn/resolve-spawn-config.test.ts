@@ -91,6 +91,16 @@ describe('resolveSpawnConfig', () => {
     });
   });
 
+  it('--tmp-size caps the sandbox tmpfs in MiB; absent, the driver default applies', () => {
+    expect(resolve('acme', { 'tmp-size': 8 }).driver).toEqual({
+      kind: 'linux',
+      jailRoot: '/var/lib/colibri-jails',
+      network: 'none',
+      tmpfsSizeBytes: 8 * 1024 * 1024,
+    });
+    expect(resolve('acme', {}).driver).not.toHaveProperty('tmpfsSizeBytes');
+  });
+
   it('--runtime-dir: another installation of this version, relative to the working directory', () => {
     expect(resolve('a', { 'runtime-dir': 'copy' }).runtime).toEqual({
       version: '0.3.0',
@@ -135,6 +145,11 @@ describe('resolveSpawnConfig', () => {
     expect(failure(() => resolve('a', { driver: 'bastille', 'jail-root': '/j' })).message).toBe(
       '--jail-root only applies to --driver linux',
     );
+    expect(
+      failure(() =>
+        resolve('a', { driver: 'bastille', 'tmp-size': 8, release: '14.3-RELEASE', ip: '10.0.0.2' }),
+      ).message,
+    ).toBe('--tmp-size only applies to --driver linux');
     expect(failure(() => resolve('a', { 'daemon-url': 'ftp://x' })).message).toMatch(
       /http:\/\/ or https:\/\//,
     );

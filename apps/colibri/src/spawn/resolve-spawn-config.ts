@@ -14,7 +14,13 @@ import type { DaemonTarget } from '../resolve-config.js';
 
 /** The jail driver and what it needs, resolved. */
 export type DriverConfig =
-  | { readonly kind: 'linux'; readonly jailRoot: string; readonly network: 'none' | 'host' }
+  | {
+      readonly kind: 'linux';
+      readonly jailRoot: string;
+      readonly network: 'none' | 'host';
+      /** The cap of the sandbox's /tmp and /dev/shm; undefined = the driver's default (64 MiB). */
+      readonly tmpfsSizeBytes?: number;
+    }
   | {
       readonly kind: 'bastille';
       /** Bastille's prefix; undefined = the driver's default (/usr/local/bastille). */
@@ -44,6 +50,7 @@ export interface SpawnAgentFlags extends DriverFlags {
   readonly 'registration-timeout'?: number | undefined;
   readonly 'join-token-ttl'?: number | undefined;
   readonly 'daemon-url'?: string | undefined;
+  readonly 'tmp-size'?: number | undefined;
   readonly 'package-cache'?: string | undefined;
   readonly 'runtime-packages'?: string | undefined;
   readonly source?: string | undefined;
@@ -221,7 +228,15 @@ export function resolveSpawnConfig(
   const capabilitiesInput = given(flags.capabilities);
   const capabilities = capabilitiesInput === undefined ? null : [...parseCapabilityList(capabilitiesInput)];
   const handlers = given(flags.handlers);
-  const driver = resolveDriverConfig(flags, sources, 'spawn');
+  const resolvedDriver = resolveDriverConfig(flags, sources, 'spawn');
+  const tmpSize = flags['tmp-size'];
+  if (tmpSize !== undefined && resolvedDriver.kind !== 'linux') {
+    invalid('--tmp-size only applies to --driver linux', 'tmp-size');
+  }
+  const driver: DriverConfig =
+    tmpSize === undefined || resolvedDriver.kind !== 'linux'
+      ? resolvedDriver
+      : { ...resolvedDriver, tmpfsSizeBytes: tmpSize * 1024 * 1024 };
 
   const daemonUrl = given(flags['daemon-url']);
   let daemon: DaemonEndpoint;

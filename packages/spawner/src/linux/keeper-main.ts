@@ -6,6 +6,7 @@
  */
 import { closeSync, writeSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
+import { closeInheritedDescriptors } from './inherited-descriptors.js';
 import { type KeeperReport, runKeeper } from './keeper.js';
 
 const READY_FD = 3;
@@ -24,6 +25,10 @@ function report(value: KeeperReport): void {
     // Started by hand, without a report channel.
   }
 }
+
+// First of all: nothing the keeper's starter had open (an operator's `exec 30<file`, a pipe end,
+// a lock) may reach the sandbox through the keeper's children. Only the report channel stays.
+closeInheritedDescriptors([READY_FD]);
 
 const jailDir = process.argv[2];
 if (jailDir === undefined || !isAbsolute(jailDir) || process.argv.length !== 3) {

@@ -2,8 +2,10 @@ import { spawn } from 'node:child_process';
 import { closeSync, constants, openSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Writable } from 'node:stream';
 import { writeFileAtomic } from '../atomic-write.js';
 import { MINIMAL_COMMAND_ENV } from '../run-command.js';
+import { keyringFilter } from './keyring-filter.js';
 import { type LaunchRecord, readLaunchRecord } from './launch-record.js';
 import { childrenOf } from './process-table.js';
 import { startSocketProxy } from './socket-proxy.js';
@@ -77,15 +79,32 @@ export async function runKeeper(options: KeeperOptions): Promise<number> {
     constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW,
     0o600,
   );
+  // The sandbox gets exactly: /dev/null, agent.log twice, bwrap's status pipe and the filter pipe.
   const stdio: Array<'ignore' | 'pipe' | number> = ['ignore', agentLog, agentLog];
-  while (stdio.length < launch.statusFd) stdio.push('ignore');
-  stdio.push('pipe');
+  for (const fd of [launch.statusFd, launch.seccompFd]) {
+    while (stdio.length <= fd) stdio.push('ignore');
+    stdio[fd] = 'pipe';
+  }
+  let filter: Buffer;
+  try {
+    filter = keyringFilter();
+  } catch (error) {
+    closeSync(agentLog);
+    const message = `no keyring filter: ${(error as Error).message}`;
+    log({}, message);
+    report({ ready: false, error: message });
+    await proxy.close();
+    return 70;
+  }
   const child = spawn(launch.command.file, launch.command.args, {
     stdio,
     env: { ...MINIMAL_COMMAND_ENV },
     detached: false,
   });
   closeSync(agentLog);
+  const filterPipe = child.stdio[launch.seccompFd] as Writable | null;
+  filterPipe?.on('error', () => undefined);
+  filterPipe?.end(filter);
   log({ argv: launch.agentArgv, sandboxCommandPid: child.pid }, 'sandbox spawned');
 
   let sandboxPid: number | undefined;

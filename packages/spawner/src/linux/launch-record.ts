@@ -28,6 +28,8 @@ const launchRecordSchema = v.strictObject({
   command: v.strictObject({ file: absolutePath, args: v.array(v.string()) }),
   /** The descriptor the command's bwrap reports its status on. */
   statusFd: v.pipe(v.number(), v.integer(), v.minValue(3)),
+  /** The descriptor the command's bwrap reads the keyring seccomp filter from (the keeper feeds it). */
+  seccompFd: v.pipe(v.number(), v.integer(), v.minValue(3)),
   /** The agent's argv inside the sandbox, for logs (a subset of command.args). */
   agentArgv: v.array(v.string()),
 });

@@ -35,6 +35,11 @@ export interface LinuxDriverOptions {
   readonly maxProcesses?: number;
   /** 'none' (default): the sandbox has only loopback; 'host' shares the host network (weaker). */
   readonly network?: 'none' | 'host';
+  /**
+   * The size cap, in bytes, of each writable tmpfs inside the sandbox (/tmp and /dev/shm; the rest
+   * of the sandbox's own file system is read-only). Default {@link DEFAULT_TMPFS_SIZE_BYTES}.
+   */
+  readonly tmpfsSizeBytes?: number;
   /** Paths of the tools; default: the first found in /usr/bin, /bin, /usr/sbin, /sbin, /usr/local/bin. */
   readonly commands?: { readonly bwrap?: string; readonly setpriv?: string; readonly prlimit?: string };
   /** The node binary run inside the sandbox (default: this process's); bound read-only when not under /usr. */
@@ -53,12 +58,18 @@ export interface ResolvedLinuxDriverOptions {
   readonly uidClaimDir: string;
   readonly maxProcesses: number;
   readonly network: 'none' | 'host';
+  readonly tmpfsSizeBytes: number;
   readonly commands: { readonly bwrap: string; readonly setpriv: string; readonly prlimit: string };
   readonly nodePath: string;
   readonly keeperEntry: string;
   readonly startTimeoutMs: number;
   readonly logger: LinuxDriverLogger;
 }
+
+/** 64 MiB: room for a handler's scratch files, not for filling the host's memory. */
+export const DEFAULT_TMPFS_SIZE_BYTES = 64 * 1024 * 1024;
+/** Bounds of `tmpfsSizeBytes`: 1 MiB to 64 GiB. */
+export const TMPFS_SIZE_LIMITS = Object.freeze({ min: 1024 * 1024, max: 64 * 1024 * 1024 * 1024 });
 
 /** System directories searched for bwrap/setpriv/prlimit: root never trusts a caller's PATH. */
 export const SYSTEM_BIN_DIRS = [
@@ -121,6 +132,17 @@ export function resolveLinuxDriverOptions(options: LinuxDriverOptions): Resolved
   if (network !== 'none' && network !== 'host') {
     invalid(`network must be 'none' or 'host', got ${JSON.stringify(network)}`, 'network');
   }
+  const tmpfsSizeBytes = options.tmpfsSizeBytes ?? DEFAULT_TMPFS_SIZE_BYTES;
+  if (
+    !Number.isInteger(tmpfsSizeBytes) ||
+    tmpfsSizeBytes < TMPFS_SIZE_LIMITS.min ||
+    tmpfsSizeBytes > TMPFS_SIZE_LIMITS.max
+  ) {
+    invalid(
+      `tmpfsSizeBytes must be an integer from ${TMPFS_SIZE_LIMITS.min} (1 MiB) to ${TMPFS_SIZE_LIMITS.max} (64 GiB), got ${tmpfsSizeBytes}`,
+      'tmpfsSizeBytes',
+    );
+  }
   const commands = {
     bwrap: absolute(options.commands?.bwrap ?? findSystemCommand('bwrap'), 'commands.bwrap'),
     setpriv: absolute(options.commands?.setpriv ?? findSystemCommand('setpriv'), 'commands.setpriv'),
@@ -136,6 +158,7 @@ export function resolveLinuxDriverOptions(options: LinuxDriverOptions): Resolved
     uidClaimDir: absolute(options.uidClaimDir ?? DEFAULT_UID_CLAIM_DIR, 'uidClaimDir'),
     maxProcesses,
     network,
+    tmpfsSizeBytes,
     commands: Object.freeze(commands),
     nodePath: absolute(options.nodePath ?? process.execPath, 'nodePath'),
     keeperEntry: absolute(

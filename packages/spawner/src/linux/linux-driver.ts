@@ -17,6 +17,7 @@ import { daemonTarget } from './daemon-target.js';
 import { type JailRecord, readJailRecord, writeJailRecord } from './jail-record.js';
 import { JailRoot } from './jail-root.js';
 import { KEEPER_PID_FILE } from './keeper.js';
+import { keyringFilter } from './keyring-filter.js';
 import { writeLaunchRecord } from './launch-record.js';
 import { type LinuxDriverOptions, resolveLinuxDriverOptions } from './linux-driver-options.js';
 import { nodeBinds, runLinuxPreflight } from './linux-preflight.js';
@@ -43,6 +44,8 @@ export const JAIL_LAYOUT = Object.freeze({
 /** Where destroy moves a jail before removing it (atomic disappearance; a dot name is never a jail). */
 const TRASH_DIR = '.trash';
 const STATUS_FD = 3;
+/** Where the keeper feeds bwrap the keyring filter. */
+const SECCOMP_FD = 4;
 const POLL_MS = 50;
 /** Failure guard for waits that should end quickly (processes dying after SIGKILL). */
 const KILL_GUARD_MS = 30_000;
@@ -374,13 +377,15 @@ export function createLinuxDriver(options: LinuxDriverOptions): JailDriver {
           gid: record.gid,
           maxProcesses: config.maxProcesses,
           network: config.network,
+          tmpfsSizeBytes: config.tmpfsSizeBytes,
+          seccompFd: 0,
           home: infoOf(root, record).home,
           etcDir: dirs.etc,
           readOnly: [checked.root, ...nodeBinds(node)],
           systemDirs: hostSystemDirs(),
           command: [node, checked.entry, '--version'],
         });
-        const result = await runCommand(file, args, { timeoutMs: 120_000 });
+        const result = await runCommand(file, args, { timeoutMs: 120_000, stdin: keyringFilter() });
         const output = `${result.stdout}\n${result.stderr}`;
         const printed = versionFromOutput(result.stdout);
         if (result.exitCode !== 0 || printed === undefined) {
@@ -474,6 +479,7 @@ export function createLinuxDriver(options: LinuxDriverOptions): JailDriver {
           gid: record.gid,
           maxProcesses: config.maxProcesses,
           network: config.network,
+          tmpfsSizeBytes: config.tmpfsSizeBytes,
           home: infoOf(root, record).home,
           etcDir: dirs.etc,
           socketDir: dirs.sock,
@@ -481,6 +487,7 @@ export function createLinuxDriver(options: LinuxDriverOptions): JailDriver {
           ...(handlersDir === undefined ? {} : { handlersDir }),
           systemDirs: hostSystemDirs(),
           statusFd: STATUS_FD,
+          seccompFd: SECCOMP_FD,
           command: agentArgv,
         });
         await rm(join(dirs.run, KEEPER_PID_FILE), { force: true });
@@ -494,6 +501,7 @@ export function createLinuxDriver(options: LinuxDriverOptions): JailDriver {
           agentLog,
           command,
           statusFd: STATUS_FD,
+          seccompFd: SECCOMP_FD,
           agentArgv,
         });
         const keeperLog = join(dirs.run, JAIL_LAYOUT.keeperLog);

@@ -5,6 +5,7 @@ import type { PreflightCheck, PreflightReport } from '../jail-driver.js';
 import { firstLines, runCommand } from '../run-command.js';
 import { CAPABILITIES, hasCapability, parseCapEff } from './cap-eff.js';
 import { describeJailRoot, type JailRoot } from './jail-root.js';
+import { keyringFilter } from './keyring-filter.js';
 import type { ResolvedLinuxDriverOptions } from './linux-driver-options.js';
 import { buildSandboxArgv, hostSystemDirs, SANDBOX_PATHS, sandboxUserDatabase } from './sandbox-argv.js';
 
@@ -160,6 +161,24 @@ export async function runLinuxPreflight(
   );
 
   facts.cgroup = (await readOptional('/sys/fs/cgroup/cgroup.controllers')) === undefined ? 'v1' : 'v2';
+  facts.tmpfsSize = `${Math.round(options.tmpfsSizeBytes / 1024 / 1024)} MiB`;
+
+  let filterOk = true;
+  try {
+    const bytes = keyringFilter();
+    add({
+      name: 'keyring-filter',
+      ok: true,
+      detail: `seccomp filter for ${process.arch} (${bytes.length / 8} instructions): add_key, request_key, keyctl refused`,
+    });
+  } catch (error) {
+    filterOk = add({
+      name: 'keyring-filter',
+      ok: false,
+      detail: (error as Error).message,
+      fix: 'run jails on x86_64 or aarch64, where the keyring syscalls are known',
+    });
+  }
 
   const blockers = [
     rootOk ? undefined : 'root',
@@ -167,6 +186,7 @@ export async function runLinuxPreflight(
     toolsOk ? undefined : 'bwrap/setpriv/prlimit',
     nodeOk ? undefined : 'node',
     jailRootOk ? undefined : 'jail-root',
+    filterOk ? undefined : 'keyring-filter',
   ].filter((blocker) => blocker !== undefined);
   if (blockers.length > 0) {
     add({
@@ -219,6 +239,9 @@ async function trialSandbox(
       gid: probe,
       maxProcesses: options.maxProcesses,
       network: options.network,
+      tmpfsSizeBytes: options.tmpfsSizeBytes,
+      // The keyring filter on stdin: the trial proves this host's bwrap loads it.
+      seccompFd: 0,
       home,
       etcDir: etc,
       readOnly: nodeBinds(nodePath),
@@ -229,7 +252,7 @@ async function trialSandbox(
         `require('fs').writeFileSync('${SANDBOX_PATHS.home}/probe', String(process.getuid()))`,
       ],
     });
-    const result = await runCommand(file, args, { timeoutMs: 60_000 });
+    const result = await runCommand(file, args, { timeoutMs: 60_000, stdin: keyringFilter() });
     const seen = (await readOptional(join(home, 'probe')))?.trim();
     if (result.exitCode === 0 && seen === String(probe)) {
       return { name: 'trial-sandbox', ok: true, detail: `a sandbox ran node as uid ${probe}` };

@@ -13,6 +13,8 @@ const spec: SandboxSpec = {
   readOnly: ['/tmp/runtime'],
   systemDirs: [{ path: '/bin', symlinkTo: 'usr/bin' }, { path: '/lib64' }],
   statusFd: 3,
+  seccompFd: 4,
+  tmpfsSizeBytes: 64 * 1024 * 1024,
   command: ['/usr/bin/node', '/tmp/runtime/bin/run.js', 'run-agent'],
 };
 
@@ -70,7 +72,26 @@ describe('buildSandboxArgv', () => {
     expect(pairs).toContain('--ro-bind /usr /usr');
     expect(pairs).toContain('--symlink usr/bin /bin');
     expect(pairs).toContain('--ro-bind /lib64 /lib64');
-    expect(pairs).toContain('--json-status-fd 3 --');
+    expect(pairs).toContain('--json-status-fd 3 --seccomp');
+    expect(pairs).toContain('--seccomp 4 --');
+  });
+
+  it('caps every writable tmpfs and remounts the rest of the sandbox root read-only, after every mount', () => {
+    const { args } = buildSandboxArgv(spec);
+    const pairs = args.map((arg, index) => `${arg} ${args[index + 1]} ${args[index + 2]} ${args[index + 3]}`);
+    expect(pairs).toContain(`--size ${64 * 1024 * 1024} --tmpfs /tmp`);
+    expect(pairs).toContain(`--size ${64 * 1024 * 1024} --tmpfs /dev/shm`);
+    // Every --tmpfs has a --size right before it.
+    args.forEach((arg, index) => {
+      if (arg === '--tmpfs') expect(args[index - 2]).toBe('--size');
+    });
+    const lastMount = Math.max(
+      ...args.map((arg, index) =>
+        ['--bind', '--ro-bind', '--tmpfs', '--symlink'].includes(arg) ? index : -1,
+      ),
+    );
+    expect(args.indexOf('--remount-ro')).toBeGreaterThan(lastMount);
+    expect(pairs).toContain('--remount-ro /dev --remount-ro /');
   });
 
   it('sets exactly the sandbox environment', () => {

@@ -73,6 +73,13 @@ export interface SandboxSpec {
   readonly systemDirs: readonly SystemDir[];
   /** A file descriptor bwrap reports its status on (JSON: child-pid, then exit-code). */
   readonly statusFd?: number;
+  /**
+   * A file descriptor bwrap reads a seccomp program from (`--seccomp`): the keyring filter
+   * ({@link keyringFilter}), fed by whoever spawns the command.
+   */
+  readonly seccompFd?: number;
+  /** The size cap of the sandbox's writable tmpfs mounts (/tmp, /dev/shm), in bytes. */
+  readonly tmpfsSizeBytes: number;
   /** The argv run inside, e.g. `['/usr/bin/node', entry, 'run-agent', …]`. */
   readonly command: readonly string[];
 }
@@ -87,7 +94,10 @@ export interface SandboxSpec {
  * setpriv drops to the jail uid BEFORE bwrap runs, so bwrap builds its sandbox in an unprivileged
  * user namespace: nothing inside is ever host root. RLIMIT_NPROC is per uid and every jail has its
  * own uid, so it limits the jail as a whole. Mount order matters: /tmp's tmpfs comes before the
- * binds, so a bind below /tmp (a runtime in a temp dir) is not hidden by it.
+ * binds, so a bind below /tmp (a runtime in a temp dir) is not hidden by it. The only writable
+ * places are the home (a host directory: see the README for its limits) and the size-capped
+ * tmpfs mounts /tmp and /dev/shm; `/`, `/etc` and `/dev` are remounted read-only. With
+ * `seccompFd` the keyring syscalls are refused ({@link keyringFilter}).
  */
 export function buildSandboxArgv(spec: SandboxSpec): { file: string; args: string[] } {
   const bwrap: string[] = [spec.commands.bwrap, '--unshare-all', '--unshare-user', '--disable-userns'];
@@ -109,14 +119,20 @@ export function buildSandboxArgv(spec: SandboxSpec): { file: string; args: strin
       '/etc/group',
     );
   }
-  bwrap.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp');
+  const size = String(spec.tmpfsSizeBytes);
+  bwrap.push('--proc', '/proc', '--dev', '/dev', '--size', size, '--tmpfs', '/dev/shm');
+  bwrap.push('--size', size, '--tmpfs', '/tmp');
   for (const path of spec.readOnly ?? []) bwrap.push('--ro-bind', path, path);
   if (spec.handlersDir !== undefined) bwrap.push('--ro-bind', spec.handlersDir, SANDBOX_PATHS.handlers);
   bwrap.push('--bind', spec.home, SANDBOX_PATHS.home);
   if (spec.socketDir !== undefined) bwrap.push('--bind', spec.socketDir, SANDBOX_PATHS.socketDir);
+  // Nothing else is scratch space: the root tmpfs bwrap builds (/, /etc, /run…) and /dev's are
+  // made read-only once every mount point exists (device nodes stay usable on a read-only mount).
+  bwrap.push('--remount-ro', '/dev', '--remount-ro', '/');
   for (const [key, value] of Object.entries(SANDBOX_ENV)) bwrap.push('--setenv', key, value);
   bwrap.push('--chdir', SANDBOX_PATHS.home);
   if (spec.statusFd !== undefined) bwrap.push('--json-status-fd', String(spec.statusFd));
+  if (spec.seccompFd !== undefined) bwrap.push('--seccomp', String(spec.seccompFd));
   bwrap.push('--', ...spec.command);
 
   const args = [
