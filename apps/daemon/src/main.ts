@@ -116,6 +116,7 @@ async function main(): Promise<void> {
       timing: config.timing,
       ...(spawner === undefined ? {} : { spawner }),
       spawnPolicy,
+      mcpAllowedHosts: config.mcpAllowedHosts,
     });
     cleanups.push(() => server.close());
     await server.listen({ socketPath: config.socketPath, tcp: config.listen });

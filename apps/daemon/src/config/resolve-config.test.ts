@@ -26,7 +26,18 @@ describe('resolveConfig', () => {
       logLevel: 'info',
       spawnPolicyFile: undefined,
       spawn: undefined,
+      mcpAllowedHosts: [],
     });
+  });
+
+  it('takes the host names /mcp accepts, refusing anything with a port or scheme', () => {
+    expect(config(['--mcp-allowed-hosts', 'hub.tail.net, 100.64.0.1,[fd7a::1]']).mcpAllowedHosts).toEqual([
+      'hub.tail.net',
+      '100.64.0.1',
+      '[fd7a::1]',
+    ]);
+    expect(config([], { COLIBRI_MCP_ALLOWED_HOSTS: 'hub' }).mcpAllowedHosts).toEqual(['hub']);
+    expect(() => config(['--mcp-allowed-hosts', 'http://hub:9190'])).toThrow(/is not a host name/);
   });
 
   it('takes flags over the environment over defaults', () => {

@@ -36,6 +36,8 @@ export interface DaemonConfig {
   readonly spawnPolicyFile: string | undefined;
   /** How to spawn jailed agents; undefined = this colibrid has no spawner. Holds the vault credential: never log it. */
   readonly spawn: SpawnConfig | undefined;
+  /** Host names `/mcp` accepts in Host/Origin besides localhost and the `--listen` address. */
+  readonly mcpAllowedHosts: readonly string[];
 }
 
 /** What configuration reads from the process; main passes the real values. */
@@ -71,6 +73,7 @@ const OPTIONS = {
   lease: { type: 'string' },
   'sweep-interval': { type: 'string' },
   'log-level': { type: 'string' },
+  'mcp-allowed-hosts': { type: 'string' },
   'spawn-policy': { type: 'string' },
   'spawn-driver': { type: 'string' },
   'jail-root': { type: 'string' },
@@ -113,6 +116,9 @@ Flags (flags win over environment variables, which win over defaults):
                          more often: every quarter of the shorter of TTL and lease (at most this).
   --log-level LEVEL      ${LOG_LEVELS.join(', ')}. Env COLIBRI_LOG_LEVEL. Default info.
                          Logs are JSON lines on stdout; they never contain tokens or payloads.
+  --mcp-allowed-hosts LIST  host names (comma-separated) that POST /mcp accepts in the Host and
+                         Origin headers besides localhost and the --listen address, e.g. the tailnet
+                         address a socat bridge forwards from. Env COLIBRI_MCP_ALLOWED_HOSTS.
 
 Spawning jailed agents (POST /v1/spawn: "join the hive" run by colibrid, for the operator and for
 mother agents the spawn policy allows; run colibrid as root on the jail host):
@@ -244,6 +250,20 @@ export function resolveConfig(argv: readonly string[], sources: ConfigSources): 
     invalid(`--log-level ${JSON.stringify(level)} is not one of ${LOG_LEVELS.join(', ')}`);
   }
 
+  const mcpHostsText =
+    nonEmpty(values['mcp-allowed-hosts']) ?? nonEmpty(sources.env.COLIBRI_MCP_ALLOWED_HOSTS);
+  const mcpAllowedHosts = (mcpHostsText ?? '')
+    .split(',')
+    .map((host) => host.trim().toLowerCase())
+    .filter((host) => host !== '');
+  for (const host of mcpAllowedHosts) {
+    if (!/^(\[[0-9a-f:.]+\]|[a-z0-9.-]{1,253})$/.test(host)) {
+      invalid(
+        `--mcp-allowed-hosts: ${JSON.stringify(host)} is not a host name (no port, no scheme; IPv6 in brackets)`,
+      );
+    }
+  }
+
   const policyFile = nonEmpty(values['spawn-policy']) ?? nonEmpty(sources.env.COLIBRI_SPAWN_POLICY);
   const spawn = resolveSpawnConfig(values, sources.env, home, sources.cwd);
 
@@ -258,6 +278,7 @@ export function resolveConfig(argv: readonly string[], sources: ConfigSources): 
       logLevel: level as LogLevel,
       spawnPolicyFile: policyFile === undefined ? undefined : at(policyFile),
       spawn,
+      mcpAllowedHosts: Object.freeze(mcpAllowedHosts),
     }),
   };
 }

@@ -5,6 +5,7 @@ import { DEFAULT_SPAWN_POLICY, type SpawnPolicy } from '@colibri/spawn-policy';
 import type { ChangeSubscription, Store } from '@colibri/store';
 import { agentRoutes } from '../api/agent-routes.js';
 import type { ApiRoute, App, Reply } from '../api/app.js';
+import { authorizeRoute } from '../api/authorize-route.js';
 import { hiveRoutes } from '../api/hive-routes.js';
 import { spawnRoutes } from '../api/spawn-routes.js';
 import { taskRoutes } from '../api/task-routes.js';
@@ -20,6 +21,7 @@ import { httpStatusOf } from '../http/http-status.js';
 import { MAX_BODY_BYTES, readJsonBody } from '../http/read-json-body.js';
 import { matchRoute } from '../http/router.js';
 import type { Logger } from '../logger.js';
+import { createMcpEndpoint, MCP_PATH } from '../mcp/mcp-endpoint.js';
 import { DaemonMetrics } from '../metrics/daemon-metrics.js';
 import type { SpawnService } from '../spawn/spawn-service.js';
 import { clearStaleSocket } from './unix-socket.js';
@@ -43,6 +45,11 @@ export interface ServerDeps {
   readonly spawner?: SpawnService;
   /** What mother agents may spawn. Default {@link DEFAULT_SPAWN_POLICY}: nothing. */
   readonly spawnPolicy?: SpawnPolicy;
+  /**
+   * Host names `/mcp` accepts in the Host and Origin headers besides localhost and the TCP listen
+   * address (e.g. the tailnet address a socat bridge forwards from). DNS-rebinding protection.
+   */
+  readonly mcpAllowedHosts?: readonly string[];
 }
 
 /** Where to serve. */
@@ -126,6 +133,14 @@ export function createServer(deps: ServerDeps): ColibriServer {
     spawnPolicy: deps.spawnPolicy ?? DEFAULT_SPAWN_POLICY,
     spawnsInFlight: new Map(),
   };
+  /** The TCP listen address, once listening: clients reaching it send it as their Host. */
+  const tcpHosts: string[] = [];
+  const mcp = createMcpEndpoint({
+    app,
+    routes: ROUTES,
+    maxBodyBytes,
+    allowedHosts: () => [...(deps.mcpAllowedHosts ?? []), ...tcpHosts],
+  });
   const sweeper = new Sweeper({
     store: deps.store,
     dispatcher,
@@ -172,16 +187,17 @@ export function createServer(deps: ServerDeps): ColibriServer {
     try {
       const url = new URL(req.url ?? '/', 'http://colibri');
       const token = app.authenticator.bearer(req.headers.authorization);
+      if (url.pathname === MCP_PATH) {
+        pattern = MCP_PATH;
+        principal = await app.authenticator.resolve(token);
+        if (principal.kind === 'unknown') throw unknownToken();
+        status = await mcp.serve(req, res, { principal, query: url.searchParams, signal: controller.signal });
+        return;
+      }
       const { route, params } = matchRoute(ROUTES, req.method ?? '', url.pathname);
       pattern = route.pattern;
       principal = await app.authenticator.resolve(token);
-      if (principal.kind === 'unknown' && !route.audience.includes('join')) throw unknownToken();
-      if (principal.kind === 'agent' && !route.audience.includes('agent')) {
-        throw new ColibriError(
-          'COLIBRI_FORBIDDEN',
-          `${route.method} ${route.pattern} is for the operator only`,
-        );
-      }
+      authorizeRoute(route, principal);
       const body = await readJsonBody(req, maxBodyBytes);
       const reply = await route.handler(app, {
         principal,
@@ -316,6 +332,7 @@ export function createServer(deps: ServerDeps): ColibriServer {
       await serve((server) => server.listen(socketPath), `unix socket ${socketPath}`);
       chmodSync(socketPath, 0o660);
       if (tcp !== undefined) {
+        tcpHosts.push(tcp.host.includes(':') ? `[${tcp.host}]` : tcp.host);
         await serve((server) => server.listen(tcp.port, tcp.host), `${tcp.host}:${tcp.port}`);
       }
       sweeper.start();
@@ -339,6 +356,7 @@ export function createServer(deps: ServerDeps): ColibriServer {
       const closed = servers.map((server) => new Promise((resolve) => server.close(resolve)));
       dispatcher.waiters.wakeAll();
       for (const controller of controllers) controller.abort();
+      await mcp.close();
       await changes?.close();
       await follower.close();
       await sweeper.stop();
