@@ -14,6 +14,7 @@ export {
   parseTenantName,
   TENANT_NAME_PATTERN,
 } from './names.js';
+export { hasNul, NUL_MESSAGE, noNul } from './no-nul.js';
 export {
   AGENT_STATUSES,
   type AgentStatus,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ColibriError } from '@colibri/errors';
-import { AGENT_STATUSES, type AgentStatus } from '@colibri/protocol';
+import { AGENT_STATUSES, type AgentStatus, hasNul } from '@colibri/protocol';
 import type * as v from 'valibot';
 import { fromDbTime } from './dialect/dialect-adapter.js';
 import type { registerAgentSchema } from './input-schemas.js';
@@ -186,7 +186,7 @@ export async function markAgentOffline(
   trx: Trx,
   context: StoreContext,
   agentId: string,
-  options: { at?: Date; reason?: string; silentSince?: Date },
+  options: { at?: Date | undefined; reason?: string | undefined; silentSince?: Date | undefined },
 ): Promise<AgentOfflineResult> {
   const at = context.time(options.at);
   const reason = options.reason ?? 'agent went offline';
@@ -243,6 +243,8 @@ export async function findAgentByTokenHash(db: Db, tokenHash: string): Promise<A
 }
 
 export async function findAgentByName(db: Db, name: string): Promise<AgentRecord | undefined> {
+  // No name holds a NUL (they are validated), and PostgreSQL would refuse to compare one.
+  if (hasNul(name)) return undefined;
   const row = await db
     .selectFrom('agents')
     .selectAll()

@@ -1,5 +1,6 @@
 import { ColibriError } from '@colibri/errors';
 import {
+  noNul,
   parseAgentName,
   parseCapabilities,
   parseCollectionName,
@@ -43,7 +44,9 @@ function encodeJson(value: unknown): string {
 const tenant = v.nullable(viaParser(parseTenantName));
 const capabilities = viaParser(parseCapabilities);
 const json = viaParser(encodeJson);
-const shortText = (max: number) => v.pipe(v.string(), v.maxLength(max, `must be at most ${max} characters`));
+/** Every free text the store keeps: bounded, and never a NUL (PostgreSQL's text cannot hold one). */
+const shortText = (max: number) =>
+  v.pipe(v.string('must be a string'), v.maxLength(max, `must be at most ${max} characters`), noNul());
 
 /** A sha256 digest in lower-case hex: the only form in which a token ever reaches the database. */
 export const TOKEN_HASH_PATTERN = /^[0-9a-f]{64}$/;
@@ -79,10 +82,15 @@ export const createJoinTokenSchema = v.object({
 
 export const retireAgentSchema = v.object({
   reason: v.pipe(
-    v.string('must be a string'),
-    v.maxLength(1000, 'must be at most 1000 characters'),
+    shortText(1000),
     v.check((s) => s.trim().length > 0, 'must not be empty'),
   ),
+  at: v.optional(date),
+});
+
+export const markAgentOfflineSchema = v.object({
+  reason: v.optional(shortText(1000)),
+  silentSince: v.optional(date),
   at: v.optional(date),
 });
 

@@ -11,6 +11,7 @@ import {
   intakeTaskSchema,
   isStoreId,
   joinTokenHashSchema,
+  markAgentOfflineSchema,
   parseInput,
   recordTenantProvisionSchema,
   registerAgentSchema,
@@ -245,16 +246,8 @@ export class KyselyStore implements Store {
     agentId: string,
     options: { at?: Date; reason?: string; silentSince?: Date } = {},
   ): Promise<AgentOfflineResult> {
-    const silentSince = options.silentSince;
-    if (
-      silentSince !== undefined &&
-      (!(silentSince instanceof Date) || Number.isNaN(silentSince.getTime()))
-    ) {
-      throw new ColibriError('COLIBRI_INVALID_INPUT', 'markAgentOffline: silentSince must be a valid date', {
-        field: 'silentSince',
-      });
-    }
-    return this.#transaction((trx, context) => agents.markAgentOffline(trx, context, agentId, options));
+    const offline = parseInput(markAgentOfflineSchema, options, 'markAgentOffline');
+    return this.#transaction((trx, context) => agents.markAgentOffline(trx, context, agentId, offline));
   }
 
   async retireAgent(agentId: string, options: RetireAgentOptions): Promise<AgentOfflineResult> {

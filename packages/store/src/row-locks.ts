@@ -1,3 +1,4 @@
+import { hasNul } from '@colibri/protocol';
 import { isStoreId } from './input-schemas.js';
 import type { AgentRow, JoinTokenRow, TaskRow, TenantRow } from './row-mapping.js';
 import type { StoreContext, Trx } from './store-context.js';
@@ -27,6 +28,7 @@ export async function lockAgent(trx: Trx, context: StoreContext, agentId: string
 }
 
 export async function lockTenant(trx: Trx, context: StoreContext, tenantId: string): Promise<TenantRow> {
+  if (hasNul(tenantId)) throw tenantNotFound(tenantId);
   let query = trx.selectFrom('tenants').selectAll().where('tenant_id', '=', tenantId);
   if (context.adapter.supportsRowLocks) query = query.forUpdate();
   const row = await query.executeTakeFirst();

@@ -1,5 +1,5 @@
 import { ColibriError } from '@colibri/errors';
-import { isLegalTenantTransition, type TenantStatus } from '@colibri/protocol';
+import { hasNul, isLegalTenantTransition, type TenantStatus } from '@colibri/protocol';
 import type * as v from 'valibot';
 import type {
   createTenantSchema,
@@ -254,6 +254,8 @@ export async function setTenantStatus(
 }
 
 export async function getTenantRow(db: Db, tenantId: string): Promise<TenantRow | undefined> {
+  // No tenant id holds a NUL (they are validated), and PostgreSQL would refuse to compare one.
+  if (hasNul(tenantId)) return undefined;
   return db.selectFrom('tenants').selectAll().where('tenant_id', '=', tenantId).executeTakeFirst();
 }
 

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { type ColibriError, type ErrorCode, isColibriError } from '@colibri/errors';
+import { NUL_MESSAGE } from '@colibri/protocol';
 import { Migrator } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createPostgresAdapter } from '../src/dialect/postgres-adapter.js';
@@ -1413,6 +1414,130 @@ export function describeStoreContract(name: string, harness: ContractHarness): v
           await subscription.close();
         });
       }
+    });
+
+    // PostgreSQL's text cannot hold a NUL character and SQLite's can: the store refuses one in every
+    // text field on both dialects alike (issue 12, item 8), and a NUL inside JSON is just an escape.
+    describe('NUL characters', () => {
+      const NUL = 'a\u0000b';
+      const everything = async () => {
+        const [agents, tasks, tenants] = await Promise.all([
+          store.listAgents({ includeRetired: true }),
+          store.listTasks({ limit: 10_000 }),
+          store.listTenants(),
+        ]);
+        const events = await Promise.all(tasks.map((t) => store.listTaskEvents(t.id)));
+        const tenantEvents = await Promise.all(tenants.map((t) => store.listTenantEvents(t.tenantId)));
+        return JSON.stringify({ agents, tasks, tenants, events, tenantEvents });
+      };
+
+      it('is refused in every text field with COLIBRI_INVALID_INPUT naming the field, changing nothing', async () => {
+        const agent = await media();
+        await store.createTenant({ tenantId: 'acme' });
+        const held = await store.intakeTask({ title: 'held', requiredCapabilities: ['linux'] });
+        await store.assignTask({
+          taskId: held.id,
+          agentId: agent.id,
+          expectedAttempt: 0,
+          leaseExpiresAt: lease(),
+        });
+        const parked = await store.intakeTask({ title: 'parked', requiredCapabilities: ['linux'] });
+        const before = await everything();
+        const cases: [string, () => Promise<unknown>, RegExp][] = [
+          [
+            'registerAgent host',
+            () => store.registerAgent({ name: 'n1', host: NUL, capabilities: [] }),
+            /host/,
+          ],
+          ['intakeTask title', () => store.intakeTask({ title: NUL, requiredCapabilities: [] }), /title/],
+          [
+            'assignTask reason',
+            () =>
+              store.assignTask({
+                taskId: parked.id,
+                agentId: agent.id,
+                expectedAttempt: 0,
+                leaseExpiresAt: lease(),
+                reason: NUL,
+              }),
+            /reason/,
+          ],
+          [
+            'transitionTask error',
+            () => store.transitionTask({ taskId: held.id, to: 'failed', attempt: 1, error: NUL }),
+            /error/,
+          ],
+          [
+            'transitionTask reason',
+            () => store.transitionTask({ taskId: held.id, to: 'cancelled', reason: NUL }),
+            /reason/,
+          ],
+          ['markAgentOffline reason', () => store.markAgentOffline(agent.id, { reason: NUL }), /reason/],
+          ['retireAgent reason', () => store.retireAgent(agent.id, { reason: NUL }), /reason/],
+          ['setTenantStatus reason', () => store.setTenantStatus('acme', 'failed', NUL), /reason/],
+          [
+            'recordTenantProvision reason',
+            () =>
+              store.recordTenantProvision({
+                tenantId: 'acme',
+                outcome: 'failed',
+                collectionId: null,
+                reason: NUL,
+              }),
+            /reason/,
+          ],
+          [
+            'resetTenantCollection reason',
+            () => store.resetTenantCollection('acme', { reason: NUL }),
+            /reason/,
+          ],
+        ];
+        for (const [what, call, field] of cases) {
+          const error = await expectCode(call(), 'COLIBRI_INVALID_INPUT', field);
+          expect(error.message, what).toContain(NUL_MESSAGE);
+        }
+        // Names and ids were always refused by their patterns: control characters, NUL included.
+        await expectCode(
+          store.registerAgent({ name: NUL, capabilities: [] }),
+          'COLIBRI_INVALID_INPUT',
+          /name/,
+        );
+        await expectCode(store.createTenant({ tenantId: NUL }), 'COLIBRI_INVALID_INPUT', /tenantId/);
+        await expectCode(
+          store.createTenant({ tenantId: 'beta', collection: NUL }),
+          'COLIBRI_INVALID_INPUT',
+          /collection/,
+        );
+        expect(await everything()).toBe(before);
+      });
+
+      it('is not found when it is in an id or a name that is looked up', async () => {
+        await expectCode(store.getAgent(NUL), 'COLIBRI_AGENT_NOT_FOUND');
+        await expectCode(store.getTask(NUL), 'COLIBRI_TASK_NOT_FOUND');
+        await expectCode(store.getTenant(NUL), 'COLIBRI_TENANT_NOT_FOUND');
+        await expectCode(store.listTenantEvents(NUL), 'COLIBRI_TENANT_NOT_FOUND');
+        await expectCode(store.recordHeartbeat(NUL), 'COLIBRI_AGENT_NOT_FOUND');
+        expect(await store.findAgentByName(NUL)).toBeUndefined();
+        expect(await store.listTasks({ tenant: NUL })).toEqual([]);
+        expect(await store.listAgents({ tenant: NUL })).toEqual([]);
+      });
+
+      it('inside a JSON payload or result is stored and read back on both dialects', async () => {
+        const value = { text: NUL, [NUL]: [NUL] };
+        const task = await store.intakeTask({ title: 't', requiredCapabilities: [], payload: value });
+        expect((await store.getTask(task.id)).payload).toEqual(value);
+        const agent = await media();
+        await store.assignTask({
+          taskId: task.id,
+          agentId: agent.id,
+          expectedAttempt: 0,
+          leaseExpiresAt: lease(),
+        });
+        expect((await store.transitionTask({ taskId: task.id, to: 'done', result: value })).result).toEqual(
+          value,
+        );
+        expect((await store.getTask(task.id)).result).toEqual(value);
+      });
     });
 
     describe('integrity', () => {
