@@ -264,6 +264,56 @@ describe('bad input gets a clear 4xx and changes nothing', () => {
       400,
       'COLIBRI_INVALID_INPUT',
     ],
+    // Unknown fields are refused on every route that takes a body, heartbeat and poll included.
+    ...(['heartbeat', 'poll'] as const).map((what): [string, () => Exchange, number, string, RegExp] => [
+      `an unknown field in a ${what}`,
+      () => ({ method: 'POST', path: `/v1/agents/${agentId}/${what}`, body: '{"colour":"red"}' }),
+      400,
+      'COLIBRI_INVALID_INPUT',
+      /colour: unknown field/,
+    ]),
+    [
+      'an unknown field in a collection reset',
+      () => ({ method: 'POST', path: '/v1/tenants/acme/reset-collection', body: '{"force":true}' }),
+      400,
+      'COLIBRI_INVALID_INPUT',
+      /force: unknown field/,
+    ],
+    // A NUL in any text field is refused at the boundary, naming the field (it was a 500 on
+    // PostgreSQL and stored on SQLite).
+    ...(
+      [
+        ['POST', '/v1/tasks', { title: 'a\u0000b', requiredCapabilities: [] }, 'title'],
+        ['POST', '/v1/agents', { name: 'nul-host', host: 'h\u0000', capabilities: [] }, 'host'],
+        ['POST', '/v1/agents/:agent/offline', { reason: '\u0000' }, 'reason'],
+        ['POST', '/v1/agents/:agent/retire', { reason: 'gone\u0000' }, 'reason'],
+        ['POST', '/v1/tasks/:parked/transition', { to: 'cancelled', reason: 'x\u0000' }, 'reason'],
+        ['POST', '/v1/tasks/:parked/transition', { to: 'failed', error: 'x\u0000' }, 'error'],
+        ['POST', '/v1/tenants/acme/status', { status: 'failed', reason: 'x\u0000' }, 'reason'],
+        [
+          'POST',
+          '/v1/tenants/acme/provision',
+          { outcome: 'failed', collectionId: null, reason: 'x\u0000' },
+          'reason',
+        ],
+      ] as const
+    ).map(([method, path, body, field]): [string, () => Exchange, number, string, RegExp] => [
+      `a NUL in ${path} ${field}`,
+      () => ({
+        method,
+        path: path.replace(':agent', agentId).replace(':parked', parkedTask),
+        body: JSON.stringify(body),
+      }),
+      400,
+      'COLIBRI_INVALID_INPUT',
+      new RegExp(`${field}: must not contain a NUL character`),
+    ]),
+    [
+      'a tenant id holding a NUL',
+      () => ({ method: 'GET', path: '/v1/tenants/a%00b' }),
+      404,
+      'COLIBRI_TENANT_NOT_FOUND',
+    ],
     [
       'a stale attempt',
       () => ({

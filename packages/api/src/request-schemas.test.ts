@@ -2,15 +2,18 @@ import { isColibriError } from '@colibri/errors';
 import { describe, expect, it } from 'vitest';
 import {
   destroyAgentRequestSchema,
+  heartbeatRequestSchema,
   intakeTaskRequestSchema,
   listAgentsQuerySchema,
   listTasksQuerySchema,
   listTenantsQuerySchema,
   parseRequest,
   pollQuerySchema,
+  pollRequestSchema,
   recordProvisionRequestSchema,
   registerAgentRequestSchema,
   registerTenantRequestSchema,
+  resetCollectionRequestSchema,
   retireAgentRequestSchema,
   revokeJoinTokenRequestSchema,
   setTenantStatusRequestSchema,
@@ -29,6 +32,40 @@ function failure(fn: () => unknown) {
 }
 
 describe('request schemas', () => {
+  it('refuse a NUL character in every free-text field, naming it', () => {
+    const cases: [Parameters<typeof parseRequest>[0], Record<string, unknown>, string][] = [
+      [intakeTaskRequestSchema, { title: 'a\u0000b', requiredCapabilities: [] }, 'title'],
+      [registerAgentRequestSchema, { name: 'n', host: '\u0000', capabilities: [] }, 'host'],
+      [transitionTaskRequestSchema, { to: 'failed', error: 'x\u0000' }, 'error'],
+      [transitionTaskRequestSchema, { to: 'cancelled', reason: 'x\u0000' }, 'reason'],
+      [retireAgentRequestSchema, { reason: 'x\u0000' }, 'reason'],
+      [setTenantStatusRequestSchema, { status: 'failed', reason: 'x\u0000' }, 'reason'],
+      [recordProvisionRequestSchema, { outcome: 'failed', collectionId: null, reason: '\u0000' }, 'reason'],
+    ];
+    for (const [schema, body, field] of cases) {
+      const error = failure(() => parseRequest(schema, body, 'request body'));
+      expect(error.code).toBe('COLIBRI_INVALID_INPUT');
+      expect(error.message).toBe(`request body: ${field}: must not contain a NUL character (\\u0000)`);
+    }
+    // In a JSON payload it is just data.
+    expect(
+      parseRequest(
+        intakeTaskRequestSchema,
+        { title: 't', requiredCapabilities: [], payload: 'a\u0000' },
+        'b',
+      ),
+    ).toMatchObject({ payload: 'a\u0000' });
+  });
+
+  it('heartbeat, poll and collection-reset bodies take no fields', () => {
+    for (const schema of [heartbeatRequestSchema, pollRequestSchema, resetCollectionRequestSchema]) {
+      expect(parseRequest(schema, {}, 'request body')).toEqual({});
+      expect(failure(() => parseRequest(schema, { colour: 'red' }, 'request body')).message).toBe(
+        'request body: colour: unknown field (check its spelling)',
+      );
+    }
+  });
+
   it('accept a good body and freeze it', () => {
     const body = parseRequest(
       intakeTaskRequestSchema,

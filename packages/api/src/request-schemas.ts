@@ -1,6 +1,7 @@
 import { ColibriError } from '@colibri/errors';
 import {
   AGENT_STATUSES,
+  noNul,
   parseAgentName,
   parseCapabilities,
   parseCollectionName,
@@ -24,11 +25,13 @@ const integer = (min: number, max: number) =>
     v.minValue(min, `must be at least ${min}`),
     v.maxValue(max, `must be at most ${max}`),
   );
+/** Every free-text field: bounded, and never a NUL (PostgreSQL's text cannot hold one; the store refuses it too). */
 const text = (min: number, max: number) =>
   v.pipe(
     v.string('must be a string'),
     v.minLength(min, min === 1 ? 'must not be empty' : `must be at least ${min} characters`),
     v.maxLength(max, `must be at most ${max} characters`),
+    noNul(),
   );
 const tenant = viaParser(parseTenantName);
 const capabilities = viaParser((value) => parseCapabilities(value));
@@ -46,6 +49,15 @@ export const registerAgentRequestSchema = v.strictObject({
   host: v.optional(v.nullable(text(1, 253))),
   tenant: v.optional(v.nullable(tenant)),
 });
+
+/** `POST /v1/agents/:id/heartbeat`: no fields (the body may be absent or `{}`). */
+export const heartbeatRequestSchema = v.strictObject({});
+
+/** `POST /v1/agents/:id/poll`: no fields (the body may be absent or `{}`); the wait is in the query. */
+export const pollRequestSchema = v.strictObject({});
+
+/** `POST /v1/tenants/:tenant/reset-collection`: no fields (the body may be absent or `{}`). */
+export const resetCollectionRequestSchema = v.strictObject({});
 
 /** `PUT /v1/agents/:id/capabilities`. */
 export const updateCapabilitiesRequestSchema = v.strictObject({ capabilities });

@@ -2,15 +2,18 @@ import type * as v from 'valibot';
 import {
   agentOfflineRequestSchema,
   destroyAgentRequestSchema,
+  heartbeatRequestSchema,
   intakeTaskRequestSchema,
   joinTokenRequestSchema,
   listAgentsQuerySchema,
   listTasksQuerySchema,
   listTenantsQuerySchema,
   pollQuerySchema,
+  pollRequestSchema,
   recordProvisionRequestSchema,
   registerAgentRequestSchema,
   registerTenantRequestSchema,
+  resetCollectionRequestSchema,
   retireAgentRequestSchema,
   revokeJoinTokenRequestSchema,
   setTenantStatusRequestSchema,
@@ -92,6 +95,7 @@ export const API_ROUTES: readonly ApiRoute[] = Object.freeze([
     summary: 'Keep an agent online',
     access: 'operator-or-agent',
     who: 'the agent itself, operator',
+    body: heartbeatRequestSchema,
   }),
   route({
     id: 'updateCapabilities',
@@ -109,6 +113,7 @@ export const API_ROUTES: readonly ApiRoute[] = Object.freeze([
     summary: "Long-poll for the agent's assigned tasks",
     access: 'operator-or-agent',
     who: 'the agent itself, operator',
+    body: pollRequestSchema,
     query: pollQuerySchema,
   }),
   route({
@@ -233,6 +238,7 @@ export const API_ROUTES: readonly ApiRoute[] = Object.freeze([
     summary: "Forget a tenant's resolved collection id",
     access: 'operator',
     who: 'operator',
+    body: resetCollectionRequestSchema,
   }),
   route({
     id: 'setTenantStatus',

@@ -1,9 +1,11 @@
 import {
   type ApiAgent,
   agentOfflineRequestSchema,
+  heartbeatRequestSchema,
   listAgentsQuerySchema,
   parseRequest,
   pollQuerySchema,
+  pollRequestSchema,
   registerAgentRequestSchema,
   retireAgentRequestSchema,
   updateCapabilitiesRequestSchema,
@@ -132,9 +134,10 @@ const list: Handler = async (app, { principal, query }) => {
   return { status: 200, body: { agents: agents.map((a) => toApiAgent(a, loads.get(a.id) ?? 0)) } };
 };
 
-const beat: Handler = async (app, { principal, params }) => {
+const beat: Handler = async (app, { principal, params, body }) => {
   const agentId = params.id!;
   requireSelfOrOperator(principal, agentId, 'send heartbeats');
+  parseRequest(heartbeatRequestSchema, body ?? {}, 'request body');
   const agent = await heartbeat(app, agentId);
   return { status: 200, body: { agent: toApiAgent(agent, app.dispatcher.loadOf(agentId)) } };
 };
@@ -164,9 +167,10 @@ function aborted(signal: AbortSignal): Promise<void> {
  * has an assigned task, or after N seconds, or when the daemon stops. The agent's own poll also
  * counts as its heartbeat (renewing its leases).
  */
-const poll: Handler = async (app, { principal, params, query, signal }) => {
+const poll: Handler = async (app, { principal, params, query, body, signal }) => {
   const agentId = params.id!;
   requireSelfOrOperator(principal, agentId, 'poll');
+  parseRequest(pollRequestSchema, body ?? {}, 'request body');
   const { wait = 0 } = parseRequest(pollQuerySchema, queryObject(query), 'query');
   const known = app.dispatcher.agent(agentId) ?? (await app.store.getAgent(agentId));
   if (principal.kind === 'agent') {

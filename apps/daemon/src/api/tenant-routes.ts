@@ -3,6 +3,7 @@ import {
   parseRequest,
   recordProvisionRequestSchema,
   registerTenantRequestSchema,
+  resetCollectionRequestSchema,
   setTenantStatusRequestSchema,
 } from '@colibri/api';
 import { queryObject, requireOperator } from './access.js';
@@ -64,8 +65,9 @@ const provision: Handler = async (app, { principal, params, body }) => {
   return { status: 200, body: { tenant: toApiTenant(tenant) } };
 };
 
-const resetCollection: Handler = async (app, { principal, params }) => {
+const resetCollection: Handler = async (app, { principal, params, body }) => {
   requireOperator(principal, 'reset cached collection ids');
+  parseRequest(resetCollectionRequestSchema, body ?? {}, 'request body');
   const before = await app.store.getTenant(params.tenant!);
   const tenant = await app.store.resetTenantCollection(before.tenantId, { at: app.clock() });
   app.logger.info(
