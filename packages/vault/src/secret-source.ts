@@ -27,9 +27,14 @@ export type FetchOutcome =
   /** This tenant failed; the error names keys, items and tenants only, never a value. */
   | { readonly kind: 'failed'; readonly error: ColibriError };
 
-/** The slow steps a source takes once per batch, reported for progress output. */
+/**
+ * The slow steps a source takes once per batch, reported for progress output. `serve`: the
+ * `bw serve` process booted and answered its status; `status`, `configure` and `login` are
+ * per-command steps, run only for a logged-out appdata dir.
+ */
 export type VaultStep =
   | 'version'
+  | 'serve'
   | 'status'
   | 'configure'
   | 'login'

@@ -375,23 +375,30 @@ describe('provisionTenants with the real bw CLI against the test server', () => 
 
     it('logs in, unlocks and syncs once for the whole batch, lists items once per resolved collection, locks', () => {
       const calls = callsSince(mark);
-      expect(calls.slice(0, 9)).toEqual([
+      // bw serve refuses a logged-out dir (it ends at once): the per-command path configures and
+      // logs in, then one serve process does everything else over its socket pair.
+      expect(calls.slice(0, 13)).toEqual([
+        ['serve'],
+        ['GET', '/status'],
         ['--version'],
         ['status'],
         ['config', 'server', server.url],
         ['status'],
         ['login', '--apikey'],
         ['status'],
-        ['unlock', '--passwordenv', 'BW_PASSWORD', '--raw'],
-        ['sync'],
-        ['list', 'collections'],
+        ['serve'],
+        ['GET', '/status'],
+        ['POST', '/unlock'],
+        ['POST', '/sync'],
+        ['GET', '/list/object/collections'],
       ]);
-      expect(calls.at(-1)).toEqual(['lock']);
-      const listed = calls.slice(9, -1);
-      expect(listed.map((call) => call.slice(0, 3))).toEqual(
-        Array.from({ length: 7 }, () => ['list', 'items', '--collectionid']),
+      expect(calls.at(-1)).toEqual(['POST', '/lock']);
+      const listed = calls.slice(13, -1);
+      const itemsPath = '/list/object/items?collectionid=';
+      expect(listed.map((call) => [call[0], call[1]?.slice(0, itemsPath.length)])).toEqual(
+        Array.from({ length: 7 }, () => ['GET', itemsPath]),
       );
-      expect(listed.map((call) => call[3]).sort()).toEqual(
+      expect(listed.map((call) => call[1]?.slice(itemsPath.length)).sort()).toEqual(
         (['tenant-a', 'tenant-ab', 'values', 'quote', 'evil-link', 'evil-parent', 'evil-outside'] as const)
           .map((tenant) => ids[tenant])
           .sort(),
@@ -404,6 +411,7 @@ describe('provisionTenants with the real bw CLI against the test server', () => 
         'status:true',
         'login:true',
         'status:true',
+        'serve:true',
         'unlock:true',
         'sync:true',
         'collections:true',
@@ -507,14 +515,15 @@ describe('provisionTenants with the real bw CLI against the test server', () => 
           before.mtimeMs,
           before.ctimeMs,
         ]);
-        // Logged in already, version checked once per source: no login, no version, no configure.
+        // Logged in already, version checked once per source: one serve process, nothing else.
         expect(callsSince(mark)).toEqual([
-          ['status'],
-          ['unlock', '--passwordenv', 'BW_PASSWORD', '--raw'],
-          ['sync'],
-          ['list', 'collections'],
-          ['list', 'items', '--collectionid', ids['tenant-a']],
-          ['lock'],
+          ['serve'],
+          ['GET', '/status'],
+          ['POST', '/unlock'],
+          ['POST', '/sync'],
+          ['GET', '/list/object/collections'],
+          ['GET', `/list/object/items?collectionid=${ids['tenant-a']}`],
+          ['POST', '/lock'],
         ]);
       },
       BATCH_TIMEOUT_MS,
@@ -550,9 +559,15 @@ describe('provisionTenants with the real bw CLI against the test server', () => 
           ['late', 'failed', 'COLIBRI_VAULT_SYNC_FAILED'],
         ]);
         expect(results[0]?.reason).toMatch(
-          /^bw sync failed .*ECONNREFUSED.*is the vault server reachable\?$/,
+          /^bw sync failed: Syncing failed: .*ECONNREFUSED.*; is the vault server reachable\?$/,
         );
-        expect(callsSince(mark).map((call) => call[0])).toEqual(['status', 'unlock', 'sync', 'lock']);
+        expect(callsSince(mark).map((call) => call.join(' '))).toEqual([
+          'serve',
+          'GET /status',
+          'POST /unlock',
+          'POST /sync',
+          'POST /lock',
+        ]);
         expect(await listTree(treeDir)).toEqual(treeBefore);
         expect(await readFile(envPath('tenant-a'), 'utf8')).toBe(EXPECTED_A(SECRET.dbPassword));
         expect((await stat(envPath('tenant-a'))).ino).toBe(before.ino);
@@ -606,13 +621,18 @@ describe('provisionTenants with the real bw CLI against the test server', () => 
           (await wrong.fetchMany([request], (e) => events.push(e))).get('tenant-a'),
         );
         expect(error.code).toBe('COLIBRI_VAULT_UNLOCK_FAILED');
-        expect(error.message).toContain('check BW_PASSWORD');
+        // Only bw's own sentence and the hint: none of its SDK's `ERROR bitwarden_crypto::…` log lines.
+        expect(error.message).toBe(
+          'bw unlock failed: Cryptography error, The decryption operation failed; ' +
+            "check BW_PASSWORD (the service-account user's master password)",
+        );
+        expect(`${error.message} ${JSON.stringify(error.details)}`).not.toMatch(/ERROR|bitwarden_|::/);
         const text = `${error.message} ${JSON.stringify(error.details)} ${JSON.stringify(error)}`;
         for (const secret of [wrongPassword, server.user.masterPassword, server.user.clientSecret]) {
           expect(text).not.toContain(secret);
         }
         const steps = events.flatMap((e) => (e.kind === 'vault-step' ? [`${e.step}:${e.ok}`] : []));
-        expect(steps).toEqual(['version:true', 'status:true', 'unlock:false', 'lock:true']);
+        expect(steps).toEqual(['version:true', 'serve:true', 'unlock:false', 'lock:true']);
       },
       BATCH_TIMEOUT_MS,
     );
@@ -644,20 +664,26 @@ describe('provisionTenants with the real bw CLI against the test server', () => 
     it('no secret on any argv; each secret only in the environment of the one command that needs it', () => {
       const samples = sampler.stop();
       const commands = new Set(samples.bw.map((child) => child.args[0]));
-      for (const command of ['--version', 'status', 'config', 'login', 'unlock', 'sync', 'list', 'lock']) {
-        expect(commands, `no bw ${command} was sampled`).toContain(command);
+      expect([...commands].sort()).toEqual(['--version', 'config', 'login', 'serve', 'status']);
+      // The serve processes: fd 3 is a socket (the pair's other end is ours), and none of them ever
+      // held a listening socket, TCP or Unix: nothing else on the host could talk to them.
+      const serves = samples.bw.filter((child) => child.args[0] === 'serve');
+      expect(serves.length).toBeGreaterThanOrEqual(5);
+      for (const child of serves) {
+        expect(child.args).toEqual(['serve', '--hostname', 'fd+connected://3', '--nointeraction']);
+        expect(child.fd3).toMatch(/^socket:\[\d+\]$/);
+        expect(child.listened).toBe(false);
       }
-      // The sampler reads whole argvs: the collection id of tenant-a's `list items` is there.
-      expect(samples.bw.map((child) => child.args.join(' '))).toContain(
-        `list items --collectionid ${ids['tenant-a']} --nointeraction`,
-      );
-      // Every session key: what unlock printed, and what the children held in BW_SESSION.
-      const sessionKeys = new Set([
-        ...recording.sessionKeys,
-        ...samples.bw.flatMap((child) => child.secretEnv.BW_SESSION ?? []),
-      ]);
+      // The master password travelled only in unlock request bodies over the socket pair.
+      expect(recording.unlockBodies.length).toBe(5);
+      const passwordBody = JSON.stringify({ password: server.user.masterPassword });
+      expect(recording.unlockBodies.filter((body) => body === passwordBody)).toHaveLength(4);
+      // Every session key the serve processes made; no child ever held one in its environment.
+      const sessionKeys = new Set(recording.sessionKeys);
       expect(recording.sessionKeys.length).toBe(4);
       expect(sessionKeys.size).toBe(4);
+      for (const child of samples.bw) expect(child.secretEnv).not.toHaveProperty('BW_SESSION');
+      for (const child of samples.bw) expect(child.secretEnv).not.toHaveProperty('BW_PASSWORD');
       const forbidden = [
         server.user.clientSecret,
         server.user.masterPassword,
@@ -669,12 +695,7 @@ describe('provisionTenants with the real bw CLI against the test server', () => 
         for (const secret of forbidden) expect(argv.join(' ')).not.toContain(secret);
       }
       const base = ['BITWARDENCLI_APPDATA_DIR', 'BW_NOINTERACTION', 'NODE_EXTRA_CA_CERTS'];
-      const needs: Record<string, string[]> = {
-        login: ['BW_CLIENTID', 'BW_CLIENTSECRET'],
-        unlock: ['BW_PASSWORD'],
-        sync: ['BW_SESSION'],
-        list: ['BW_SESSION'],
-      };
+      const needs: Record<string, string[]> = { login: ['BW_CLIENTID', 'BW_CLIENTSECRET'] };
       for (const child of samples.bw.filter(({ pid }) => !ownBwPids.has(pid))) {
         const command = child.args[0] ?? '';
         expect(child.envNames, `bw ${command}`).toEqual([...base, ...(needs[command] ?? [])].sort());

@@ -1,7 +1,8 @@
 import { ColibriError, type ErrorCode } from '@colibri/errors';
 import * as v from 'valibot';
-import type { CommandResult, CommandRunner } from '../command-runner.js';
+import type { CommandResult, CommandRunner, ConnectedProcess } from '../command-runner.js';
 import { scrubSecrets } from '../scrub-secrets.js';
+import { SERVE_ARGS } from './bw-serve.js';
 
 /** How to run the pinned bw and what it must never reveal. */
 export interface BwCliOptions {
@@ -19,6 +20,19 @@ export interface BwCliOptions {
 }
 
 const MAX_QUOTED = 400;
+/**
+ * A log line of bw's Rust SDK (`ERROR bitwarden_crypto::keys::master_key: error=…`): internal noise
+ * printed before bw's own sentence, never quoted to an operator.
+ */
+const SDK_LOG_LINE = /^\s*(?:ERROR|WARN|INFO|DEBUG|TRACE)\s+[A-Za-z0-9_]+(?:::[A-Za-z0-9_]+)+:/;
+
+/** bw's words without its SDK's log lines, e.g. only `Cryptography error, The decryption operation failed`. */
+export function usefulBwText(text: string): string {
+  return text
+    .split(/\r?\n/)
+    .filter((line) => !SDK_LOG_LINE.test(line))
+    .join('\n');
+}
 
 /**
  * One call of bw = one child process: `node bw.js <args> --nointeraction` with a minimal
@@ -34,16 +48,28 @@ export class BwCli {
 
   /** Runs `bw <args>` with `env` added to the base environment. */
   run(args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<CommandResult> {
-    const { runner, nodePath, bwEntry, appDataDir, extraEnv, timeoutMs } = this.#options;
+    const { runner, nodePath, bwEntry, timeoutMs } = this.#options;
     return runner.run(nodePath, [bwEntry, ...args, '--nointeraction'], {
-      env: {
-        ...extraEnv,
-        BITWARDENCLI_APPDATA_DIR: appDataDir,
-        BW_NOINTERACTION: 'true',
-        ...env,
-      },
+      env: { ...this.#baseEnv(), ...env },
       timeoutMs,
     });
+  }
+
+  /**
+   * Starts `bw serve --hostname fd+connected://3 --nointeraction` with the base environment only
+   * (no credential, no session): it speaks HTTP over a socket pair only this process holds.
+   */
+  serve(): ConnectedProcess {
+    const { runner, nodePath, bwEntry, timeoutMs } = this.#options;
+    return runner.start(nodePath, [bwEntry, ...SERVE_ARGS, '--nointeraction'], {
+      env: this.#baseEnv(),
+      timeoutMs,
+    });
+  }
+
+  #baseEnv(): Record<string, string> {
+    const { appDataDir, extraEnv } = this.#options;
+    return { ...extraEnv, BITWARDENCLI_APPDATA_DIR: appDataDir, BW_NOINTERACTION: 'true' };
   }
 
   /**
@@ -80,9 +106,9 @@ export class BwCli {
     });
   }
 
-  /** bw's stderr made safe to quote: secrets scrubbed, one line, bounded. */
+  /** bw's words made safe to quote: its SDK's log lines dropped, secrets scrubbed, one line, bounded. */
   quote(stderr: string): string {
-    const line = scrubSecrets(stderr, this.#options.secrets()).replace(/\s+/g, ' ').trim();
+    const line = scrubSecrets(usefulBwText(stderr), this.#options.secrets()).replace(/\s+/g, ' ').trim();
     return line.length > MAX_QUOTED ? `${line.slice(0, MAX_QUOTED)}…` : line;
   }
 

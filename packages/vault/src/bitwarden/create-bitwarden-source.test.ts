@@ -67,7 +67,10 @@ function secretsOf(vault: FakeVault): string[] {
   return [vault.clientId, vault.clientSecret, vault.masterPassword];
 }
 
-/** Every recorded call: no secret on argv; each credential only in the env of the one command that needs it. */
+/**
+ * Every recorded call: no secret on argv; the API key only in the env of `login`; the master
+ * password only in the body of `POST /unlock` (never in any environment); no session anywhere.
+ */
 function expectCredentialHygiene(calls: readonly RecordedCall[], vault: FakeVault): void {
   for (const call of calls) {
     for (const secret of secretsOf(vault)) expect(call.args.join('\u0000')).not.toContain(secret);
@@ -81,13 +84,21 @@ function expectCredentialHygiene(calls: readonly RecordedCall[], vault: FakeVaul
       expect(env).not.toHaveProperty('BW_CLIENTID');
       expect(env).not.toHaveProperty('BW_CLIENTSECRET');
     }
-    if (verb !== 'unlock') expect(Object.values(env)).not.toContain(vault.masterPassword);
-    if (verb !== 'sync' && verb !== 'list') expect(env).not.toHaveProperty('BW_SESSION');
+    expect(Object.values(env)).not.toContain(vault.masterPassword);
+    expect(env).not.toHaveProperty('BW_PASSWORD');
+    expect(env).not.toHaveProperty('BW_SESSION');
+    if (call.body !== undefined && call.command[1] !== '/unlock') {
+      expect(call.body).not.toContain(vault.masterPassword);
+    }
     // Nothing inherited from the test process.
     expect(env).not.toHaveProperty('PATH');
     expect(env).not.toHaveProperty('HOME');
   }
 }
+
+/** The serve process's requests of a batch after its start, the status and the unlock. */
+const SERVE = 'serve --hostname';
+const UNLOCK = 'POST /unlock';
 
 function expectNoSecretIn(error: ColibriError, secrets: readonly string[]): void {
   const text = `${error.message} ${JSON.stringify(error.details)}`;
@@ -133,28 +144,41 @@ describe('createBitwardenSource: server match and login', () => {
         ['NOTE', 'line one\nline two'],
       ],
     });
+    // bw serve refuses a logged-out dir: the per-command path logs in, then a new serve process.
     expect(commands()).toEqual([
+      SERVE,
+      'GET /status',
       '--version',
       'status',
       `config server`,
       'status',
       'login --apikey',
       'status',
-      'unlock --passwordenv',
-      'sync',
-      'list collections',
-      'list items',
-      'lock',
+      SERVE,
+      'GET /status',
+      UNLOCK,
+      'POST /sync',
+      'GET /list/object/collections',
+      'GET /list/object/items',
+      'POST /lock',
     ]);
     expect(calls.find((call) => call.command[0] === 'config')?.command).toEqual(['config', 'server', SERVER]);
-    expect(calls.find((call) => call.command[1] === 'items')?.command).toEqual([
-      'list',
-      'items',
-      '--collectionid',
-      A.id,
+    expect(calls.find((call) => call.command[0] === 'serve')?.command).toEqual([
+      'serve',
+      '--hostname',
+      'fd+connected://3',
     ]);
+    expect(calls.find((call) => call.command[1] === '/list/object/items')?.command).toEqual([
+      'GET',
+      '/list/object/items',
+      `collectionid=${A.id}`,
+    ]);
+    expect(calls.find((call) => call.command[1] === '/unlock')?.body).toBe(
+      JSON.stringify({ password: vault.masterPassword }),
+    );
     expect(calls.every((call) => call.file === process.execPath)).toBe(true);
     expect(vault.status).toBe('locked');
+    expect(vault.serving).toBe(false);
     expectCredentialHygiene(calls, vault);
     expect(events.filter((e) => e.kind === 'vault-step').map((e) => (e as { step: string }).step)).toContain(
       'sync',
@@ -192,7 +216,8 @@ describe('createBitwardenSource: server match and login', () => {
     expect(error.message).toContain('https://other.example');
     expect(error.message).toContain(SERVER);
     expectFailed(outcomes.get('tenant-ab'), 'COLIBRI_VAULT_SERVER_MISMATCH');
-    expect(commands()).toEqual(['--version', 'status']);
+    expect(commands()).toEqual([SERVE, 'GET /status', '--version']);
+    expect(vault.serving).toBe(false);
     expect(vault.serverUrl).toBe('https://other.example');
   });
 
@@ -202,7 +227,7 @@ describe('createBitwardenSource: server match and login', () => {
       (await source.fetchMany([request('tenant-a')])).get('tenant-a'),
       'COLIBRI_VAULT_SERVER_MISMATCH',
     );
-    expect(commands()).toEqual(['--version', 'status']);
+    expect(commands()).toEqual([SERVE, 'GET /status', '--version']);
   });
 
   it('accepts the configured server with a trailing slash or a different case in the host', async () => {
@@ -233,7 +258,7 @@ describe('createBitwardenSource: server match and login', () => {
     expect(error.message).toContain('client_id or client_secret is incorrect');
     expect(error.message).toContain('[redacted]');
     expectNoSecretIn(error, ['wrong-secret-Q9', vault.masterPassword]);
-    expect(fake.commands()).toEqual(['--version', 'status', 'login --apikey']);
+    expect(fake.commands()).toEqual([SERVE, 'GET /status', '--version', 'status', 'login --apikey']);
   });
 
   it('refuses a CLI logged in as another user than the API key belongs to', async () => {
@@ -248,7 +273,7 @@ describe('createBitwardenSource: server match and login', () => {
       'COLIBRI_VAULT_LOGIN_FAILED',
     );
     expectNoSecretIn(error, [vault.clientId, USER_ID_OF(vault)]);
-    expect(commands()).not.toContain('unlock --passwordenv');
+    expect(commands()).not.toContain(UNLOCK);
   });
 
   it('checks bw --version once per source and refuses another version', async () => {
@@ -264,22 +289,61 @@ describe('createBitwardenSource: server match and login', () => {
       'COLIBRI_VAULT_CLI_FAILED',
     );
     expect(error.message).toContain('2026.6.0');
-    expect(other.commands()).toEqual(['--version']);
+    // The serve process booting beside the version check is ended without a request beyond its status.
+    expect(other.commands()).toEqual([SERVE, 'GET /status', '--version']);
+    expect(other.calls.some((call) => call.body !== undefined)).toBe(false);
   });
 });
 
 const USER_ID_OF = (vault: FakeVault) => vault.clientId.slice('user.'.length);
 
 describe('createBitwardenSource: unlock, sync and lock', () => {
-  it('treats an unlock with empty stdout as a failure, and still locks', async () => {
-    const vault = defaultVault({ serverUrl: SERVER, status: 'locked', unlockPrintsNothing: true });
+  it('treats an unlock answered without a session key as a failure, and still locks', async () => {
+    const vault = defaultVault({ serverUrl: SERVER, status: 'locked', unlockAnswersNoKey: true });
     const { source, commands } = setup(vault);
     const error = expectFailed(
       (await source.fetchMany([request('tenant-a')])).get('tenant-a'),
       'COLIBRI_VAULT_UNLOCK_FAILED',
     );
-    expect(error.message).toContain('printed nothing');
-    expect(commands()).toEqual(['--version', 'status', 'unlock --passwordenv', 'lock']);
+    expect(error.message).toContain('without a session key');
+    expect(commands()).toEqual([SERVE, 'GET /status', '--version', UNLOCK, 'POST /lock']);
+    expect(vault.serving).toBe(false);
+  });
+
+  it('when the serve process dies before the lock, locks with the per-command bw lock', async () => {
+    const vault = defaultVault({
+      serverUrl: SERVER,
+      status: 'locked',
+      collections: [A],
+      serveDiesOn: '/lock',
+    });
+    const { source, commands } = setup(vault);
+    const events: ProgressEvent[] = [];
+    expect((await source.fetchMany([request('tenant-a')], (e) => events.push(e))).get('tenant-a')?.kind).toBe(
+      'secrets',
+    );
+    expect(commands().slice(-2)).toEqual(['POST /lock', 'lock']);
+    expect(vault.status).toBe('locked');
+    expect(events).toContainEqual(expect.objectContaining({ kind: 'vault-step', step: 'lock', ok: true }));
+  });
+
+  it('a serve process that dies mid-batch fails the batch with its scrubbed stderr, and is locked', async () => {
+    const vault = defaultVault({
+      serverUrl: SERVER,
+      status: 'locked',
+      collections: [A],
+      serveDiesOn: '/list/object/collections',
+    });
+    const { source, commands } = setup(vault);
+    const error = expectFailed(
+      (await source.fetchMany([request('tenant-a')])).get('tenant-a'),
+      'COLIBRI_VAULT_CLI_FAILED',
+    );
+    expect(error.message).toBe(
+      'bw list collections failed: the bw serve process ended (exit 1): fake bw serve crashed',
+    );
+    expect(commands().slice(-2)).toEqual(['POST /lock', 'lock']);
+    expect(vault.status).toBe('locked');
   });
 
   it('reports a wrong master password without quoting it', async () => {
@@ -302,7 +366,10 @@ describe('createBitwardenSource: unlock, sync and lock', () => {
       'COLIBRI_VAULT_UNLOCK_FAILED',
     );
     expectNoSecretIn(error, ['wrong-master-77', vault.clientSecret]);
-    expect(error.message).toContain('BW_PASSWORD');
+    expect(error.message).toBe(
+      'bw unlock failed: Cryptography error, The decryption operation failed password was [redacted]; ' +
+        "check BW_PASSWORD (the service-account user's master password)",
+    );
   });
 
   it('fails every tenant of the batch when sync fails (a stale cache is not enough), and still locks', async () => {
@@ -316,8 +383,9 @@ describe('createBitwardenSource: unlock, sync and lock', () => {
     const outcomes = await source.fetchMany([request('tenant-a'), request('tenant-ab')]);
     expectFailed(outcomes.get('tenant-a'), 'COLIBRI_VAULT_SYNC_FAILED');
     expectFailed(outcomes.get('tenant-ab'), 'COLIBRI_VAULT_SYNC_FAILED');
-    expect(commands()).toEqual(['--version', 'status', 'unlock --passwordenv', 'sync', 'lock']);
+    expect(commands()).toEqual([SERVE, 'GET /status', '--version', UNLOCK, 'POST /sync', 'POST /lock']);
     expect(vault.status).toBe('locked');
+    expect(vault.serving).toBe(false);
   });
 
   it('batch: one unlock, one sync and one collection list for N tenants, then one lock', async () => {
@@ -335,12 +403,13 @@ describe('createBitwardenSource: unlock, sync and lock', () => {
     const { source, commands, calls } = setup(vault);
     const outcomes = await source.fetchMany([request('tenant-a'), request('tenant-ab'), request('tenant-c')]);
     const count = (name: string) => commands().filter((command) => command === name).length;
-    expect(count('unlock --passwordenv')).toBe(1);
-    expect(count('sync')).toBe(1);
-    expect(count('list collections')).toBe(1);
-    expect(count('list items')).toBe(3);
-    expect(count('lock')).toBe(1);
-    expect(commands().at(-1)).toBe('lock');
+    expect(count(SERVE)).toBe(1);
+    expect(count(UNLOCK)).toBe(1);
+    expect(count('POST /sync')).toBe(1);
+    expect(count('GET /list/object/collections')).toBe(1);
+    expect(count('GET /list/object/items')).toBe(3);
+    expect(count('POST /lock')).toBe(1);
+    expect(commands().at(-1)).toBe('POST /lock');
     expect(outcomes.get('tenant-c')).toMatchObject({ kind: 'secrets', variables: [['C_KEY', 'c']] });
     expectCredentialHygiene(calls, vault);
   });
@@ -366,19 +435,15 @@ describe('createBitwardenSource: unlock, sync and lock', () => {
     ]);
     expect(one.get('tenant-a')?.kind).toBe('secrets');
     expect(two.get('tenant-ab')?.kind).toBe('secrets');
-    // Each batch runs unlock … lock without the other's commands in between.
-    const sequence = commands().filter((c) => c !== '--version' && c !== 'status');
-    expect(sequence).toEqual([
-      'unlock --passwordenv',
-      'sync',
-      'list collections',
-      'list items',
-      'lock',
-      'unlock --passwordenv',
-      'sync',
-      'list collections',
-      'list items',
-      'lock',
+    // Each batch runs its serve process from start to lock without the other's in between.
+    const batch = [SERVE, 'GET /status', '--version', UNLOCK, 'POST /sync', 'GET /list/object/collections'];
+    expect(commands()).toEqual([
+      ...batch,
+      'GET /list/object/items',
+      'POST /lock',
+      ...batch, // a second source checks the version once too
+      'GET /list/object/items',
+      'POST /lock',
     ]);
   });
 
@@ -543,25 +608,27 @@ describe('createBitwardenSource: collections and items', () => {
       },
       bwEntry: FAKE_BW_ENTRY,
       runner: {
-        async run(file, args, options) {
-          const result = await fake.runner.run(file, args, options);
-          if (args.includes('items')) {
-            // bw misbehaving: failing and echoing everything it knows.
-            return {
-              exitCode: 1,
-              stdout: '',
-              stderr: `boom ${Object.values(options.env).join(' ')} ${secretsOf(vault).join(' ')}`,
-            };
-          }
-          return result;
+        run: (file, args, options) => fake.runner.run(file, args, options),
+        start(file, args, options) {
+          const serve = fake.runner.start(file, args, options);
+          return {
+            ...serve,
+            async request(request) {
+              const response = await serve.request(request);
+              if (request.path.startsWith('/list/object/items')) {
+                // bw misbehaving: failing and echoing everything it knows.
+                const echo = `boom ${Object.values(options.env).join(' ')} ${secretsOf(vault).join(' ')} ${vault.sessionKeys.join(' ')}`;
+                return { status: 400, body: JSON.stringify({ success: false, message: echo }) };
+              }
+              return response;
+            },
+          };
         },
       },
     });
     const outcomes = await source.fetchMany([request('tenant-a')]);
     const error = expectFailed(outcomes.get('tenant-a'), 'COLIBRI_VAULT_CLI_FAILED');
-    const sessions = fake.calls
-      .filter((c) => c.env.BW_SESSION !== undefined)
-      .map((c) => c.env.BW_SESSION as string);
+    const sessions = vault.sessionKeys;
     expect(sessions.length).toBeGreaterThan(0);
     expectNoSecretIn(error, [...secretsOf(vault), ...sessions]);
     expect(error.message).toContain('[redacted]');

@@ -23,27 +23,22 @@ import {
   parseBitwardenSourceOptions,
 } from './bitwarden-source-options.js';
 import { BwCli } from './bw-cli.js';
-import {
-  type BwCollection,
-  type BwStatus,
-  bwCollectionListSchema,
-  bwItemListSchema,
-  bwStatusSchema,
-} from './bw-schemas.js';
+import { type BwCollection, type BwStatus, bwStatusSchema } from './bw-schemas.js';
+import { BwServe, BwServeEnded, SERVE_ARGS } from './bw-serve.js';
 import { resolveCollection } from './resolve-collection.js';
 import { tenantVariables } from './tenant-variables.js';
 
 const DEFAULT_LOCK_WAIT_MS = 300_000;
 const DEFAULT_COMMAND_TIMEOUT_MS = 120_000;
-/** The variable `bw unlock --passwordenv` reads the master password from. */
-const PASSWORD_VAR = 'BW_PASSWORD';
 /** Our cross-process lock, inside the appdata dir (bw's own lock is data.json.lock). */
 const LOCK_NAME = 'colibri.lock';
 /** bw's words when it could not talk to the server at all (vs. refused credentials). */
 const NETWORK_ERROR =
   /FetchError|ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EAI_AGAIN|ECONNRESET|certificate|self[- ]signed/i;
-/** A session key is base64; anything else on stdout is not one. */
+/** A session key is base64; anything else is not one. */
 const SESSION_KEY = /^[A-Za-z0-9+/=_-]{16,}$/;
+const PASSWORD_HINT = "; check BW_PASSWORD (the service-account user's master password)";
+const SYNC_HINT = '; is the vault server reachable?';
 
 type PendingRequest = TenantSecretRequest & { readonly collectionName: string };
 
@@ -77,11 +72,14 @@ function apiKeyUserId(clientId: string): string | undefined {
  * The Bitwarden/Vaultwarden secret source: runs the pinned `bw` CLI, one batch at a time.
  *
  * Per batch, under an in-process queue AND a cross-process lock file (bw keeps one session slot
- * per appdata dir): check the CLI version (once per source), check `bw status` reports the
- * configured server (configure it only when unset and logged out; a different server fails
- * closed), log in with the API key when logged out, unlock (session only in `BW_SESSION`), sync
- * (must succeed), list collections once, then per tenant resolve the collection by exact name
- * and list its items by `--collectionid` only; finally `bw lock`, success or failure.
+ * per appdata dir): start ONE `bw serve --hostname fd+connected://3` process on a socket pair only
+ * this process holds (no listening socket), check `bw --version` beside it (once per source), check
+ * its status reports the configured server and user, unlock with the master password in the
+ * request body, sync (must succeed), list collections once, then per tenant resolve the collection
+ * by exact name and list its items by collection id only; finally lock (success or failure) and
+ * end the serve process. A logged-out appdata dir is first configured and logged in through the
+ * per-command path (`bw status`, `bw config server`, `bw login --apikey`): bw serve refuses to run
+ * logged out and has no login route.
  *
  * Throws `COLIBRI_INVALID_INPUT` for bad options (naming the field, never a value); at run time
  * every failure is a `failed` outcome.
@@ -108,6 +106,17 @@ export function createBitwardenSource(input: BitwardenSourceOptions): SecretSour
   const queue = sharedSerialQueue(appDataDir);
   let versionChecked = false;
 
+  function report(
+    name: VaultStep,
+    ok: boolean,
+    started: number,
+    onProgress: ((event: ProgressEvent) => void) | undefined,
+  ): void {
+    const durationMs = Math.round(performance.now() - started);
+    logger?.info({ step: name, ok, durationMs }, `vault: bw ${name}`);
+    onProgress?.({ kind: 'vault-step', step: name, ok, durationMs });
+  }
+
   async function step<T>(
     name: VaultStep,
     onProgress: ((event: ProgressEvent) => void) | undefined,
@@ -120,9 +129,7 @@ export function createBitwardenSource(input: BitwardenSourceOptions): SecretSour
       ok = true;
       return result;
     } finally {
-      const durationMs = Math.round(performance.now() - started);
-      logger?.info({ step: name, ok, durationMs }, `vault: bw ${name}`);
-      onProgress?.({ kind: 'vault-step', step: name, ok, durationMs });
+      report(name, ok, started, onProgress);
     }
   }
 
@@ -157,22 +164,15 @@ export function createBitwardenSource(input: BitwardenSourceOptions): SecretSour
     }
   }
 
-  /** Server-match, then login if needed. Never reconfigures a CLI that points elsewhere. */
-  async function ensureLoggedIn(onProgress?: (event: ProgressEvent) => void): Promise<void> {
-    let current = await status(onProgress);
-    if (current.serverUrl === null) {
-      if (current.status !== 'unauthenticated') {
-        throw new ColibriError(
-          'COLIBRI_VAULT_SERVER_MISMATCH',
-          `bw in ${appDataDir} is logged in to the default Bitwarden cloud, not to ${serverUrl}; ` +
-            `colibri never reconfigures it: run BITWARDENCLI_APPDATA_DIR=${appDataDir} bw logout, then provision again`,
-          { appDataDir, expected: serverUrl },
-        );
-      }
-      await step('configure', onProgress, () =>
-        bw.runOk(['config', 'server', serverUrl], {}, 'COLIBRI_VAULT_CLI_FAILED'),
+  /** The reported server must be the configured one; colibri never reconfigures silently. */
+  function checkServer(current: BwStatus): void {
+    if (current.serverUrl === null && current.status !== 'unauthenticated') {
+      throw new ColibriError(
+        'COLIBRI_VAULT_SERVER_MISMATCH',
+        `bw in ${appDataDir} is logged in to the default Bitwarden cloud, not to ${serverUrl}; ` +
+          `colibri never reconfigures it: run BITWARDENCLI_APPDATA_DIR=${appDataDir} bw logout, then provision again`,
+        { appDataDir, expected: serverUrl },
       );
-      current = await status(onProgress);
     }
     if (current.serverUrl === null || !sameServer(current.serverUrl)) {
       throw new ColibriError(
@@ -183,6 +183,36 @@ export function createBitwardenSource(input: BitwardenSourceOptions): SecretSour
         { appDataDir, expected: serverUrl, reported: current.serverUrl },
       );
     }
+  }
+
+  /** A CLI logged in as another user than the API key's is refused. */
+  function checkUser(current: BwStatus): void {
+    const expectedUser = apiKeyUserId(credentials.clientId);
+    const actualUser = current.userId?.toLowerCase();
+    if (expectedUser !== undefined && actualUser !== undefined && actualUser !== expectedUser) {
+      throw new ColibriError(
+        'COLIBRI_VAULT_LOGIN_FAILED',
+        `bw in ${appDataDir} is logged in as ${current.userEmail ?? 'another user'}, not as the user BW_CLIENTID ` +
+          `belongs to; run BITWARDENCLI_APPDATA_DIR=${appDataDir} bw logout and provision again`,
+        { appDataDir },
+      );
+    }
+  }
+
+  /**
+   * The per-command path, for an appdata dir that is logged out (bw serve refuses to start then,
+   * and has no login route): `bw status`, server match (configure it only when unset), `bw login
+   * --apikey` with the API key in that one child's environment.
+   */
+  async function logIn(onProgress?: (event: ProgressEvent) => void): Promise<void> {
+    let current = await status(onProgress);
+    if (current.serverUrl === null && current.status === 'unauthenticated') {
+      await step('configure', onProgress, () =>
+        bw.runOk(['config', 'server', serverUrl], {}, 'COLIBRI_VAULT_CLI_FAILED'),
+      );
+      current = await status(onProgress);
+    }
+    checkServer(current);
     if (current.status === 'unauthenticated') {
       await step('login', onProgress, async () => {
         const args = ['login', '--apikey'];
@@ -205,48 +235,41 @@ export function createBitwardenSource(input: BitwardenSourceOptions): SecretSour
         );
       }
     }
-    const expectedUser = apiKeyUserId(credentials.clientId);
-    const actualUser = current.userId?.toLowerCase();
-    if (expectedUser !== undefined && actualUser !== undefined && actualUser !== expectedUser) {
-      throw new ColibriError(
-        'COLIBRI_VAULT_LOGIN_FAILED',
-        `bw in ${appDataDir} is logged in as ${current.userEmail ?? 'another user'}, not as the user BW_CLIENTID ` +
-          `belongs to; run BITWARDENCLI_APPDATA_DIR=${appDataDir} bw logout and provision again`,
-        { appDataDir },
-      );
-    }
+    checkUser(current);
   }
 
-  async function unlock(onProgress?: (event: ProgressEvent) => void): Promise<string> {
-    const args = ['unlock', '--passwordenv', PASSWORD_VAR, '--raw'];
-    const result = await step('unlock', onProgress, async () => {
-      const result = await bw.run(args, { [PASSWORD_VAR]: credentials.masterPassword });
-      const key = result.stdout.trim();
-      if (result.exitCode !== 0 || key === '' || result.timedOut === true) {
-        throw bw.failure(
-          args,
-          result,
-          'COLIBRI_VAULT_UNLOCK_FAILED',
-          "; check BW_PASSWORD (the service-account user's master password)",
-        );
-      }
-      if (!SESSION_KEY.test(key)) {
+  /** `POST /unlock` with the master password in the body; a missing session key is a failure too. */
+  async function unlock(serve: BwServe, onProgress?: (event: ProgressEvent) => void): Promise<void> {
+    await step('unlock', onProgress, async () => {
+      const key = await serve.unlock(credentials.masterPassword, PASSWORD_HINT);
+      if (key === undefined || !SESSION_KEY.test(key)) {
         throw new ColibriError(
           'COLIBRI_VAULT_UNLOCK_FAILED',
-          'bw unlock --raw printed something that is not a session key; is the pinned bw version in use?',
+          'bw unlock answered without a session key; is the pinned bw version in use?',
           {},
         );
       }
-      return key;
+      session = key;
     });
-    return result;
   }
 
-  async function lock(onProgress?: (event: ProgressEvent) => void): Promise<void> {
+  /**
+   * `POST /lock`; when the serve process cannot answer (it died), the per-command `bw lock`
+   * instead, so a vault it left unlocked on disk is locked too. A failed lock is logged.
+   */
+  async function lock(serve: BwServe, onProgress?: (event: ProgressEvent) => void): Promise<void> {
     try {
       await step('lock', onProgress, async () => {
-        const result = await bw.run(['lock']);
-        if (result.exitCode !== 0) throw bw.failure(['lock'], result, 'COLIBRI_VAULT_CLI_FAILED');
+        try {
+          await serve.lock();
+        } catch (error) {
+          logger?.warn(
+            { appDataDir, error: scrub(String((error as Error).message)) },
+            'vault: bw serve lock failed',
+          );
+          const result = await bw.run(['lock']);
+          if (result.exitCode !== 0) throw bw.failure(['lock'], result, 'COLIBRI_VAULT_CLI_FAILED');
+        }
       });
     } catch (error) {
       // The session key is forgotten either way; a vault left unlocked on disk still needs it.
@@ -254,10 +277,68 @@ export function createBitwardenSource(input: BitwardenSourceOptions): SecretSour
     }
   }
 
+  /**
+   * Waits for the serve process's `GET /status` (its boot, ~2.5 s, is most of it): the `serve`
+   * step. A serve process that ended because the appdata dir is logged out is `logged-out` when
+   * `loggedOutIsExpected`, without a progress event (the per-command steps follow).
+   */
+  async function serveStatus(
+    answer: Promise<BwStatus>,
+    started: number,
+    loggedOutIsExpected: boolean,
+    onProgress?: (event: ProgressEvent) => void,
+  ): Promise<BwStatus | 'logged-out'> {
+    try {
+      const current = await answer;
+      report('serve', true, started, onProgress);
+      return current;
+    } catch (error) {
+      if (loggedOutIsExpected && error instanceof BwServeEnded && error.notLoggedIn) return 'logged-out';
+      report('serve', false, started, onProgress);
+      if (error instanceof BwServeEnded) {
+        throw bw.failure([...SERVE_ARGS], error.result, 'COLIBRI_VAULT_CLI_FAILED');
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Starts `bw serve` (it boots while `bw --version` runs beside it) and checks its status (server,
+   * user). A logged-out appdata dir (bw serve refuses to run then) is first logged in through the
+   * per-command path, then a new serve process starts.
+   */
+  async function startServe(onProgress?: (event: ProgressEvent) => void): Promise<BwServe> {
+    let started = performance.now();
+    let serve = new BwServe(bw.serve(), bw);
+    try {
+      const first = serve.status();
+      first.catch(() => undefined); // awaited below; the version check may fail first
+      await checkVersion(onProgress);
+      let current = await serveStatus(first, started, true, onProgress);
+      if (current === 'logged-out') {
+        await logIn(onProgress);
+        started = performance.now();
+        serve = new BwServe(bw.serve(), bw);
+        current = await serveStatus(serve.status(), started, false, onProgress);
+      }
+      if (current === 'logged-out' || current.status === 'unauthenticated') {
+        throw new ColibriError('COLIBRI_VAULT_LOGIN_FAILED', `bw in ${appDataDir} is logged out`, {
+          appDataDir,
+        });
+      }
+      checkServer(current);
+      checkUser(current);
+      return serve;
+    } catch (error) {
+      await serve.stop();
+      throw error;
+    }
+  }
+
   /** Everything under the queue, the lock file and an unlocked vault; locks again at the end. */
   async function withUnlockedVault(
     onProgress: ((event: ProgressEvent) => void) | undefined,
-    work: (sessionKey: string) => Promise<void>,
+    work: (serve: BwServe) => Promise<void>,
   ): Promise<void> {
     const started = performance.now();
     await ensurePrivateDirectory(appDataDir, 'the bw appdata dir');
@@ -279,15 +360,15 @@ export function createBitwardenSource(input: BitwardenSourceOptions): SecretSour
           logger?.warn({ appDataDir, error: error.message }, 'vault: the cross-process lock was taken over'),
       });
       try {
-        await checkVersion(onProgress);
-        await ensureLoggedIn(onProgress);
+        const serve = await startServe(onProgress);
         try {
-          session = await unlock(onProgress);
-          await work(session);
+          await unlock(serve, onProgress);
+          await work(serve);
         } finally {
           // Also after a failed unlock: a vault a crashed run left unlocked gets locked too.
-          await lock(onProgress);
+          await lock(serve, onProgress);
           session = undefined;
+          await serve.stop();
         }
       } finally {
         await releaseLock().catch((error: Error) =>
@@ -301,15 +382,13 @@ export function createBitwardenSource(input: BitwardenSourceOptions): SecretSour
 
   async function fetchTenant(
     request: PendingRequest,
-    sessionKey: string,
+    serve: BwServe,
     collections: readonly BwCollection[],
   ): Promise<FetchOutcome> {
     const resolution = resolveCollection(collections, request);
     if (resolution.kind === 'no-bucket') return { kind: 'no-bucket' } as const;
     const { id } = resolution.collection;
-    const args = ['list', 'items', '--collectionid', id];
-    const stdout = await bw.runOk(args, { BW_SESSION: sessionKey }, 'COLIBRI_VAULT_CLI_FAILED');
-    const items = bw.parse(args, stdout, bwItemListSchema);
+    const items = await serve.items(id);
     return {
       kind: 'secrets',
       collectionId: id,
@@ -349,27 +428,14 @@ export function createBitwardenSource(input: BitwardenSourceOptions): SecretSour
       if (pending.length === 0) return outcomes;
 
       try {
-        await withUnlockedVault(onProgress, async (sessionKey) => {
-          await step('sync', onProgress, () =>
-            bw.runOk(
-              ['sync'],
-              { BW_SESSION: sessionKey },
-              'COLIBRI_VAULT_SYNC_FAILED',
-              '; is the vault server reachable?',
-            ),
-          );
-          const collections = await step('collections', onProgress, async () =>
-            bw.parse(
-              ['list', 'collections'],
-              await bw.runOk(['list', 'collections'], { BW_SESSION: sessionKey }, 'COLIBRI_VAULT_CLI_FAILED'),
-              bwCollectionListSchema,
-            ),
-          );
+        await withUnlockedVault(onProgress, async (serve) => {
+          await step('sync', onProgress, () => serve.sync(SYNC_HINT));
+          const collections = await step('collections', onProgress, () => serve.collections());
           for (const request of pending) {
             const started = performance.now();
             let outcome: FetchOutcome;
             try {
-              outcome = await fetchTenant(request, sessionKey, collections);
+              outcome = await fetchTenant(request, serve, collections);
             } catch (error) {
               outcome = failed(error, scrub);
             }

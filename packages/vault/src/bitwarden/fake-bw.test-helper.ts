@@ -1,9 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import type { CommandResult, CommandRunner, CommandRunOptions } from '../command-runner.js';
+import type {
+  CommandResult,
+  CommandRunner,
+  CommandRunOptions,
+  ConnectedProcess,
+  ConnectedResponse,
+} from '../command-runner.js';
 
 // A scripted `bw` following the contract table in VAULT-FACTS.md (observed on the real 2026.6.0):
-// plain mode, errors on stderr with exit 1, `--nointeraction` required, the session only through
-// BW_SESSION, `list` reading the cache, an unknown collection id listing [].
+// plain mode, errors on stderr with exit 1, `--nointeraction` required, `lock` as a command; and
+// `bw serve --hostname fd+connected://3` as observed: it refuses to run logged out ("You are not
+// logged in.", exit 1), checks the Host header (localhost:8087), answers `{success, message|data}`
+// (200 / 400), keeps the unlocked key in its own memory, `list` reads the cache and an unknown
+// collection id lists []. Per-command unlock/sync/list are not scripted: the source must not use them.
 
 export const FAKE_BW_ENTRY = '/opt/fake/bw.js';
 
@@ -38,20 +47,33 @@ export interface FakeVault {
   items: FakeItem[];
   /** `sync` fails as with the server down. */
   syncFails: boolean;
-  /** `unlock` exits 0 with empty stdout, as bw does when it would prompt. */
-  unlockPrintsNothing: boolean;
+  /** `POST /unlock` succeeds without a session key in its answer. */
+  unlockAnswersNoKey: boolean;
+  /** The serve process dies (exit 1) when this path is requested, e.g. `/lock`. */
+  serveDiesOn: string | null;
   /** Items `list items` returns whatever the filter (the OR-filter leak). */
   leakedItems: FakeItem[];
-  /** Appended to every stderr, e.g. to check that secrets echoed by bw are scrubbed. */
+  /** Appended to every stderr and serve error message, e.g. to check that echoed secrets are scrubbed. */
   stderrEcho: string;
+  /** Set by the fake: a serve process is running (the source must have stopped it at the end). */
+  serving: boolean;
+  /** Set by the fake: every session key a serve process made. */
+  sessionKeys: string[];
 }
 
 export interface RecordedCall {
   readonly file: string;
-  /** argv after the bundle path, without the trailing --nointeraction. */
+  /**
+   * argv after the bundle path, without the trailing --nointeraction (`['serve', …]` for a serve
+   * process); for a request to a serve process `[method, path, query?]`.
+   */
   readonly command: readonly string[];
+  /** The argv (for a request: its serve process's argv). */
   readonly args: readonly string[];
+  /** The environment (for a request: its serve process's environment). */
   readonly env: Readonly<Record<string, string>>;
+  /** A request's body. */
+  readonly body?: string;
 }
 
 export const ORG = '0b9f3a5e-0000-4000-8000-00000000000a';
@@ -70,9 +92,12 @@ export function defaultVault(overrides: Partial<FakeVault> = {}): FakeVault {
     collections: [],
     items: [],
     syncFails: false,
-    unlockPrintsNothing: false,
+    unlockAnswersNoKey: false,
+    serveDiesOn: null,
     leakedItems: [],
     stderrEcho: '',
+    serving: false,
+    sessionKeys: [],
     ...overrides,
   };
 }
@@ -84,7 +109,6 @@ export function createFakeBw(vault: FakeVault): {
   commands(): string[];
 } {
   const calls: RecordedCall[] = [];
-  let session: string | undefined;
   const ok = (stdout: string): CommandResult => ({ exitCode: 0, stdout, stderr: '' });
   const fail = (stderr: string): CommandResult => ({
     exitCode: 1,
@@ -92,29 +116,148 @@ export function createFakeBw(vault: FakeVault): {
     stderr: stderr + vault.stderrEcho,
   });
 
+  function statusJson() {
+    return {
+      serverUrl: vault.serverUrl,
+      lastSync: null,
+      ...(vault.status === 'unauthenticated' ? {} : { userEmail: vault.userEmail, userId: vault.userId }),
+      status: vault.status,
+    };
+  }
+
+  /** One `bw serve` process over `vault`; its unlocked key lives only in this closure. */
+  function serve(
+    file: string,
+    args: readonly string[],
+    env: Readonly<Record<string, string>>,
+  ): ConnectedProcess {
+    let unlocked = false;
+    let endExit: ((result: CommandResult) => void) | undefined;
+    let ended: CommandResult | undefined;
+    const exited = new Promise<CommandResult>((resolve) => {
+      endExit = (result) => {
+        if (ended !== undefined) return;
+        ended = result;
+        vault.serving = false;
+        resolve(result);
+      };
+    });
+    vault.serving = true;
+    const end = (result: CommandResult) => endExit?.(result);
+    const reply = (status: number, body: unknown): ConnectedResponse => ({
+      status,
+      body: JSON.stringify(body),
+    });
+    const success = (data: unknown) => reply(200, { success: true, data });
+    const error = (message: string) => reply(400, { success: false, message: message + vault.stderrEcho });
+    const fixedArgs = [FAKE_BW_ENTRY, 'serve', '--hostname', 'fd+connected://3', '--nointeraction'];
+    if (args.join(' ') !== fixedArgs.join(' '))
+      end({ exitCode: 1, stdout: '', stderr: 'fake bw: unexpected serve argv' });
+    else if (vault.status === 'unauthenticated')
+      end({ exitCode: 1, stdout: '', stderr: 'You are not logged in.' });
+
+    function answer(
+      method: string,
+      path: string,
+      query: URLSearchParams,
+      body: string | undefined,
+    ): ConnectedResponse {
+      const needUnlocked = () =>
+        unlocked && vault.status === 'unlocked' ? undefined : error('Vault is locked.');
+      switch (`${method} ${path}`) {
+        case 'GET /status':
+          return success({ object: 'template', template: statusJson() });
+        case 'POST /unlock': {
+          const password = (JSON.parse(body ?? '{}') as { password?: string }).password;
+          if (password !== vault.masterPassword)
+            return error('Cryptography error, The decryption operation failed');
+          unlocked = true;
+          vault.status = 'unlocked';
+          const raw = randomBytes(64).toString('base64');
+          vault.sessionKeys.push(raw);
+          return success({
+            object: 'message',
+            title: 'Your vault is now unlocked!',
+            ...(vault.unlockAnswersNoKey ? {} : { raw }),
+          });
+        }
+        case 'POST /sync': {
+          const refused = needUnlocked();
+          if (refused !== undefined) return refused;
+          if (vault.syncFails) {
+            return error(
+              `Syncing failed: FetchError: request to ${vault.serverUrl}/api/sync failed, reason: connect ECONNREFUSED`,
+            );
+          }
+          return success({ object: 'message', title: 'Syncing complete.' });
+        }
+        case 'GET /list/object/collections': {
+          const refused = needUnlocked();
+          if (refused !== undefined) return refused;
+          if ([...query.keys()].length > 0) return error('scripted: collections take no filter');
+          return success({
+            object: 'list',
+            data: vault.collections.map((c) => ({ object: 'collection', externalId: null, ...c })),
+          });
+        }
+        case 'GET /list/object/items': {
+          const refused = needUnlocked();
+          if (refused !== undefined) return refused;
+          const id = query.get('collectionid');
+          if (id === null || [...query.keys()].length !== 1)
+            return error('scripted: use ?collectionid=ID only');
+          const listed = vault.items.filter((item) => item.collectionIds.includes(id));
+          return success({
+            object: 'list',
+            data: [...listed, ...vault.leakedItems].map((item) => ({ object: 'item', ...item })),
+          });
+        }
+        case 'POST /lock':
+          unlocked = false;
+          vault.status = 'locked';
+          return success({ object: 'message', title: 'Your vault is locked.' });
+        default:
+          return error(`scripted serve does not know ${method} ${path}`);
+      }
+    }
+
+    return {
+      exited,
+      async request(request) {
+        await new Promise((resolve) => setImmediate(resolve));
+        const url = new URL(request.path, 'http://fake.invalid');
+        const query = url.search === '' ? [] : [url.search.slice(1)];
+        calls.push({
+          file,
+          command: [request.method, url.pathname, ...query],
+          args,
+          env: { ...env },
+          ...(request.body === undefined ? {} : { body: request.body }),
+        });
+        if (ended !== undefined) throw new Error('socket hang up');
+        if (request.headers?.host !== 'localhost:8087' || request.headers?.origin !== undefined) {
+          return { status: 403, body: 'Forbidden' };
+        }
+        if (vault.serveDiesOn === url.pathname) {
+          end({ exitCode: 1, stdout: '', stderr: 'fake bw serve crashed' });
+          throw new Error('socket hang up');
+        }
+        return answer(request.method, url.pathname, url.searchParams, request.body);
+      },
+      async stop() {
+        end({ exitCode: -1, stdout: '', stderr: '' });
+        return exited;
+      },
+    };
+  }
+
   function execute(command: readonly string[], env: Readonly<Record<string, string>>): CommandResult {
     const [verb, ...rest] = command;
-    const needUnlocked = (): CommandResult | undefined => {
-      if (vault.status === 'unauthenticated') return fail('You are not logged in.');
-      if (vault.status !== 'unlocked' || session === undefined || env.BW_SESSION !== session) {
-        return fail('Vault is locked.');
-      }
-      return undefined;
-    };
     switch (verb) {
       case '--version':
         return ok(vault.version);
       case 'status':
-        return ok(
-          JSON.stringify({
-            serverUrl: vault.serverUrl,
-            lastSync: null,
-            ...(vault.status === 'unauthenticated'
-              ? {}
-              : { userEmail: vault.userEmail, userId: vault.userId }),
-            status: vault.status,
-          }),
-        );
+        return ok(JSON.stringify(statusJson()));
       case 'config': {
         if (rest[0] !== 'server' || rest[1] === undefined) return fail('unknown config');
         if (vault.status !== 'unauthenticated') return fail('Logout required before server config update.');
@@ -131,56 +274,9 @@ export function createFakeBw(vault: FakeVault): {
         vault.status = 'locked';
         return ok('You are logged in!\n\nTo unlock your vault, use the `unlock` command. ex:\n$ bw unlock');
       }
-      case 'unlock': {
-        if (vault.status === 'unauthenticated') return fail('You are not logged in.');
-        const variable = rest[0] === '--passwordenv' ? rest[1] : undefined;
-        if (variable === undefined || rest[2] !== '--raw')
-          return fail('scripted: use --passwordenv VAR --raw');
-        if (vault.unlockPrintsNothing)
-          return { exitCode: 0, stdout: '', stderr: '? Master password: [hidden]' };
-        if (env[variable] !== vault.masterPassword) {
-          return fail('Invalid master password. Cryptography error, The decryption operation failed');
-        }
-        session = randomBytes(66).toString('base64');
-        vault.status = 'unlocked';
-        return ok(session);
-      }
-      case 'sync': {
-        const refused = needUnlocked();
-        if (refused !== undefined) return refused;
-        if (vault.syncFails) {
-          return fail(
-            `Syncing failed: FetchError: request to ${vault.serverUrl}/api/sync failed, reason: connect ECONNREFUSED`,
-          );
-        }
-        return ok('Syncing complete.');
-      }
-      case 'list': {
-        const refused = needUnlocked();
-        if (refused !== undefined) return refused;
-        if (rest[0] === 'collections' && rest.length === 1) {
-          return ok(
-            JSON.stringify(vault.collections.map((c) => ({ object: 'collection', externalId: null, ...c }))),
-          );
-        }
-        if (
-          rest[0] === 'items' &&
-          rest[1] === '--collectionid' &&
-          rest[2] !== undefined &&
-          rest.length === 3
-        ) {
-          const id = rest[2];
-          const listed = vault.items.filter((item) => item.collectionIds.includes(id));
-          return ok(
-            JSON.stringify([...listed, ...vault.leakedItems].map((item) => ({ object: 'item', ...item }))),
-          );
-        }
-        return fail(`scripted list does not know ${rest.join(' ')}`);
-      }
       case 'lock':
         if (vault.status === 'unauthenticated') return fail('You are not logged in.');
         vault.status = 'locked';
-        session = undefined;
         return ok('Your vault is locked.');
       default:
         return fail(`unknown command ${String(verb)}`);
@@ -198,6 +294,17 @@ export function createFakeBw(vault: FakeVault): {
       // Without --nointeraction the real bw prompts and exits 0 with an empty stdout.
       if (last !== '--nointeraction') return { exitCode: 0, stdout: '', stderr: '? prompt' };
       return execute(command, options.env);
+    },
+    start(file, args, options) {
+      const [, ...rest] = args;
+      const last = rest[rest.length - 1];
+      calls.push({
+        file,
+        command: last === '--nointeraction' ? rest.slice(0, -1) : rest,
+        args,
+        env: { ...options.env },
+      });
+      return serve(file, args, options.env);
     },
   };
   return {
