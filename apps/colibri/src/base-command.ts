@@ -124,14 +124,32 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected override async catch(error: Error & { exitCode?: number }): Promise<unknown> {
     // `this.exit()` throws; let it through untouched.
     if (error instanceof ExitError) throw error;
-    const colibriError = toColibriError(error);
-    const message = redact(this.#explain(colibriError), this.#secrets());
+    const colibriError = this.describeError(error);
+    const { message } = colibriError;
     if (this.jsonEnabled()) {
       this.logJson({ error: { ...colibriError.toJSON(), message } });
     } else {
       process.stderr.write(`colibri: ${message} [${colibriError.code}]\n`);
     }
     return this.exit(exitCodeFor(colibriError.code));
+  }
+
+  /**
+   * `error` as this command reports it: a `ColibriError` whose one-line message is completed with
+   * what only the CLI knows (below) and scrubbed of secrets. `catch()` prints it; `colibri mcp`
+   * answers tool calls with it, so a tool error says exactly what the command would.
+   */
+  protected describeError(error: unknown): ColibriError {
+    const colibriError = toColibriError(error);
+    const message = redact(this.#explain(colibriError), this.#secrets());
+    if (message === colibriError.message) return colibriError;
+    const described = new (colibriError.constructor as typeof ColibriError)(
+      colibriError.code,
+      message,
+      colibriError.details,
+      { cause: colibriError },
+    );
+    return described;
   }
 
   /**
