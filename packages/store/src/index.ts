@@ -25,6 +25,7 @@ export type {
   StoreConfig,
   StoreDriverName,
   StoreOptions,
+  TaskCountFilter,
   TaskEvent,
   TaskRecord,
   TenantEvent,

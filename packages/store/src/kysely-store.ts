@@ -46,6 +46,7 @@ import type {
   Store,
   StoreDriverName,
   StoreOptions,
+  TaskCountFilter,
   TaskEvent,
   TaskRecord,
   TenantEvent,
@@ -306,7 +307,7 @@ export class KyselyStore implements Store {
     return changed;
   }
 
-  async countTasksByStatus(filter: CountFilter = {}): Promise<Record<TaskStatus, number>> {
+  async countTasksByStatus(filter: TaskCountFilter = {}): Promise<Record<TaskStatus, number>> {
     return this.#read((db) => tasks.countTasksByStatus(db, filter));
   }
 

@@ -229,6 +229,12 @@ export interface CountFilter {
   readonly tenant?: string | null;
 }
 
+/** Filters for {@link Store.countTasksByStatus}. */
+export interface TaskCountFilter extends CountFilter {
+  /** Count only the tasks assigned to this agent (a COUNT, however many there are). */
+  readonly assignedAgentId?: string;
+}
+
 /** Input of {@link Store.intakeTask}. */
 export interface IntakeTaskInput {
   readonly title: string;
@@ -461,7 +467,7 @@ export interface Store {
   /** A task's event log, oldest first. Throws `COLIBRI_TASK_NOT_FOUND`. */
   listTaskEvents(taskId: string): Promise<TaskEvent[]>;
   /** How many tasks are in each status (every status present, zeros included). */
-  countTasksByStatus(filter?: CountFilter): Promise<Record<TaskStatus, number>>;
+  countTasksByStatus(filter?: TaskCountFilter): Promise<Record<TaskStatus, number>>;
 
   /**
    * Creates a tenant (status `pending`) with a `created` event. `jail` and `collection` default to

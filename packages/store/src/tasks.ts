@@ -7,7 +7,7 @@ import type { assignTaskSchema, intakeTaskSchema, transitionTaskSchema } from '.
 import { asList, byTenant } from './list-filters.js';
 import { lockAgent, lockTask } from './row-locks.js';
 import { type AgentRow, countsByStatus, type TaskRow, toTask, toTaskEvent } from './row-mapping.js';
-import type { CountFilter, ListTasksFilter, TaskEvent, TaskRecord } from './store.js';
+import type { ListTasksFilter, TaskCountFilter, TaskEvent, TaskRecord } from './store.js';
 import type { Db, StoreContext, Trx } from './store-context.js';
 
 /** The statuses in which a task holds its agent (and a lease). */
@@ -375,12 +375,18 @@ export async function listTasks(db: Db, filter: ListTasksFilter): Promise<TaskRe
   return (await query.execute()).map(toTask);
 }
 
-export async function countTasksByStatus(db: Db, filter: CountFilter): Promise<Record<TaskStatus, number>> {
+export async function countTasksByStatus(
+  db: Db,
+  filter: TaskCountFilter,
+): Promise<Record<TaskStatus, number>> {
   let query = db
     .selectFrom('tasks')
     .select(['status', (eb) => eb.fn.countAll<number | string>().as('count')])
     .groupBy('status');
   if (filter.tenant !== undefined) query = query.where(byTenant(filter.tenant));
+  if (filter.assignedAgentId !== undefined) {
+    query = query.where('assigned_agent_id', '=', filter.assignedAgentId);
+  }
   return countsByStatus(TASK_STATUSES, await query.execute());
 }
 

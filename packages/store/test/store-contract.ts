@@ -563,6 +563,13 @@ export function describeStoreContract(name: string, harness: ContractHarness): v
         expect(await store.countTasksByStatus()).toEqual({ ...zeroTasks, parked: 1, assigned: 1 });
         expect(await store.countTasksByStatus({ tenant: 'acme' })).toEqual({ ...zeroTasks, parked: 1 });
         expect(await store.countTasksByStatus({ tenant: null })).toEqual({ ...zeroTasks, assigned: 1 });
+        expect(await store.countTasksByStatus({ assignedAgentId: agent.id })).toEqual({
+          ...zeroTasks,
+          assigned: 1,
+        });
+        expect(await store.countTasksByStatus({ assignedAgentId: agent.id, tenant: 'acme' })).toEqual(
+          zeroTasks,
+        );
         expect(await store.countAgentsByStatus()).toEqual({ idle: 1, active: 1, offline: 0 });
         expect(await store.countAgentsByStatus({ tenant: 'acme' })).toEqual({
           idle: 1,

@@ -51,11 +51,12 @@ async function reexamine(app: App, agent: AgentRecord, how: 'changed' | 'seen'):
  */
 async function settledAgent(app: App, agent: AgentRecord): Promise<ApiAgent> {
   try {
-    const [fresh, tasks] = await Promise.all([
+    const [fresh, counts] = await Promise.all([
       app.store.getAgent(agent.id),
-      app.store.listTasks({ assignedAgentId: agent.id, status: ['assigned', 'running'] }),
+      app.store.countTasksByStatus({ assignedAgentId: agent.id }),
     ]);
-    return toApiAgent(fresh, tasks.length);
+    // A COUNT, not a listing's length: a listing stops at its limit (1000 by default).
+    return toApiAgent(fresh, counts.assigned + counts.running);
   } catch {
     return toApiAgent(agent, app.dispatcher.loadOf(agent.id));
   }
