@@ -23,6 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '@colibri/client';
 import { isProbeVocabularyTag } from '@colibri/mother';
+import { mcpDemo } from './demo-mcp.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const colibriBin = join(root, 'apps/colibri/bin/run.js');
@@ -240,6 +241,9 @@ try {
       `  "${spec.title}" needs ${spec.requiredCapabilities.join('+')} -> ${laneOf(done.assignedAgentId)}: ${describeResult(done)}`,
     );
   }
+
+  step("an LLM agent's MCP client starts `colibri mcp` and hands the media lane a task");
+  if (!(await mcpDemo({ colibriBin, home, say, laneOf }))) failed = true;
 
   step('a task nobody can serve yet parks, with the reason');
   const { task: shot } = await operator.intakeTask({
