@@ -1,6 +1,6 @@
 import { ColibriError } from '@colibri/errors';
 import type { AgentStatus, TaskStatus, TenantStatus } from '@colibri/protocol';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import * as agents from './agents.js';
 import { openChangeFeed } from './change-feed/open-change-feed.js';
 import type { DialectAdapter } from './dialect/dialect-adapter.js';
@@ -389,6 +389,10 @@ export class KyselyStore implements Store {
     options: WatchChangesOptions = {},
   ): Promise<ChangeSubscription> {
     return openChangeFeed(this.#adapter, this.#subscriptions, listener, options, this.#closed);
+  }
+
+  async ping(): Promise<void> {
+    await this.#read((db) => sql`select 1`.execute(db));
   }
 
   async close(): Promise<void> {

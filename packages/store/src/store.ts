@@ -525,6 +525,12 @@ export interface Store {
    */
   watchChanges(listener: ChangeListener, options?: WatchChangesOptions): Promise<ChangeSubscription>;
 
+  /**
+   * One trivial query (`select 1`): resolves when the database answers, else throws
+   * `COLIBRI_STORE_UNAVAILABLE`. For health checks; it reads no row.
+   */
+  ping(): Promise<void>;
+
   /** Closes connections. The store is unusable afterwards. */
   close(): Promise<void>;
 }

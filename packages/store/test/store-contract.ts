@@ -98,6 +98,10 @@ export function describeStoreContract(name: string, harness: ContractHarness): v
       });
 
     describe('opening', () => {
+      it('answers a ping', async () => {
+        await expect(store.ping()).resolves.toBeUndefined();
+      });
+
       it('applies migrations once and reopens an existing database', async () => {
         await media();
         const again = await openStore(config);

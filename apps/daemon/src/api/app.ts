@@ -48,3 +48,9 @@ export type Reply =
 export type Handler = (app: App, request: RequestContext) => Promise<Reply>;
 
 export type ApiRoute = Route<Handler>;
+
+/** A handler of a route served without a token (`/healthz`): it gets no request, so it can leak nothing of one. */
+export type PublicHandler = (app: App) => Promise<Reply>;
+
+/** A route anyone may call, without a token. */
+export type PublicRoute = Route<PublicHandler>;

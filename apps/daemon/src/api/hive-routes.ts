@@ -1,7 +1,8 @@
 import { joinTokenRequestSchema, parseRequest, revokeJoinTokenRequestSchema } from '@colibri/api';
+import { ColibriError } from '@colibri/errors';
 import { hashToken, newToken } from '../auth/hash-token.js';
 import { requireOperator } from './access.js';
-import type { ApiRoute, Handler } from './app.js';
+import type { ApiRoute, Handler, PublicRoute } from './app.js';
 
 const DEFAULT_JOIN_TOKEN_TTL_SECONDS = 3600;
 
@@ -70,6 +71,29 @@ const metrics: Handler = async (app, { principal }) => {
     }),
   };
 };
+
+/**
+ * Liveness and store reachability, for systemd, monitors and load balancers: no token, and nothing
+ * in the answer but that (no counts, no names, not the database's own error).
+ */
+const health = async (app: Parameters<Handler>[0]) => {
+  try {
+    await app.store.ping();
+  } catch (error) {
+    app.logger.warn({ err: error }, 'health check: the store does not answer');
+    throw new ColibriError(
+      'COLIBRI_STORE_UNAVAILABLE',
+      'colibrid is running but its database does not answer',
+      {},
+    );
+  }
+  return { status: 200, body: { status: 'ok', store: 'ok' } };
+};
+
+/** Routes served without a token. */
+export const publicRoutes: readonly PublicRoute[] = [
+  { method: 'GET', pattern: '/healthz', audience: ['anyone'], handler: health },
+];
 
 /** Status, join tokens and metrics. */
 export const hiveRoutes: readonly ApiRoute[] = [

@@ -1,7 +1,10 @@
 import { ColibriError } from '@colibri/errors';
 
-/** Who may call a route. `join` = a caller presenting a token that may be a one-time join token. */
-export type Audience = 'operator' | 'agent' | 'join';
+/**
+ * Who may call a route. `join` = a caller presenting a token that may be a one-time join token;
+ * `anyone` = no token at all (only `/healthz`).
+ */
+export type Audience = 'operator' | 'agent' | 'join' | 'anyone';
 
 /** One route: a method, a path pattern with `:param` segments, who may call it, and its handler. */
 export interface Route<H> {

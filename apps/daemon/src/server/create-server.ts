@@ -6,7 +6,7 @@ import type { ChangeSubscription, Store } from '@colibri/store';
 import { agentRoutes } from '../api/agent-routes.js';
 import type { ApiRoute, App, Reply } from '../api/app.js';
 import { authorizeRoute } from '../api/authorize-route.js';
-import { hiveRoutes } from '../api/hive-routes.js';
+import { hiveRoutes, publicRoutes } from '../api/hive-routes.js';
 import { spawnRoutes } from '../api/spawn-routes.js';
 import { taskRoutes } from '../api/task-routes.js';
 import { tenantRoutes } from '../api/tenant-routes.js';
@@ -186,6 +186,16 @@ export function createServer(deps: ServerDeps): ColibriServer {
     let clientAborted = false;
     try {
       const url = new URL(req.url ?? '/', 'http://colibri');
+      if (publicRoutes.some((r) => r.pattern === url.pathname)) {
+        const { route } = matchRoute(publicRoutes, req.method ?? '', url.pathname);
+        pattern = route.pattern;
+        // No token is read, no body parsed: the answer depends on nothing the caller sent.
+        req.resume();
+        const reply = await route.handler(app);
+        status = reply.status;
+        send(req, res, reply);
+        return;
+      }
       const token = app.authenticator.bearer(req.headers.authorization);
       if (url.pathname === MCP_PATH) {
         pattern = MCP_PATH;
