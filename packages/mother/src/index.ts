@@ -1,6 +1,9 @@
 // The spawn policy is a small leaf (@colibri/spawn-policy) so that colibrid can evaluate it without
 // depending on the mother, and the mother without depending on the spawner (and its vault and bw).
 // Re-exported here under the same names, so mother's public API is unchanged.
+
+// The .env codec is @colibri/env-file's (one grammar with the vault's renderer); re-exported.
+export { parseEnvFile } from '@colibri/env-file';
 export {
   type AgentSpawner,
   type AgentSpawnRequest,
@@ -83,4 +86,3 @@ export {
   type LoadAgentSecretsOptions,
   loadAgentSecrets,
 } from './secrets/load-agent-secrets.js';
-export { parseEnvFile } from './secrets/parse-env-file.js';

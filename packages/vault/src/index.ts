@@ -1,3 +1,5 @@
+// The .env codec lives in @colibri/env-file (a leaf the agent reads its .env with); re-exported.
+export { ENV_KEY_PATTERN, parseEnvFile, renderEnvFile } from '@colibri/env-file';
 export type {
   BitwardenCredentials,
   BitwardenSourceOptions,
@@ -10,9 +12,6 @@ export {
   createExecaRunner,
 } from './command-runner.js';
 export { createDirectorySource, type DirectorySourceOptions } from './directory/create-directory-source.js';
-export { ENV_KEY_PATTERN } from './env/env-variable.js';
-export { parseEnvFile } from './env/parse-env-file.js';
-export { renderEnvFile } from './env/render-env-file.js';
 export { PINNED_BW_VERSION } from './pinned-bw-version.js';
 export {
   type ProvisionProgressEvent,

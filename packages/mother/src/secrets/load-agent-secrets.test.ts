@@ -41,7 +41,7 @@ describe('loadAgentSecrets', () => {
   });
 
   it('also accepts 0400 (owner read-only)', async () => {
-    writeEnv(envFile, 'A=1\n', 0o400);
+    writeEnv(envFile, "A='1'\n", 0o400);
     await expect(loadAgentSecrets({ envFile, expectedUid: AGENT_UID })).resolves.toEqual({
       present: true,
       variables: { A: '1' },
@@ -111,7 +111,7 @@ describe('loadAgentSecrets', () => {
     );
     expect(isColibriError(error, 'COLIBRI_SECRETS_MALFORMED')).toBe(true);
     expect((error as Error).message).toBe(
-      `${envFile} line 2: the unquoted value of B has characters that need quoting: write B='...'`,
+      `${envFile} line 2: the value of B is not in single quotes: write B='...'`,
     );
   });
 });

@@ -1,7 +1,7 @@
 import { constants, type Stats } from 'node:fs';
 import { lstat, open } from 'node:fs/promises';
+import { parseEnvFile } from '@colibri/env-file';
 import { ColibriError } from '@colibri/errors';
-import { parseEnvFile } from './parse-env-file.js';
 
 /** What {@link loadAgentSecrets} checks against. */
 export interface LoadAgentSecretsOptions {
@@ -129,7 +129,7 @@ export async function loadAgentSecrets(options: LoadAgentSecretsOptions): Promis
     }
     checkOwnerAndMode(envFile, stats, expectedUid);
     const text = await handle.readFile({ encoding: 'utf8' });
-    return { present: true, variables: parseEnvFile(text, envFile) };
+    return { present: true, variables: Object.fromEntries(parseEnvFile(text, envFile)) };
   } finally {
     await handle.close();
   }

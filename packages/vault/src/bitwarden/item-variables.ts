@@ -1,5 +1,5 @@
+import { checkVariable, ENV_KEY_PATTERN } from '@colibri/env-file';
 import { ColibriError } from '@colibri/errors';
-import { checkVariable, ENV_KEY_PATTERN } from '../env/env-variable.js';
 import type { BwItem } from './bw-schemas.js';
 
 const ITEM_TYPE_LOGIN = 1;

@@ -1,5 +1,5 @@
+import { compareKeys } from '@colibri/env-file';
 import { ColibriError } from '@colibri/errors';
-import { compareKeys } from '../env/env-variable.js';
 import type { BwItem } from './bw-schemas.js';
 import { itemVariables } from './item-variables.js';
 

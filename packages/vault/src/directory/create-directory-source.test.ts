@@ -83,9 +83,7 @@ describe('createDirectorySource', () => {
     ]);
     expectFailed(outcomes.get('../x'), 'COLIBRI_INVALID_NAME');
     expectFailed(outcomes.get('tenant-a.env'), 'COLIBRI_INVALID_NAME');
-    expect(expectFailed(outcomes.get('tenant-a'), 'COLIBRI_VAULT_SECRET_INVALID').message).toContain(
-      'line 1',
-    );
+    expect(expectFailed(outcomes.get('tenant-a'), 'COLIBRI_SECRETS_MALFORMED').message).toContain('line 1');
   });
 
   it('refuses a relative directory', () => {

@@ -1,9 +1,9 @@
 import { constants } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
+import { parseEnvFile } from '@colibri/env-file';
 import { ColibriError, isColibriError } from '@colibri/errors';
 import { parseTenantName } from '@colibri/protocol';
-import { parseEnvFile } from '../env/parse-env-file.js';
 import type { FetchOutcome, SecretSource } from '../secret-source.js';
 
 export interface DirectorySourceOptions {

@@ -1,8 +1,7 @@
 import { join } from 'node:path';
+import { ENV_KEY_PATTERN, renderEnvFile } from '@colibri/env-file';
 import { ColibriError, type ErrorCode, isColibriError } from '@colibri/errors';
 import { parseTenantName } from '@colibri/protocol';
-import { ENV_KEY_PATTERN } from '../env/env-variable.js';
-import { renderEnvFile } from '../env/render-env-file.js';
 import type { FetchOutcome, ProgressEvent, SecretSource, TenantSecretRequest } from '../secret-source.js';
 import { ENV_FILE_NAME, type EnvFileOwner, writeEnvFile } from '../write/write-env-file.js';
 

@@ -32,7 +32,7 @@ function refuse(message: string, key: string | null, origin: VariableOrigin): ne
  *   escaping it, so a value ending in a backslash swallows the lines after it; python-dotenv also
  *   turns two backslashes into one.
  */
-function unsafeValueReason(value: string): string | undefined {
+export function unsafeValueReason(value: string): string | undefined {
   if (value.includes("'")) return "a single quote (')";
   if (value.includes('\r')) return 'a carriage return';
   if (value.includes('\0')) return 'a NUL character';
