@@ -1,23 +1,13 @@
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import type { ColibriClient } from '@colibri/client';
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Daemon, startDaemon } from './daemon-harness.js';
+import { connectMcp, freePort, type ToolResult } from './mcp-harness.js';
 
 // colibrid's POST /mcp driven by the real MCP SDK client over HTTP (TCP on loopback), against a real
 // colibrid process: both protocol eras, the tools, progress, cancellation, and the same refusals as
 // the HTTP API for every principal.
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-type ToolResult = { isError?: boolean; structuredContent?: unknown; content?: unknown };
 
 /** The error an API call rejects with, as the tools report it: code and message. */
 async function apiError(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
@@ -47,14 +37,7 @@ describe('POST /mcp on colibrid', () => {
     token: string,
     options: { query?: string; era?: 'legacy' | 'auto' } = {},
   ): Promise<Client> {
-    const transport = new StreamableHTTPClientTransport(new URL(`${base}/mcp${options.query ?? ''}`), {
-      requestInit: { headers: { authorization: `Bearer ${token}` } },
-    });
-    const client = new Client(
-      { name: 'colibri-test', version: '1.0.0' },
-      options.era === 'legacy' ? {} : { versionNegotiation: { mode: 'auto' } },
-    );
-    await client.connect(transport);
+    const client = await connectMcp(base, token, options);
     clients.push(client);
     return client;
   }
@@ -317,6 +300,50 @@ describe('POST /mcp on colibrid', () => {
     while ((await polls()) !== 0 && Date.now() < gone)
       await new Promise((resolve) => setTimeout(resolve, 50));
     expect(await polls()).toBe(0);
+  });
+
+  it('wait_for_task: finished=false when the time runs out, and stops when the client cancels', async () => {
+    const client = await mcp(daemon.operatorToken);
+    const submitted = await call(client, 'submit_task', {
+      title: 'never served',
+      requires: ['nobody-has-this'],
+    });
+    const taskId = (submitted.structuredContent as { task: { id: string } }).task.id;
+    const timedOut = await call(client, 'wait_for_task', { task_id: taskId, timeout_seconds: 1 });
+    expect(timedOut.structuredContent).toMatchObject({
+      finished: false,
+      task: { id: taskId, status: 'parked' },
+    });
+    expect((timedOut.content as { text: string }[])[0]!.text).toMatch(/call wait_for_task again/);
+    const controller = new AbortController();
+    const waiting = client.callTool(
+      { name: 'wait_for_task', arguments: { task_id: taskId, timeout_seconds: 120 } },
+      { signal: controller.signal },
+    );
+    setTimeout(() => controller.abort(), 200);
+    await expect(waiting).rejects.toThrow();
+    // The connection stays usable, and so does the task.
+    expect((await call(client, 'get_task', { task_id: taskId })).structuredContent).toMatchObject({
+      task: { status: 'parked' },
+    });
+    expect(
+      toolErrorOf(await call(client, 'wait_for_task', { task_id: taskId, timeout_seconds: 121 })).code,
+    ).toBe('COLIBRI_INVALID_INPUT');
+  });
+
+  it('admin tools: a join token that registers, and a spawn refused as the API refuses it', async () => {
+    const admin = await mcp(daemon.operatorToken, { query: '?toolsets=admin' });
+    await daemon.operator.registerTenant({ tenant: 'initech' });
+    const issued = await call(admin, 'join_token', { tenant: 'initech', ttl_seconds: 600 });
+    const { token } = issued.structuredContent as { token: string };
+    const joined = await daemon.client(token).registerAgent({ name: 'initech-1', capabilities: ['linux'] });
+    expect(joined.agent.tenant).toBe('initech');
+    // This colibrid has no spawner: the tool says what the API says (a real spawn: spawn-integration.test.ts).
+    const spawn = toolErrorOf(await call(admin, 'spawn_agent', { name: 'initech-2', tenant: 'initech' }));
+    expect(spawn).toEqual(
+      await apiError(daemon.operator.spawnAgent({ name: 'initech-2', tenant: 'initech' })),
+    );
+    expect(spawn.code).toBe('COLIBRI_SPAWN_FAILED');
   });
 
   describe('a tenant agent through MCP gets exactly the HTTP API refusals', () => {

@@ -12,6 +12,7 @@ import { ColibriError } from '@colibri/errors';
 import { createLinuxDriver } from '@colibri/spawner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Daemon, startDaemon } from './daemon-harness.js';
+import { connectMcp, freePort, type ToolResult } from './mcp-harness.js';
 
 /** A failure guard for one spawn: bootstrap, a sandbox start and a registration, on a loaded machine. */
 const SPAWN_TIMEOUT_MS = 240_000;
@@ -21,8 +22,9 @@ describe('POST /v1/spawn with the linux driver, as root', { timeout: SPAWN_TIMEO
   let base: string;
   let jailRoot: string;
   let daemon: Daemon;
-  let mother: { id: string; client: ColibriClient };
+  let mother: { id: string; token: string; client: ColibriClient };
   let childId: string;
+  let mcpBase: string;
   const home = join('jails', 'acme', 'home', 'agent');
 
   beforeAll(async () => {
@@ -38,8 +40,11 @@ describe('POST /v1/spawn with the linux driver, as root', { timeout: SPAWN_TIMEO
       policy,
       'maxChildren: 1\nmaxDepth: 1\nallowedTenants: [acme]\nallowedCapabilities: [linux]\n',
     );
+    mcpBase = `http://127.0.0.1:${await freePort()}`;
     daemon = await startDaemon({
       args: [
+        '--listen',
+        mcpBase.slice('http://'.length),
         '--spawn-driver',
         'linux',
         '--jail-root',
@@ -56,7 +61,7 @@ describe('POST /v1/spawn with the linux driver, as root', { timeout: SPAWN_TIMEO
       capabilities: ['linux'],
       tenant: 'acme',
     });
-    mother = { id: agent.id, client: daemon.client(token) };
+    mother = { id: agent.id, token, client: daemon.client(token) };
   }, SPAWN_TIMEOUT_MS);
 
   afterAll(async () => {
@@ -182,5 +187,43 @@ describe('POST /v1/spawn with the linux driver, as root', { timeout: SPAWN_TIMEO
       ),
     ).toBe('COLIBRI_FORBIDDEN');
     expect((await daemon.operator.destroyAgent('acme-worker', { tenant: 'acme' })).outcome).toBe('absent');
+  });
+  it("spawn_agent through colibrid's /mcp with the mother's token: a real jailed child, then the policy's refusal", async () => {
+    const client = await connectMcp(mcpBase, mother.token, { query: '?toolsets=admin' });
+    try {
+      const progress: unknown[] = [];
+      const spawned = (await client.callTool(
+        {
+          name: 'spawn_agent',
+          arguments: { name: 'acme-mcp-child', tenant: 'acme', capabilities: ['linux'] },
+        },
+        { onprogress: (p) => progress.push(p), resetTimeoutOnProgress: true, timeout: SPAWN_TIMEOUT_MS },
+      )) as ToolResult;
+      if (spawned.isError)
+        throw new Error(`spawn_agent failed: ${JSON.stringify(spawned.structuredContent)}`);
+      expect(spawned.structuredContent).toMatchObject({
+        agentName: 'acme-mcp-child',
+        outcome: 'spawned',
+        driver: 'linux',
+      });
+      const child = (await daemon.operator.listAgents({ tenant: 'acme' })).agents.find(
+        (a) => a.name === 'acme-mcp-child',
+      );
+      expect(child).toMatchObject({ spawnedBy: mother.id, spawnDepth: 1 });
+      expect(child?.status).not.toBe('offline');
+      const refused = (await client.callTool({
+        name: 'spawn_agent',
+        arguments: { name: 'acme-mcp-child-2', tenant: 'acme', capabilities: ['linux'] },
+      })) as ToolResult;
+      expect(refused.isError).toBe(true);
+      expect(refused.structuredContent).toMatchObject({
+        error: {
+          code: 'COLIBRI_SPAWN_POLICY_DENIED',
+          details: { reasons: ['acme-mother already has 1 child(ren) alive; the policy allows at most 1'] },
+        },
+      });
+    } finally {
+      await client.close();
+    }
   });
 });
