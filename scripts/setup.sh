@@ -2,7 +2,8 @@
 # One-time (and idempotent) set-up for a fresh machine that has only Node 20 and npm.
 #   sh scripts/setup.sh                 pnpm + dependencies (compiles better-sqlite3 on first run)
 #   sh scripts/setup.sh --with-test-tools  also installs what the tests talk to (PostgreSQL, socat,
-#                                       iproute2, bubblewrap, keyutils, systemd-analyze, python3-dotenv) when missing
+#                                       iproute2, bubblewrap, keyutils, systemd-analyze, python3-dotenv,
+#                                       chromium) when missing
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -28,7 +29,8 @@ if ! have_pnpm; then
 fi
 
 # The tests talk to real things: PostgreSQL, socat bridges between network namespaces, bwrap
-# sandboxes (keyctl for their keyring tests), systemd-analyze to verify the unit files, and python-dotenv (a .env reader). Install what is missing (Debian, root).
+# sandboxes (keyctl for their keyring tests), systemd-analyze to verify the unit files, python-dotenv (a
+# .env reader) and chromium (the board's browser tests). Install what is missing (Debian, root).
 if [ "${1:-}" = "--with-test-tools" ] || [ "${1:-}" = "--with-postgres" ]; then
   missing=""
   if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then
@@ -42,6 +44,8 @@ if [ "${1:-}" = "--with-test-tools" ] || [ "${1:-}" = "--with-postgres" ]; then
   command -v systemd-analyze >/dev/null 2>&1 || missing="$missing systemd"
   # python-dotenv: the .env codec's round-trip test reads the rendered file with it (packages/env-file).
   python3 -c 'import dotenv' >/dev/null 2>&1 || missing="$missing python3-dotenv"
+  # The board's browser tests drive Debian's chromium headless (puppeteer-core, no browser download).
+  [ -x /usr/bin/chromium ] || missing="$missing chromium"
   if [ -n "$missing" ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
       say "installing test tools from Debian:$missing"

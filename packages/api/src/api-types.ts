@@ -277,6 +277,15 @@ export interface ShowTenantResponse {
   readonly events: readonly ApiTenantEvent[];
 }
 
+/** `POST /v1/board/login-codes`: what `colibri board` opens in the browser. */
+export interface BoardLoginCodeResponse {
+  /** The one-time code (good once, until `expiresAt`); it signs in as the caller's token would. */
+  readonly code: string;
+  /** Where to send the browser: `/board/login?code=…` (the board redirects to `/board` once the code is spent). */
+  readonly path: string;
+  readonly expiresAt: string;
+}
+
 /** Every non-2xx response body. */
 export interface ErrorEnvelope {
   readonly error: {

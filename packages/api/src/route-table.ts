@@ -250,6 +250,14 @@ export const API_ROUTES: readonly ApiRoute[] = Object.freeze([
     body: setTenantStatusRequestSchema,
   }),
   route({
+    id: 'createBoardLoginCode',
+    method: 'POST',
+    path: '/v1/board/login-codes',
+    summary: 'A one-time code that signs a browser in to the board as the caller (60 s, once)',
+    access: 'operator-or-agent',
+    who: "operator (sees the whole hive), agent (sees what its token may read: its tenant's tasks and itself)",
+  }),
+  route({
     id: 'metrics',
     method: 'GET',
     path: '/metrics',

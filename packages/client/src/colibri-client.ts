@@ -6,6 +6,7 @@ import type {
   ApiSpawnReport,
   ApiTask,
   ApiTenant,
+  BoardLoginCodeResponse,
   IntakeTaskRequest,
   IntakeTaskResponse,
   JoinTokenRequest,
@@ -98,6 +99,11 @@ export interface ColibriClient {
   resetTenantCollection(tenant: string): Promise<{ tenant: ApiTenant }>;
   /** Moves the tenant along a legal edge (`TENANT_TRANSITIONS`), e.g. to `active` once its agent registered. Operator only. */
   setTenantStatus(tenant: string, request: SetTenantStatusRequest): Promise<{ tenant: ApiTenant }>;
+  /**
+   * A one-time code that signs a browser in to the board (`/board/login?code=…`) as this client's
+   * token would: good once, for 60 s. Operator or agent. What `colibri board` opens.
+   */
+  createBoardLoginCode(): Promise<BoardLoginCodeResponse>;
   /** Prometheus text exposition. */
   metrics(): Promise<string>;
 }

@@ -290,6 +290,7 @@ export function createClient(options: ClientOptions): ColibriClient {
       call({ method: 'POST', path: `/v1/tenants/${id(tenant)}/reset-collection` }),
     setTenantStatus: (tenant, request) =>
       call({ method: 'POST', path: `/v1/tenants/${id(tenant)}/status`, body: request }),
+    createBoardLoginCode: () => call({ method: 'POST', path: '/v1/board/login-codes' }),
     metrics: () => call({ method: 'GET', path: '/metrics', as: 'text' }),
   };
 }

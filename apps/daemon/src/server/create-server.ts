@@ -11,6 +11,9 @@ import { spawnRoutes } from '../api/spawn-routes.js';
 import { taskRoutes } from '../api/task-routes.js';
 import { tenantRoutes } from '../api/tenant-routes.js';
 import { Authenticator, type Principal, unknownToken } from '../auth/authenticator.js';
+import { BoardChanges } from '../board/board-changes.js';
+import { createBoard, isBoardPath } from '../board/board-server.js';
+import { notifyingStore } from '../board/notifying-store.js';
 import type { ListenAddress } from '../config/parse-listen-address.js';
 import type { Timing } from '../config/resolve-config.js';
 import { ChangeFollower } from '../dispatch/change-follower.js';
@@ -111,8 +114,11 @@ export function createServer(deps: ServerDeps): ColibriServer {
   const clock = deps.clock ?? (() => new Date());
   const maxBodyBytes = deps.maxBodyBytes ?? MAX_BODY_BYTES;
   const metrics = new DaemonMetrics(deps.version);
+  // Every write this daemon commits tells the open boards (SQLite has no change feed to do it).
+  const boardChanges = new BoardChanges();
+  const store = notifyingStore(deps.store, (kind) => boardChanges.notify(kind));
   const dispatcher = new Dispatcher({
-    store: deps.store,
+    store,
     logger: deps.logger,
     clock,
     leaseMs: deps.timing.leaseMs,
@@ -120,9 +126,9 @@ export function createServer(deps: ServerDeps): ColibriServer {
     deliverLatency: metrics.deliverLatency,
   });
   const app: App = {
-    store: deps.store,
+    store,
     dispatcher,
-    authenticator: new Authenticator(deps.store, deps.operatorToken),
+    authenticator: new Authenticator(store, deps.operatorToken),
     logger: deps.logger,
     clock,
     timing: deps.timing,
@@ -142,13 +148,15 @@ export function createServer(deps: ServerDeps): ColibriServer {
     allowedHosts: () => [...(deps.mcpAllowedHosts ?? []), ...tcpHosts],
   });
   const sweeper = new Sweeper({
-    store: deps.store,
+    store,
     dispatcher,
     logger: deps.logger,
     clock,
     timing: deps.timing,
     metrics,
   });
+  const board = createBoard({ app, routes: ROUTES, changes: boardChanges });
+  const routes: readonly ApiRoute[] = [...ROUTES, ...board.apiRoutes];
   // Other daemons on the same PostgreSQL act on the store too: their changes reach this one here.
   const follower = new ChangeFollower(dispatcher, deps.logger);
   let changes: ChangeSubscription | undefined;
@@ -196,6 +204,14 @@ export function createServer(deps: ServerDeps): ColibriServer {
         send(req, res, reply);
         return;
       }
+      if (isBoardPath(url.pathname)) {
+        // The board signs in with a session cookie, not a bearer token, and answers in HTML.
+        const outcome = await board.handle(req, res, url, controller.signal);
+        pattern = outcome.route;
+        status = outcome.status;
+        principal = outcome.viewer;
+        return;
+      }
       const token = app.authenticator.bearer(req.headers.authorization);
       if (url.pathname === MCP_PATH) {
         pattern = MCP_PATH;
@@ -204,7 +220,7 @@ export function createServer(deps: ServerDeps): ColibriServer {
         status = await mcp.serve(req, res, { principal, query: url.searchParams, signal: controller.signal });
         return;
       }
-      const { route, params } = matchRoute(ROUTES, req.method ?? '', url.pathname);
+      const { route, params } = matchRoute(routes, req.method ?? '', url.pathname);
       pattern = route.pattern;
       principal = await app.authenticator.resolve(token);
       authorizeRoute(route, principal);
@@ -330,6 +346,7 @@ export function createServer(deps: ServerDeps): ColibriServer {
           }
           if (change.kind === 'resync') app.authenticator.forgetAll();
           follower.handle(change);
+          boardChanges.notify('hive');
         },
         {
           onError: (error) =>
@@ -368,6 +385,7 @@ export function createServer(deps: ServerDeps): ColibriServer {
       for (const controller of controllers) controller.abort();
       await mcp.close();
       await changes?.close();
+      boardChanges.close();
       await follower.close();
       await sweeper.stop();
       for (const server of servers) server.closeIdleConnections();
