@@ -12,7 +12,7 @@ function target(requested: string): Target {
 
 /**
  * A tool's input schema as the SDK takes it: the JSON Schema that `tools/list` advertises comes from
- * the valibot schema, but the SDK's own check only asks for an object. The tool validates its
+ * the valibot schema, but the SDK's own check lets everything through. The tool validates its
  * arguments itself (`parseRequest`), so bad input is answered with colibri's stable code and
  * message (`COLIBRI_INVALID_INPUT: submit_task: title: must not be empty`) as a tool error, never
  * with the SDK's generic wording. Checks JSON Schema cannot express (`v.check`) are left out of the
@@ -23,10 +23,8 @@ export function toolInputSchema(schema: v.GenericSchema): StandardSchemaWithJSON
     '~standard': {
       version: 1,
       vendor: 'colibri',
-      validate: (value: unknown) =>
-        typeof value === 'object' && value !== null && !Array.isArray(value)
-          ? { value }
-          : { issues: [{ message: 'the arguments must be an object' }] },
+      // The SDK's request schema already insists on an object; everything else is the tool's to refuse.
+      validate: (value: unknown) => ({ value }),
       jsonSchema: {
         input: (options: { target: string }) =>
           toJsonSchema(schema, { typeMode: 'input', target: target(options.target), errorMode: 'ignore' }),

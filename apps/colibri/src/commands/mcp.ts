@@ -32,7 +32,7 @@ export default class Mcp extends BaseCommand<typeof Mcp> {
     }),
     agent: Flags.string({
       description:
-        'the agent this token belongs to: the default agent_id of the worker tools (claim_next, heartbeat) [env: COLIBRI_AGENT_ID]',
+        'the agent this token belongs to: the default agent_id of the worker tools (claim_next, heartbeat)',
       env: 'COLIBRI_AGENT_ID',
       helpValue: 'ID',
     }),
