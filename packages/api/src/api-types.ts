@@ -120,6 +120,37 @@ export interface TransitionTaskRequest {
   readonly reason?: string;
 }
 
+/** A task attempt an agent holds (running its handler, or reporting on it). */
+export interface HeldTask {
+  readonly taskId: string;
+  readonly attempt: number;
+}
+
+/** A held attempt that is no longer the agent's: its handler must stop, its report is refused. */
+export interface RevokedTask {
+  readonly taskId: string;
+  readonly attempt: number;
+  /** The task's status now (`cancelled`, `parked` after a re-queue, …), or null when it is gone. */
+  readonly status: TaskStatus | null;
+  /** Why, from the task's event log (e.g. the operator's cancel reason). */
+  readonly reason: string | null;
+}
+
+/** `POST /v1/agents/:id/poll`. */
+export interface PollResponse {
+  /** The agent's assigned and running tasks. */
+  readonly tasks: readonly ApiTask[];
+  /** The attempts given in `holding` that are no longer the agent's (empty without `holding`). */
+  readonly revoked: readonly RevokedTask[];
+}
+
+/** `POST /v1/agents/:id/heartbeat`. */
+export interface HeartbeatResponse {
+  readonly agent: ApiAgent;
+  /** The attempts given in `holding` that are no longer the agent's (empty without `holding`). */
+  readonly revoked: readonly RevokedTask[];
+}
+
 export interface ShowTaskResponse {
   readonly task: ApiTask;
   readonly events: readonly ApiTaskEvent[];

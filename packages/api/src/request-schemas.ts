@@ -50,11 +50,36 @@ export const registerAgentRequestSchema = v.strictObject({
   tenant: v.optional(v.nullable(tenant)),
 });
 
-/** `POST /v1/agents/:id/heartbeat`: no fields (the body may be absent or `{}`). */
-export const heartbeatRequestSchema = v.strictObject({});
+/** The most tasks one agent may say it holds in a poll or heartbeat body. */
+export const MAX_HELD_TASKS = 1024;
 
-/** `POST /v1/agents/:id/poll`: no fields (the body may be absent or `{}`); the wait is in the query. */
-export const pollRequestSchema = v.strictObject({});
+/**
+ * The body of `POST /v1/agents/:id/poll` and `POST /v1/agents/:id/heartbeat` (optional): the task
+ * attempts the agent holds (running a handler, or a report on its way). A long poll with `holding`
+ * returns as soon as the agent's assigned/running set differs from it (a new task, or one of these
+ * cancelled, re-queued or taken away), and both answers list the held attempts that are no longer
+ * the agent's in `revoked`: that is how a cancel reaches a running handler within a second.
+ */
+export const heldTasksRequestSchema = v.strictObject({
+  holding: v.optional(
+    v.pipe(
+      v.array(
+        v.strictObject({
+          taskId: text(1, 100),
+          attempt: integer(1, Number.MAX_SAFE_INTEGER),
+        }),
+        'must be a list of {taskId, attempt}',
+      ),
+      v.maxLength(MAX_HELD_TASKS, `must list at most ${MAX_HELD_TASKS} tasks`),
+    ),
+  ),
+});
+
+/** `POST /v1/agents/:id/heartbeat`: the body may be absent, `{}` or `{holding}` (see {@link heldTasksRequestSchema}). */
+export const heartbeatRequestSchema = heldTasksRequestSchema;
+
+/** `POST /v1/agents/:id/poll`: the body may be absent, `{}` or `{holding}`; the wait is in the query. */
+export const pollRequestSchema = heldTasksRequestSchema;
 
 /** `POST /v1/tenants/:tenant/reset-collection`: no fields (the body may be absent or `{}`). */
 export const resetCollectionRequestSchema = v.strictObject({});
@@ -204,6 +229,7 @@ export const listTenantsQuerySchema = v.strictObject({
 export const pollQuerySchema = v.strictObject({
   wait: v.optional(queryInteger(0, MAX_POLL_WAIT_SECONDS)),
 });
+
 
 function describeIssue(issue: v.BaseIssue<unknown>): string {
   const path = v.getDotPath(issue);

@@ -7,10 +7,13 @@ import type {
   ApiTask,
   ApiTenant,
   BoardLoginCodeResponse,
+  HeartbeatResponse,
+  HeldTask,
   IntakeTaskRequest,
   IntakeTaskResponse,
   JoinTokenRequest,
   JoinTokenResponse,
+  PollResponse,
   RecordProvisionRequest,
   RegisterAgentRequest,
   RegisterAgentResponse,
@@ -70,13 +73,18 @@ export interface ColibriClient {
    * mother of that agent. `timeoutMs` default 120000.
    */
   destroyAgent(name: string, options?: { tenant?: string; timeoutMs?: number }): Promise<ApiDestroyReport>;
-  heartbeat(agentId: string): Promise<{ agent: ApiAgent }>;
+  /** With `holding`, the answer's `revoked` lists the held attempts that are no longer the agent's. */
+  heartbeat(agentId: string, options?: { holding?: readonly HeldTask[] }): Promise<HeartbeatResponse>;
   updateCapabilities(agentId: string, capabilities: readonly string[]): Promise<{ agent: ApiAgent }>;
-  /** The agent's assigned and running tasks; with `waitSeconds`, waits (long-poll) until there is at least one assigned task. */
+  /**
+   * The agent's assigned and running tasks. With `waitSeconds` it waits (long-poll) until there is
+   * at least one assigned task or, with `holding`, until the agent's assigned/running set differs
+   * from the attempts it holds (a new task, or a held one cancelled or taken away: `revoked`).
+   */
   poll(
     agentId: string,
-    options?: { waitSeconds?: number; signal?: AbortSignal },
-  ): Promise<{ tasks: ApiTask[] }>;
+    options?: { waitSeconds?: number; signal?: AbortSignal; holding?: readonly HeldTask[] },
+  ): Promise<PollResponse>;
   /**
    * The agent stops: offline now (not after its TTL), its unfinished tasks handed back (re-queued,
    * or failed after their last attempt). Self or operator.

@@ -258,7 +258,12 @@ export function createClient(options: ClientOptions): ColibriClient {
         body: { name, ...(destroyOptions.tenant === undefined ? {} : { tenant: destroyOptions.tenant }) },
         timeoutMs: destroyOptions.timeoutMs ?? DEFAULT_DESTROY_TIMEOUT_MS,
       }),
-    heartbeat: (agentId) => call({ method: 'POST', path: `/v1/agents/${id(agentId)}/heartbeat` }),
+    heartbeat: (agentId, heartbeatOptions = {}) =>
+      call({
+        method: 'POST',
+        path: `/v1/agents/${id(agentId)}/heartbeat`,
+        ...(heartbeatOptions.holding === undefined ? {} : { body: { holding: heartbeatOptions.holding } }),
+      }),
     updateCapabilities: (agentId, capabilities) =>
       call({ method: 'PUT', path: `/v1/agents/${id(agentId)}/capabilities`, body: { capabilities } }),
     poll: (agentId, pollOptions = {}) =>
@@ -267,6 +272,7 @@ export function createClient(options: ClientOptions): ColibriClient {
         path: `/v1/agents/${id(agentId)}/poll${query({ wait: pollOptions.waitSeconds })}`,
         extraTimeoutMs: (pollOptions.waitSeconds ?? 0) * 1000,
         signal: pollOptions.signal,
+        ...(pollOptions.holding === undefined ? {} : { body: { holding: pollOptions.holding } }),
       }),
     goOffline: (agentId, request = {}) =>
       call({ method: 'POST', path: `/v1/agents/${id(agentId)}/offline`, body: request }),

@@ -1,4 +1,4 @@
-import type { ApiTask } from '@colibri/api';
+import type { PollResponse } from '@colibri/api';
 import * as Flags from '@oclif/core/flags';
 import { BaseCommand } from '../base-command.js';
 import { MAX_POLL_WAIT_SECONDS } from '../flag-limits.js';
@@ -28,7 +28,7 @@ export default class Poll extends BaseCommand<typeof Poll> {
     }),
   };
 
-  async run(): Promise<{ tasks: ApiTask[] }> {
+  async run(): Promise<PollResponse> {
     const { agent, wait } = this.flags;
     const response = await (await this.client()).poll(agent, wait === undefined ? {} : { waitSeconds: wait });
     const { formatPolledTasks } = await import('../format/format-tasks.js');

@@ -87,6 +87,18 @@ describe('formatAgentEvent', () => {
       { type: 'handler-killed', ...t, why: 'superseded' },
       'task t1 attempt 2: handler killed: the daemon gave the task a newer attempt',
     ],
+    [
+      { type: 'handler-killed', ...t, why: 'revoked' },
+      'task t1 attempt 2: handler killed (its process group is gone): the task was taken away',
+    ],
+    [
+      { type: 'task-revoked', ...t, status: 'cancelled', reason: 'no longer needed' },
+      'task t1 attempt 2: now cancelled (no longer needed): killing its handler, no report',
+    ],
+    [
+      { type: 'task-revoked', ...t, status: null, reason: null },
+      'task t1 attempt 2: gone: killing its handler, no report',
+    ],
     [{ type: 'offline', agentId: 'a1', requeued: [], failed: [] }, 'offline; handed back: nothing'],
     [
       { type: 'offline', agentId: 'a1', requeued: ['t1', 't2'], failed: ['t3'] },

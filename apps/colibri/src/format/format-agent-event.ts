@@ -43,7 +43,11 @@ export function formatAgentEvent(event: AgentEvent): string {
     case 'handler-killed':
       return event.why === 'drain'
         ? `${task(event)}: handler killed by the drain; the task is handed back`
-        : `${task(event)}: handler killed: the daemon gave the task a newer attempt`;
+        : event.why === 'revoked'
+          ? `${task(event)}: handler killed (its process group is gone): the task was taken away`
+          : `${task(event)}: handler killed: the daemon gave the task a newer attempt`;
+    case 'task-revoked':
+      return `${task(event)}: ${event.status === null ? 'gone' : `now ${event.status}`}${event.reason === null ? '' : ` (${event.reason})`}: killing its handler, no report`;
     case 'offline':
       return `offline; handed back: ${list(event.requeued)}${event.failed.length === 0 ? '' : `; failed after their last attempt: ${list(event.failed)}`}`;
     case 'offline-failed':

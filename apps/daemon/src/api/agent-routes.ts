@@ -1,11 +1,13 @@
 import {
   type ApiAgent,
   agentOfflineRequestSchema,
+  type HeldTask,
   heartbeatRequestSchema,
   listAgentsQuerySchema,
   parseRequest,
   pollQuerySchema,
   pollRequestSchema,
+  type RevokedTask,
   registerAgentRequestSchema,
   retireAgentRequestSchema,
   updateCapabilitiesRequestSchema,
@@ -135,12 +137,49 @@ const list: Handler = async (app, { principal, query }) => {
   return { status: 200, body: { agents: agents.map((a) => toApiAgent(a, loads.get(a.id) ?? 0)) } };
 };
 
+const keyOf = (taskId: string, attempt: number) => `${taskId}#${attempt}`;
+
+/**
+ * The attempts in `holding` that are no longer the agent's (`current` = its assigned and running
+ * tasks): cancelled, re-queued, failed by the operator, given to another agent or gone. Each with
+ * the task's status now and the reason of its latest event, so the agent can say why it stopped.
+ */
+async function revokedOf(
+  app: App,
+  holding: readonly HeldTask[],
+  current: readonly TaskRecord[],
+): Promise<RevokedTask[]> {
+  const live = new Set(current.map((task) => keyOf(task.id, task.attempt)));
+  const revoked: RevokedTask[] = [];
+  for (const held of holding) {
+    if (live.has(keyOf(held.taskId, held.attempt))) continue;
+    const task = await app.store.getTask(held.taskId).catch(() => undefined);
+    const events = task === undefined ? [] : await app.store.listTaskEvents(task.id).catch(() => []);
+    revoked.push({
+      taskId: held.taskId,
+      attempt: held.attempt,
+      status: task?.status ?? null,
+      reason: events.at(-1)?.reason ?? null,
+    });
+  }
+  return revoked;
+}
+
+/** The agent's assigned and running tasks, as the store has them now. */
+function heldBy(app: App, agentId: string): Promise<TaskRecord[]> {
+  return app.store.listTasks({ assignedAgentId: agentId, status: ['assigned', 'running'] });
+}
+
 const beat: Handler = async (app, { principal, params, body }) => {
   const agentId = params.id!;
   requireSelfOrOperator(principal, agentId, 'send heartbeats');
-  parseRequest(heartbeatRequestSchema, body ?? {}, 'request body');
+  const { holding } = parseRequest(heartbeatRequestSchema, body ?? {}, 'request body');
   const agent = await heartbeat(app, agentId);
-  return { status: 200, body: { agent: toApiAgent(agent, app.dispatcher.loadOf(agentId)) } };
+  const revoked = holding === undefined ? [] : await revokedOf(app, holding, await heldBy(app, agentId));
+  return {
+    status: 200,
+    body: { agent: toApiAgent(agent, app.dispatcher.loadOf(agentId)), revoked },
+  };
 };
 
 const capabilities: Handler = async (app, { principal, params, body }) => {
@@ -163,16 +202,25 @@ function aborted(signal: AbortSignal): Promise<void> {
   });
 }
 
+/** True when the agent's assigned/running set is not exactly the attempts it says it holds. */
+function differs(tasks: readonly TaskRecord[], holding: readonly HeldTask[]): boolean {
+  const held = new Set(holding.map((h) => keyOf(h.taskId, h.attempt)));
+  return tasks.length !== held.size || tasks.some((task) => !held.has(keyOf(task.id, task.attempt)));
+}
+
 /**
  * The agent's assigned and running tasks. With `wait=N` (≤ 60 s) it returns as soon as the agent
- * has an assigned task, or after N seconds, or when the daemon stops. The agent's own poll also
- * counts as its heartbeat (renewing its leases).
+ * has an assigned task, or after N seconds, or when the daemon stops. With a `holding` body (the
+ * attempts the agent runs or reports on) it returns instead as soon as the agent's set differs
+ * from those: a new task, or a held one cancelled, re-queued or taken away (listed in `revoked`),
+ * so an agent keeps this poll open even while its slots are full and learns of a cancel at once.
+ * The agent's own poll also counts as its heartbeat (renewing its leases).
  */
 const poll: Handler = async (app, { principal, params, query, body, signal }) => {
   const agentId = params.id!;
   requireSelfOrOperator(principal, agentId, 'poll');
-  parseRequest(pollRequestSchema, body ?? {}, 'request body');
   const { wait = 0 } = parseRequest(pollQuerySchema, queryObject(query), 'query');
+  const { holding } = parseRequest(pollRequestSchema, body ?? {}, 'request body');
   const known = app.dispatcher.agent(agentId) ?? (await app.store.getAgent(agentId));
   if (principal.kind === 'agent') {
     const last = known.lastHeartbeatAt?.getTime() ?? 0;
@@ -182,20 +230,18 @@ const poll: Handler = async (app, { principal, params, query, body, signal }) =>
   }
   const deadline = Date.now() + wait * 1000;
   const stop = aborted(signal);
+  const settled = (tasks: readonly TaskRecord[]) =>
+    holding === undefined ? tasks.some((t) => t.status === 'assigned') : differs(tasks, holding);
   for (;;) {
     const waiter = app.dispatcher.waiters.register(agentId);
     let tasks: TaskRecord[];
     try {
-      tasks = await app.store.listTasks({ assignedAgentId: agentId, status: ['assigned', 'running'] });
+      tasks = await heldBy(app, agentId);
       const remaining = deadline - Date.now();
-      if (
-        remaining > 0 &&
-        !signal.aborted &&
-        !app.dispatcher.waiters.closed &&
-        !tasks.some((t) => t.status === 'assigned')
-      ) {
-        // Woken by an assignment here or, through the change feed, by another daemon; the
-        // re-read at the safety sweep's cadence only covers a feed that died silently.
+      if (remaining > 0 && !signal.aborted && !app.dispatcher.waiters.closed && !settled(tasks)) {
+        // Woken by an assignment or a task leaving the agent here or, through the change feed, by
+        // another daemon; the re-read at the safety sweep's cadence only covers a feed that died
+        // silently.
         await Promise.race([waiter.until(Math.min(remaining, app.timing.sweepIntervalMs)), stop]);
         continue;
       }
@@ -203,7 +249,8 @@ const poll: Handler = async (app, { principal, params, query, body, signal }) =>
       waiter.cancel();
     }
     app.dispatcher.delivered(tasks);
-    return { status: 200, body: { tasks: tasks.map(toApiTask) } };
+    const revoked = holding === undefined ? [] : await revokedOf(app, holding, tasks);
+    return { status: 200, body: { tasks: tasks.map(toApiTask), revoked } };
   }
 };
 

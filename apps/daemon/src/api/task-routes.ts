@@ -117,7 +117,21 @@ const show: Handler = async (app, { principal, params }) => {
   };
 };
 
-async function checkAgentMayMove(app: App, agentId: string, task: TaskRecord): Promise<void> {
+async function checkAgentMayMove(
+  app: App,
+  agentId: string,
+  task: TaskRecord,
+  attempt: number,
+): Promise<void> {
+  if (task.assignedAgentId === agentId && task.status === 'cancelled') {
+    // Cancelled under the agent: the attempt it holds is over, so its late report is refused as
+    // stale, never applied, and the agent drops the work.
+    throw new ColibriError(
+      'COLIBRI_STALE_ATTEMPT',
+      `task ${task.id} was cancelled while this agent held attempt ${attempt}: that attempt is over; drop the work`,
+      { taskId: task.id, attempt: task.attempt, presentedAttempt: attempt, status: task.status },
+    );
+  }
   if (task.assignedAgentId === agentId) return;
   const events = await app.store.listTaskEvents(task.id);
   if (events.some((e) => e.to === 'assigned' && e.agentId === agentId)) {
@@ -142,7 +156,7 @@ const transition: Handler = async (app, { principal, params, body }) => {
         { field: 'attempt' },
       );
     }
-    await checkAgentMayMove(app, principal.agentId, before);
+    await checkAgentMayMove(app, principal.agentId, before, request.attempt);
     agentId = principal.agentId;
   }
   const after = await app.store.transitionTask({
@@ -159,6 +173,9 @@ const transition: Handler = async (app, { principal, params, body }) => {
   const held = before.status === 'assigned' || before.status === 'running';
   if (held && before.assignedAgentId !== null && after.status !== 'running') {
     app.dispatcher.taskLeft(before.assignedAgentId, before.id, before.attempt);
+    // Taken from the agent by someone else (a cancel): its open long poll answers now, so the
+    // agent kills the handler within a second instead of at its next heartbeat.
+    if (agentId === undefined) app.dispatcher.waiters.wake(before.assignedAgentId);
   }
   app.logger.info(
     { taskId: after.id, from: before.status, to: after.status, attempt: after.attempt, by: actor(principal) },

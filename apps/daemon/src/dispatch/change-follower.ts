@@ -14,7 +14,7 @@ export interface FollowedDispatcher {
 /**
  * Turns the store's change feed into dispatcher work, so that several daemons on one PostgreSQL
  * act on each other's changes at once instead of at the next safety sweep:
- * - a task assigned to agent X wakes X's long polls here (whoever assigned it);
+ * - a task assigned to agent X, or cancelled while X held it, wakes X's long polls here;
  * - a parked task (taken in or re-queued anywhere) is offered to the agents this daemon knows;
  * - a registered agent, one back online or with new tags, re-examines the parked tasks;
  * - any task change makes the agents' loads stale (recounted once per batch);
@@ -44,7 +44,8 @@ export class ChangeFollower {
     if (this.#closed) return;
     switch (change.kind) {
       case 'task':
-        if (change.status === 'assigned' && change.agentId !== null) {
+        if ((change.status === 'assigned' || change.status === 'cancelled') && change.agentId !== null) {
+          // A new task for the agent, or one cancelled under it: its long poll answers now.
           this.#dispatcher.waiters.wake(change.agentId);
         }
         if (change.status === 'parked') this.#parked.add(change.taskId);

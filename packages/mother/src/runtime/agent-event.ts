@@ -98,11 +98,24 @@ export type AgentEvent =
     }
   | { readonly type: 'draining'; readonly reason: string; readonly running: number }
   | {
-      /** A handler stopped before its end: by the drain (its task is handed back) or superseded by a newer attempt. */
+      /**
+       * A handler stopped before its end: by the drain (its task is handed back), superseded by a
+       * newer attempt, or revoked (the daemon took the task away: cancelled, re-queued, failed by
+       * the operator). Its whole process group is gone when this is emitted.
+       */
       readonly type: 'handler-killed';
       readonly taskId: string;
       readonly attempt: number;
-      readonly why: 'drain' | 'superseded';
+      readonly why: 'drain' | 'superseded' | 'revoked';
+    }
+  | {
+      /** The daemon says a held attempt is no longer this agent's: its handler is being killed, no report is due. */
+      readonly type: 'task-revoked';
+      readonly taskId: string;
+      readonly attempt: number;
+      /** The task's status now (`cancelled`, `parked`, …), or null when it is gone. */
+      readonly status: string | null;
+      readonly reason: string | null;
     }
   | {
       readonly type: 'offline';

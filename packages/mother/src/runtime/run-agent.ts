@@ -1,4 +1,4 @@
-import type { ApiTask, TransitionTaskRequest } from '@colibri/api';
+import type { ApiTask, HeldTask, RevokedTask, TransitionTaskRequest } from '@colibri/api';
 import { type ColibriClient, createClient } from '@colibri/client';
 import { ColibriError, ERROR_CODES } from '@colibri/errors';
 import type { AgentEvent, ReportedStatus } from './agent-event.js';
@@ -36,7 +36,7 @@ export interface AgentRun {
 interface LocalTask {
   readonly taskId: string;
   readonly attempt: number;
-  /** Aborting kills the handler's process group; the reason says why (`drain` or `superseded`). */
+  /** Aborting kills the handler's process group; the reason says why (`drain`, `superseded`, `revoked`). */
   readonly kill: AbortController;
   /** Settles when the handler has ended and its report is queued. */
   finished: Promise<void>;
@@ -69,7 +69,10 @@ class AgentRuntime {
   readonly #cutDrain = new AbortController();
   /** Aborted once the heartbeat must stop (just before going offline). */
   readonly #heartbeatStop = new AbortController();
-  #slotWaiters: (() => void)[] = [];
+  /** Assigned tasks the poll returned while every slot was busy: held (not reported), started when one frees. */
+  readonly #deferred = new Set<string>();
+  /** Aborted to end the current long poll early (a slot freed while deferred tasks wait). */
+  #pollRestart = new AbortController();
   #stopReason = 'stopped';
   #fatal: unknown;
   #stopped: Promise<void> | undefined;
@@ -110,7 +113,6 @@ class AgentRuntime {
     if (this.#stopped === undefined) {
       this.#stopReason = reason;
       this.#stopping.abort();
-      this.#wakeSlotWaiters();
       this.#stopped = this.done.then(
         () => {},
         () => {},
@@ -181,7 +183,9 @@ class AgentRuntime {
       const session = this.#session;
       if (stop.aborted || session === undefined) return;
       try {
-        await session.client.heartbeat(session.agentId);
+        const { revoked } = await session.client.heartbeat(session.agentId, { holding: this.#holding() });
+        // The backstop for a cancel that the long poll missed (e.g. while it reconnected).
+        this.#revoke(revoked ?? []);
         if (lost) this.#emit({ type: 'connection-restored', during: 'heartbeat' });
         lost = false;
         backoff.reset();
@@ -209,37 +213,81 @@ class AgentRuntime {
     return this.#options.concurrency - this.#tasks.size;
   }
 
-  /** Resolves once a slot is free or the agent is stopping. */
-  #slotFree(): Promise<void> {
-    if (this.#freeSlots() > 0 || this.#stopping.signal.aborted) return Promise.resolve();
-    return new Promise((resolve) => this.#slotWaiters.push(resolve));
+  /**
+   * Every attempt this agent holds: handlers running, reports on their way, assigned tasks waiting
+   * for a slot. The long poll answers as soon as the daemon's view differs from it.
+   */
+  #holding(): HeldTask[] {
+    const keys = new Set([...this.#tasks.keys(), ...this.#reporting.keys(), ...this.#deferred]);
+    return [...keys].map((key) => {
+      const at = key.lastIndexOf('#');
+      return { taskId: key.slice(0, at), attempt: Number(key.slice(at + 1)) };
+    });
   }
 
-  #wakeSlotWaiters(): void {
-    const waiters = this.#slotWaiters;
-    this.#slotWaiters = [];
-    for (const wake of waiters) wake();
+  /** Kills the handlers of attempts the daemon took away (cancelled, re-queued…); no report is due for them. */
+  #revoke(revoked: readonly RevokedTask[], tasks: readonly ApiTask[] = []): number {
+    let killed = 0;
+    for (const entry of revoked) {
+      const key = keyOf(entry.taskId, entry.attempt);
+      this.#deferred.delete(key);
+      const local = this.#tasks.get(key);
+      if (local === undefined || local.kill.signal.aborted) continue;
+      if (tasks.some((task) => task.id === entry.taskId && task.attempt > entry.attempt)) {
+        // Given to us again with a newer attempt: `#take` stops this run as superseded.
+        continue;
+      }
+      if (entry.status === 'assigned' || entry.status === 'running') {
+        // The task lives on in a newer attempt (here or on another agent): this run is superseded.
+        local.kill.abort('superseded');
+        killed++;
+        continue;
+      }
+      this.#emit({
+        type: 'task-revoked',
+        taskId: entry.taskId,
+        attempt: entry.attempt,
+        status: entry.status,
+        reason: entry.reason,
+      });
+      local.kill.abort('revoked');
+      killed++;
+    }
+    return killed;
   }
 
+  /** A slot freed: a poll waiting only for changes ends early so that a deferred task starts now. */
+  #slotFreed(): void {
+    if (this.#deferred.size > 0) this.#pollRestart.abort();
+  }
+
+  /**
+   * Keeps one long poll open at all times, even while every slot is busy: it says what the agent
+   * holds, so the daemon answers at once when a new task is assigned or a held one is cancelled
+   * (the handler is killed then, within a second of the cancel).
+   */
   async #pollLoop(): Promise<void> {
     const backoff = createBackoff(this.#options.backoff);
     const stopping = this.#stopping.signal;
     let lost = false;
     while (!stopping.aborted) {
-      await this.#slotFree();
-      if (stopping.aborted) return;
       const session = this.#session!;
-      let tasks: ApiTask[];
+      this.#pollRestart = new AbortController();
+      const restart = this.#pollRestart.signal;
+      let tasks: readonly ApiTask[];
+      let revoked: readonly RevokedTask[];
       try {
-        ({ tasks } = await session.client.poll(session.agentId, {
+        ({ tasks, revoked = [] } = await session.client.poll(session.agentId, {
           waitSeconds: this.#options.pollWaitSeconds,
-          signal: stopping,
+          signal: AbortSignal.any([stopping, restart]),
+          holding: this.#holding(),
         }));
         if (lost) this.#emit({ type: 'connection-restored', during: 'poll' });
         lost = false;
         backoff.reset();
       } catch (error) {
         if (stopping.aborted) return;
+        if (restart.aborted) continue;
         const disposition = classifyError(error);
         if (disposition === 'unknown-agent') {
           // The daemon forgot us (a new database?): register again with the credential, if any.
@@ -274,14 +322,16 @@ class AgentRuntime {
         await sleep(retryInMs, stopping);
         continue;
       }
+      const killed = this.#revoke(revoked, tasks);
       const started = await this.#take(tasks);
-      if (started === 0 && this.#freeSlots() > 0 && tasks.some((t) => t.status === 'assigned')) {
-        // Every assigned task is one whose report is still on its way (the poll returns at once
-        // while it stays assigned): wait for those reports rather than poll in a hot loop.
+      if (killed === 0 && started === 0 && this.#reports.size > 0) {
+        // The answer changed nothing here: it saw a task whose report is still on its way (the
+        // daemon moved it on, or it is still assigned). Wait for those reports rather than poll
+        // in a hot loop.
         const over = new AbortController();
         await Promise.race([
           Promise.allSettled([...this.#reports]),
-          sleep(1000, AbortSignal.any([over.signal, stopping])),
+          sleep(1000, AbortSignal.any([over.signal, stopping, this.#pollRestart.signal])),
         ]);
         over.abort();
       }
@@ -291,6 +341,8 @@ class AgentRuntime {
   /** Starts what the poll returned, as slots allow; returns how many it started. */
   async #take(tasks: readonly ApiTask[]): Promise<number> {
     let started = 0;
+    const offered = new Set(tasks.map((task) => keyOf(task.id, task.attempt)));
+    for (const key of this.#deferred) if (!offered.has(key)) this.#deferred.delete(key);
     for (const task of tasks) {
       // A newer attempt of a task we still run: the daemon moved on, stop the old run.
       for (const local of this.#tasks.values()) {
@@ -304,7 +356,12 @@ class AgentRuntime {
         this.#track(this.#deliver(task, { to: 'parked', reason }));
         continue;
       }
-      if (task.status !== 'assigned' || this.#freeSlots() <= 0 || this.#stopping.signal.aborted) continue;
+      if (task.status !== 'assigned' || this.#stopping.signal.aborted) continue;
+      if (this.#freeSlots() <= 0) {
+        this.#deferred.add(key);
+        continue;
+      }
+      this.#deferred.delete(key);
       if (await this.#begin(task)) started++;
     }
     return started;
@@ -324,7 +381,7 @@ class AgentRuntime {
     this.#tasks.set(key, local);
     const release = () => {
       this.#tasks.delete(key);
-      this.#wakeSlotWaiters();
+      this.#slotFreed();
     };
     let executable: string;
     let timeoutMs: number;
@@ -380,9 +437,10 @@ class AgentRuntime {
 
   #finished(task: ApiTask, outcome: HandlerOutcome, local: LocalTask): void {
     if (outcome.status === 'aborted') {
-      // Killed by a drain (the task is handed back by going offline) or superseded by a newer
-      // attempt (the daemon moved on): either way no report is due.
-      const why = local.kill.signal.reason === 'superseded' ? 'superseded' : 'drain';
+      // Killed by a drain (the task is handed back by going offline), superseded by a newer
+      // attempt or revoked (the daemon moved on, e.g. a cancel): either way no report is due.
+      const reason = local.kill.signal.reason as unknown;
+      const why = reason === 'superseded' || reason === 'revoked' ? reason : 'drain';
       this.#emit({ type: 'handler-killed', taskId: task.id, attempt: task.attempt, why });
       return;
     }
