@@ -117,7 +117,7 @@ function worker(
   };
   return (async () => {
     while (!stop()) {
-      let tasks: ApiTask[] = [];
+      let tasks: readonly ApiTask[] = [];
       const polled = await act(async () => {
         ({ tasks } = await client().poll(agent.id, { waitSeconds: 2 }));
       }, 'poll');
