@@ -230,7 +230,6 @@ export const pollQuerySchema = v.strictObject({
   wait: v.optional(queryInteger(0, MAX_POLL_WAIT_SECONDS)),
 });
 
-
 function describeIssue(issue: v.BaseIssue<unknown>): string {
   const path = v.getDotPath(issue);
   if (issue.type === 'strict_object' && issue.expected === 'never') {

@@ -115,7 +115,6 @@ export const API_ROUTES: readonly ApiRoute[] = Object.freeze([
     who: 'the agent itself, operator',
     body: pollRequestSchema,
     query: pollQuerySchema,
-    body: heldTasksRequestSchema,
   }),
   route({
     id: 'goOffline',
