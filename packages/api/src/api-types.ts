@@ -139,7 +139,7 @@ export interface RevokedTask {
 /** `POST /v1/agents/:id/poll`. */
 export interface PollResponse {
   /** The agent's assigned and running tasks. */
-  readonly tasks: readonly ApiTask[];
+  readonly tasks: ApiTask[];
   /** The attempts given in `holding` that are no longer the agent's (empty without `holding`). */
   readonly revoked: readonly RevokedTask[];
 }
