@@ -3,9 +3,10 @@
 // umask and exits. Everything else is built from the configuration resolved here, once.
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { type ColibriError, errorKind, isColibriError } from '@colibri/errors';
+import { ColibriError, errorKind, isColibriError } from '@colibri/errors';
 import { colibriPaths } from '@colibri/protocol';
 import { openStore, type Store } from '@colibri/store';
+import { formatEffectiveConfig } from './config/format-effective-config.js';
 import { loadSpawnPolicy } from './config/load-spawn-policy.js';
 import { HELP, resolveConfig } from './config/resolve-config.js';
 import { prepareHome } from './home/prepare-home.js';
@@ -44,9 +45,25 @@ async function main(): Promise<void> {
       uid: typeof process.getuid === 'function' ? process.getuid() : -1,
       homedir: homedir(),
       cwd: process.cwd(),
+      readTextFile: (path) => {
+        try {
+          return readFileSync(path, 'utf8');
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+          throw new ColibriError(
+            'COLIBRI_INVALID_INPUT',
+            `${path}: cannot read the config file: ${(error as Error).message}`,
+            { file: path },
+          );
+        }
+      },
     });
   } catch (error) {
     fail(error);
+  }
+  if (invocation.kind === 'print-config') {
+    process.stdout.write(formatEffectiveConfig(invocation.config, invocation.file, invocation.origins));
+    return;
   }
   if (invocation.kind === 'version') {
     process.stdout.write(`colibrid ${version}\n`);

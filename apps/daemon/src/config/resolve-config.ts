@@ -3,12 +3,19 @@ import { parseArgs } from 'node:util';
 import { ColibriError } from '@colibri/errors';
 import { colibriPaths, defaultColibriHome } from '@colibri/protocol';
 import type { StoreConfig } from '@colibri/store';
+import {
+  CONFIG_FILE_KEYS,
+  type ConfigFileKey,
+  type ConfigFileValues,
+  defaultConfigFile,
+  LOG_LEVELS,
+  parseConfigFile,
+} from './load-config-file.js';
 import { formatDuration, parseDuration } from './parse-duration.js';
 import { type ListenAddress, parseListenAddress } from './parse-listen-address.js';
 import { resolveSpawnConfig, SPAWN_DRIVERS, type SpawnConfig } from './resolve-spawn-config.js';
 
-/** pino's levels, plus `silent`. */
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export { LOG_LEVELS };
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** How the daemon's clocks run: liveness, leases and the sweeps. */
@@ -47,11 +54,30 @@ export interface ConfigSources {
   readonly uid: number;
   readonly homedir: string;
   readonly cwd: string;
+  /**
+   * Reads the config file: its text, or undefined when there is no such file (any other failure
+   * throws). Absent = no config file is read (unit tests).
+   */
+  readonly readTextFile?: (path: string) => string | undefined;
 }
+
+/** Where a setting's effective value came from, as `--print-config` shows it. */
+export type SettingOrigin =
+  | { readonly kind: 'flag' }
+  | { readonly kind: 'env'; readonly name: string }
+  | { readonly kind: 'file'; readonly file: string }
+  | { readonly kind: 'default' };
 
 /** The outcome of reading argv: run, or just print help or the version. */
 export type Invocation =
   | { readonly kind: 'run'; readonly config: DaemonConfig }
+  | {
+      readonly kind: 'print-config';
+      readonly config: DaemonConfig;
+      /** The config file read, or undefined when there was none. */
+      readonly file: string | undefined;
+      readonly origins: Readonly<Record<ConfigFileKey, SettingOrigin>>;
+    }
   | { readonly kind: 'help' }
   | { readonly kind: 'version' };
 
@@ -85,9 +111,34 @@ const OPTIONS = {
   'bastille-release': { type: 'string' },
   'bastille-ip': { type: 'string' },
   'bastille-packages': { type: 'string' },
+  config: { type: 'string' },
+  'print-config': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
+
+/**
+ * The environment variables that stand for a setting. The store is one setting written two ways:
+ * COLIBRI_DATABASE_URL in the environment beats a `db:` in the file, as it beats the default.
+ */
+const SETTING_ENV: Partial<Record<ConfigFileKey, readonly string[]>> = {
+  home: ['COLIBRI_HOME'],
+  db: ['COLIBRI_DATABASE_URL'],
+  'database-url': ['COLIBRI_DATABASE_URL'],
+  'log-level': ['COLIBRI_LOG_LEVEL'],
+  'spawn-policy': ['COLIBRI_SPAWN_POLICY'],
+  'spawn-driver': ['COLIBRI_SPAWN_DRIVER'],
+  'jail-root': ['COLIBRI_JAIL_ROOT'],
+  'spawn-runtime-dir': ['COLIBRI_SPAWN_RUNTIME_DIR'],
+  'spawn-handlers': ['COLIBRI_SPAWN_HANDLERS'],
+  'spawn-daemon-url': ['COLIBRI_SPAWN_DAEMON_URL'],
+  'secrets-dir': ['COLIBRI_SECRETS_DIR'],
+  'vault-server': ['COLIBRI_VAULT_SERVER'],
+  'bastille-release': ['COLIBRI_BASTILLE_RELEASE'],
+  'bastille-ip': ['COLIBRI_BASTILLE_IP'],
+  'bastille-packages': ['COLIBRI_BASTILLE_PACKAGES'],
+  'mcp-allowed-hosts': ['COLIBRI_MCP_ALLOWED_HOSTS'],
+};
 
 export const HELP = `colibrid: the colibri daemon. Serves the HTTP/JSON API on a Unix socket (and, when asked, one TCP
 address), routes tasks to capable agents, parks what nobody can run yet, and re-queues the work of
@@ -95,7 +146,14 @@ agents that go silent.
 
 Usage: colibrid [flags]
 
-Flags (flags win over environment variables, which win over defaults):
+Flags win over environment variables, which win over the config file, which wins over defaults.
+  --config FILE          the config file: YAML whose keys are the flag names below without the
+                         leading -- (log-level: info, heartbeat-ttl: 30s, listen: 100.64.0.1:9190).
+                         Env COLIBRI_CONFIG. Default /etc/colibri/colibrid.yaml
+                         (/usr/local/etc/colibri/colibrid.yaml on FreeBSD), read when it exists.
+                         Relative paths in it are relative to its directory. Never put the vault's
+                         BW_* credentials in it: they come from the environment only.
+  --print-config         print every setting's effective value and where it came from, then exit.
   --home DIR             state directory: database, socket, operator token. Env COLIBRI_HOME.
                          Default /var/db/colibri (root, FreeBSD), /var/lib/colibri (root, Linux),
                          else $XDG_STATE_HOME/colibri or ~/.local/state/colibri. Created 0700.
@@ -180,7 +238,7 @@ function duration(flag: string, text: string | undefined, fallback: number, allo
  */
 export function resolveConfig(argv: readonly string[], sources: ConfigSources): Invocation {
   let values: {
-    [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean;
+    -readonly [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean;
   };
   try {
     ({ values } = parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: false }));
@@ -189,6 +247,20 @@ export function resolveConfig(argv: readonly string[], sources: ConfigSources): 
   }
   if (values.help) return { kind: 'help' };
   if (values.version) return { kind: 'version' };
+
+  // The config file is the layer under the environment: a file value is used only where neither
+  // the flag nor one of the setting's environment variables is given.
+  const { file, settings } = readConfigFile(values.config, sources);
+  const origins = {} as Record<ConfigFileKey, SettingOrigin>;
+  for (const key of CONFIG_FILE_KEYS) {
+    const envName = (SETTING_ENV[key] ?? []).find((name) => nonEmpty(sources.env[name]) !== undefined);
+    if (nonEmpty(values[key]) !== undefined) origins[key] = { kind: 'flag' };
+    else if (envName !== undefined) origins[key] = { kind: 'env', name: envName };
+    else if (settings[key] !== undefined && file !== undefined) {
+      values[key] = settings[key];
+      origins[key] = { kind: 'file', file };
+    } else origins[key] = { kind: 'default' };
+  }
 
   const at = (path: string) => (isAbsolute(path) ? path : resolve(sources.cwd, path));
   const home = at(
@@ -267,18 +339,45 @@ export function resolveConfig(argv: readonly string[], sources: ConfigSources): 
   const policyFile = nonEmpty(values['spawn-policy']) ?? nonEmpty(sources.env.COLIBRI_SPAWN_POLICY);
   const spawn = resolveSpawnConfig(values, sources.env, home, sources.cwd);
 
-  return {
-    kind: 'run',
-    config: Object.freeze({
-      home,
-      socketPath,
-      store,
-      listen,
-      timing,
-      logLevel: level as LogLevel,
-      spawnPolicyFile: policyFile === undefined ? undefined : at(policyFile),
-      spawn,
-      mcpAllowedHosts: Object.freeze(mcpAllowedHosts),
-    }),
-  };
+  const config: DaemonConfig = Object.freeze({
+    home,
+    socketPath,
+    store,
+    listen,
+    timing,
+    logLevel: level as LogLevel,
+    spawnPolicyFile: policyFile === undefined ? undefined : at(policyFile),
+    spawn,
+    mcpAllowedHosts: Object.freeze(mcpAllowedHosts),
+  });
+  if (values['print-config']) return { kind: 'print-config', config, file, origins: Object.freeze(origins) };
+  return { kind: 'run', config };
+}
+
+/**
+ * `--config` > `COLIBRI_CONFIG` > the platform's default file. A file named by the flag or the
+ * environment must exist; the default one is read only when it does.
+ */
+function readConfigFile(
+  flag: string | undefined,
+  sources: ConfigSources,
+): { file: string | undefined; settings: ConfigFileValues } {
+  const named = nonEmpty(flag) ?? nonEmpty(sources.env.COLIBRI_CONFIG);
+  if (flag !== undefined && nonEmpty(flag) === undefined) invalid('--config must not be empty');
+  if (sources.readTextFile === undefined) {
+    if (named !== undefined) invalid(`--config ${named}: this colibrid cannot read files`);
+    return { file: undefined, settings: {} };
+  }
+  const file =
+    named === undefined
+      ? defaultConfigFile(sources.platform)
+      : isAbsolute(named)
+        ? named
+        : resolve(sources.cwd, named);
+  const text = sources.readTextFile(file);
+  if (text === undefined) {
+    if (named === undefined) return { file: undefined, settings: {} };
+    invalid(`${nonEmpty(flag) !== undefined ? '--config' : 'COLIBRI_CONFIG'} ${file}: no such file`);
+  }
+  return { file, settings: parseConfigFile(text, file) };
 }
