@@ -1,4 +1,6 @@
 #!/bin/sh
+# POSIX sh on purpose, not zx like the other scripts: this runs before any dependency is installed
+# (it installs pnpm itself, then the dependencies that bring zx), on a machine with only Node and npm.
 # One-time (and idempotent) set-up for a fresh machine that has only Node 20 and npm.
 #   sh scripts/setup.sh                 pnpm + dependencies (compiles better-sqlite3 on first run)
 #   sh scripts/setup.sh --with-test-tools  also installs what the tests talk to (PostgreSQL, socat,
