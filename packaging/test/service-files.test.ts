@@ -63,7 +63,9 @@ describe('FreeBSD rc.d scripts', () => {
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     const [commandLine, envLine] = run.stdout.trim().split('\n');
-    expect(commandLine).toMatch(/^\/usr\/sbin\/daemon -r .*-u colibri .*main\.js --home \/var\/db\/colibri/);
+    expect(commandLine).toMatch(
+      /^\/usr\/sbin\/daemon -r .*-u colibri \/usr\/local\/bin\/node \/usr\/local\/bin\/colibrid --home \/var\/db\/colibri/,
+    );
     expect(commandLine).not.toContain('s3cret');
     expect(envLine).toBe('env COLIBRI_DATABASE_URL=postgresql://colibri:s3cret@db/colibri');
   });
