@@ -68,7 +68,8 @@ beforeAll(async () => {
     if (found === undefined) throw new Error(`${app.name} was not packed`);
     return found.file;
   });
-  const install = spawnSync(
+  // Asynchronous, so vitest's own timers keep running while npm downloads and compiles.
+  const install = await runAsync(
     'npm',
     [
       'install',
@@ -85,7 +86,6 @@ beforeAll(async () => {
     ],
     {
       cwd: scratch,
-      encoding: 'utf8',
       env: {
         PATH: process.env.PATH ?? '/usr/bin:/bin',
         HOME: process.env.HOME ?? installedEnv.HOME,
@@ -97,7 +97,9 @@ beforeAll(async () => {
   if (install.status !== 0) {
     throw new Error(`npm install -g failed (${install.status}):\n${install.stderr}\n${install.stdout}`);
   }
-}, 900_000);
+  // A failure guard, not a speed check: on a quiet machine the install takes a few minutes (most of
+  // it compiling better-sqlite3); on a loaded shared one it has taken over twenty.
+}, 2_700_000);
 
 afterAll(async () => {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
@@ -288,7 +290,6 @@ describe('installed with npm install -g from the tarballs', () => {
 
     const registered = run('colibri', [
       'register-agent',
-      '--name',
       'lane-1',
       '--capabilities',
       'packed',
@@ -326,7 +327,6 @@ describe('installed with npm install -g from the tarballs', () => {
         '--payload',
         '{"handler":"echo","from":"tarball"}',
         '--wait',
-        '--wait-timeout',
         '60',
         '--json',
         ...global,
@@ -346,6 +346,27 @@ describe('installed with npm install -g from the tarballs', () => {
     expect(daemonCode).toBe(0);
   });
 });
+
+function runAsync(
+  command: string,
+  args: readonly string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv },
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk;
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk;
+    });
+    child.once('error', reject);
+    child.once('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
 
 async function eventually<T>(probe: () => T, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -11,7 +11,7 @@ export function handlers(hive) {
   // The tenant's report needs an image: it borrows the media lane through a sub-task of its own tenant.
   hive.handler(
     'report',
-    `cat >/dev/null\nsub=$("${process.execPath}" "${colibriBin}" intake-task --title "chart for the report" --tenant "$COLIBRI_TENANT" --capabilities image-render --payload '{"handler":"render","text":"quarterly-chart"}' --wait --wait-timeout 60 --json)\nprintf '{"report":"done","borrowed":%s}\\n' "$sub"`,
+    `cat >/dev/null\nsub=$("${process.execPath}" "${colibriBin}" intake-task --title "chart for the report" --tenant "$COLIBRI_TENANT" --capabilities image-render --payload '{"handler":"render","text":"quarterly-chart"}' --wait 60 --json)\nprintf '{"report":"done","borrowed":%s}\\n' "$sub"`,
   );
 }
 

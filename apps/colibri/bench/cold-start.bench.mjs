@@ -32,7 +32,11 @@ const stop = () => {
   rmSync(home, { recursive: true, force: true });
 };
 process.on('exit', stop);
-for (let i = 0; i < 300 && !(existsSync(join(home, 'colibri.sock')) && existsSync(join(home, 'operator.token'))); i++) {
+for (
+  let i = 0;
+  i < 300 && !(existsSync(join(home, 'colibri.sock')) && existsSync(join(home, 'operator.token')));
+  i++
+) {
   await new Promise((resolve) => setTimeout(resolve, 50));
 }
 

@@ -34,7 +34,7 @@ describe('chooseAgentCredential', () => {
     ).toBeUndefined();
   });
 
-  it('--agent-id makes the CLI token an agent token, ahead of a join token', () => {
+  it('--agent makes the CLI token an agent token, ahead of a join token', () => {
     expect(
       chooseAgentCredential({
         ...base,
@@ -44,7 +44,7 @@ describe('chooseAgentCredential', () => {
       }),
     ).toEqual({ credential: { kind: 'agent', token: 'agent-token', agentId: 'a1' }, variables: {} });
     expect(() => chooseAgentCredential({ ...base, agentId: 'a1' })).toThrow(
-      /--agent-id needs that agent's token/,
+      /--agent needs that agent's token/,
     );
   });
 

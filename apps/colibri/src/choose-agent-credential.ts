@@ -8,7 +8,7 @@ export interface AgentCredentialSources {
   readonly joinTokenEnv: string;
   /** The CLI's token (`--token` > `COLIBRI_TOKEN` > the operator token file), if any. */
   readonly token: string | undefined;
-  /** `--agent-id`: the CLI's token is that agent's token, not the operator's. */
+  /** `--agent`: the CLI's token is that agent's token, not the operator's. */
   readonly agentId: string | undefined;
 }
 
@@ -23,7 +23,7 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
  * Which credential `colibri run-agent` falls back on after its stored agent token (which always
- * wins, in the runtime): `--agent-id` with the CLI's token (an agent token) > the join token in the
+ * wins, in the runtime): `--agent` with the CLI's token (an agent token) > the join token in the
  * `.env` (a jail's normal first start) > the CLI's token as the operator's.
  */
 export function chooseAgentCredential(sources: AgentCredentialSources): ChosenCredential {
@@ -39,7 +39,7 @@ export function chooseAgentCredential(sources: AgentCredentialSources): ChosenCr
     if (sources.token === undefined) {
       throw new ColibriError(
         'COLIBRI_INVALID_INPUT',
-        "--agent-id needs that agent's token: set COLIBRI_TOKEN (or --token) to it",
+        "--agent needs that agent's token: set COLIBRI_TOKEN (or --token) to it",
         { flag: 'agent-id' },
       );
     }

@@ -8,16 +8,17 @@ export default class IntakeTask extends BaseCommand<typeof IntakeTask> {
     'The task goes at once to the online agent that has ALL the required tags (exact match) and the ' +
     'fewest extra ones. With no such agent it is parked, never failed, and assigned the moment a capable ' +
     'agent registers or comes back. A tag no agent has ever advertised still parks, with a warning and ' +
-    'the nearest known spelling. Without --tenant the task may only use shared agents. With --wait it ' +
-    'waits until the task is done, failed or cancelled and prints it with its result: exit 0 when done, ' +
-    'non-zero with the reason otherwise. That is how an agent borrows another lane: its handler takes in a ' +
+    'the nearest known spelling. Without --tenant the task may only use shared agents. With --wait SECONDS ' +
+    'it waits up to SECONDS until the task is done, failed or cancelled and prints it with its result: exit ' +
+    '0 when done, non-zero with the reason otherwise (COLIBRI_WAIT_TIMEOUT when the wait runs out; the task ' +
+    'goes on). --wait SECONDS means the same as for poll: the longest this command waits. That is how an agent borrows another lane: its handler takes in a ' +
     'sub-task with its own token (COLIBRI_TOKEN) and waits for the answer.';
   static override examples = [
     '<%= config.bin %> intake-task --title "render thumbnails" --capabilities image-render',
     '<%= config.bin %> intake-task --title "screenshot the board" --capabilities screenshot --payload \'{"url":"https://example.org"}\'',
     '<%= config.bin %> intake-task --title "nightly build" --capabilities linux,rust --priority 5 --tenant acme --json',
     '<%= config.bin %> intake-task --title "anything will do" --capabilities ""',
-    '<%= config.bin %> intake-task --title "thumbnail" --capabilities image-render --payload \'{"handler":"render"}\' --wait --wait-timeout 300 --json',
+    '<%= config.bin %> intake-task --title "thumbnail" --capabilities image-render --payload \'{"handler":"render"}\' --wait 300 --json',
   ];
   static override flags = {
     title: Flags.string({ description: 'what the task is, for people', required: true, helpValue: 'TEXT' }),
@@ -44,16 +45,37 @@ export default class IntakeTask extends BaseCommand<typeof IntakeTask> {
       min: 1,
       helpValue: 'N',
     }),
-    wait: Flags.boolean({
-      description: 'wait until the task is done, failed or cancelled, then print it with its result',
+    wait: Flags.integer({
+      description:
+        'wait up to SECONDS until the task is done, failed or cancelled, then print it with its result',
+      min: 1,
+      helpValue: 'SECONDS',
     }),
     'wait-timeout': Flags.integer({
-      description: 'with --wait: give up after this many seconds (the task goes on) [default: no limit]',
+      description: 'deprecated: use --wait SECONDS',
+      hidden: true,
       min: 1,
       dependsOn: ['wait'],
       helpValue: 'SECONDS',
     }),
   };
+
+  /** The old bare `--wait` (no limit), still accepted for one release. */
+  #waitWithoutLimit = false;
+
+  override async init(): Promise<void> {
+    const { rewriteLegacyWait } = await import('../legacy-wait-flag.js');
+    const rewritten = rewriteLegacyWait(this.argv);
+    this.argv = rewritten.argv;
+    this.#waitWithoutLimit = rewritten.unlimited;
+    await super.init();
+    if (rewritten.legacy) {
+      this.warn(
+        'intake-task --wait without SECONDS and --wait-timeout are deprecated and go away in the next ' +
+          'release: use --wait SECONDS (the longest to wait, as for poll)',
+      );
+    }
+  }
 
   async run(): Promise<IntakeTaskResponse | WaitedTask> {
     const { parseTenantName } = await import('@colibri/protocol');
@@ -72,7 +94,7 @@ export default class IntakeTask extends BaseCommand<typeof IntakeTask> {
       ...(tenant === undefined ? {} : { tenant }),
       ...(flags['max-attempts'] === undefined ? {} : { maxAttempts: flags['max-attempts'] }),
     });
-    if (flags.wait) return this.#wait(response);
+    if (flags.wait !== undefined || this.#waitWithoutLimit) return this.#wait(response);
     if (this.jsonEnabled()) return response;
 
     for (const warning of response.warnings) this.warnLine(warning);
@@ -99,7 +121,7 @@ export default class IntakeTask extends BaseCommand<typeof IntakeTask> {
       import('../exit-codes.js'),
     ]);
     for (const warning of response.warnings) this.warnLine(warning);
-    const timeout = this.flags['wait-timeout'];
+    const timeout = this.flags.wait;
     const shown = await waitForTask(await this.client(), response.task.id, {
       timeoutMs: timeout === undefined ? undefined : timeout * 1000,
     });

@@ -1,4 +1,5 @@
 import type { RegisterAgentResponse } from '@colibri/api';
+import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
 import { BaseCommand } from '../base-command.js';
 
@@ -10,14 +11,23 @@ export default class RegisterAgent extends BaseCommand<typeof RegisterAgent> {
     'Registering needs the operator token or a one-time join token for the tenant (see join-token). ' +
     'Parked tasks the new agent can serve are assigned to it at once.';
   static override examples = [
-    '<%= config.bin %> register-agent --name domedog --host domedog --capabilities linux,python3.12,ffmpeg,image-render',
-    'COLIBRI_TOKEN=$JOIN_TOKEN <%= config.bin %> register-agent --name acme-worker --tenant acme --capabilities linux,shell',
-    '<%= config.bin %> register-agent --name osa-screens --capabilities freebsd,screenshot --json',
+    '<%= config.bin %> register-agent domedog --host domedog --capabilities linux,python3.12,ffmpeg,image-render',
+    'COLIBRI_TOKEN=$JOIN_TOKEN <%= config.bin %> register-agent acme-worker --tenant acme --capabilities linux,shell',
+    '<%= config.bin %> register-agent osa-screens --capabilities freebsd,screenshot --json',
   ];
+  static override args = {
+    name: Args.string({
+      description: 'agent name: a lower-case letter, then [a-z0-9-] (it may become a jail name)',
+    }),
+  };
   static override flags = {
     name: Flags.string({
-      description: 'agent name: a lower-case letter, then [a-z0-9-] (it may become a jail name)',
-      required: true,
+      description: 'deprecated: pass the name as the argument (register-agent NAME, like spawn-agent NAME)',
+      hidden: true,
+      deprecated: {
+        message:
+          'register-agent --name is deprecated and goes away in the next release: pass the name as the argument (colibri register-agent NAME …)',
+      },
       helpValue: 'NAME',
     }),
     capabilities: Flags.string({
@@ -36,7 +46,17 @@ export default class RegisterAgent extends BaseCommand<typeof RegisterAgent> {
   async run(): Promise<RegisterAgentResponse> {
     const { parseAgentName, parseTenantName } = await import('@colibri/protocol');
     const { parseCapabilityList } = await import('../parse-capability-list.js');
-    const name = parseAgentName(this.flags.name);
+    const given = this.args.name ?? this.flags.name;
+    if (given === undefined || (this.args.name !== undefined && this.flags.name !== undefined)) {
+      const { ColibriError } = await import('@colibri/errors');
+      throw new ColibriError(
+        'COLIBRI_INVALID_INPUT',
+        given === undefined
+          ? 'register-agent needs the agent name: colibri register-agent NAME --capabilities …'
+          : 'give the agent name once: as the argument (register-agent NAME), not also as --name',
+      );
+    }
+    const name = parseAgentName(given);
     const capabilities = parseCapabilityList(this.flags.capabilities);
     const tenant = this.flags.tenant === undefined ? undefined : parseTenantName(this.flags.tenant);
     const client = await this.client();

@@ -10,7 +10,7 @@ export default class RunAgent extends BaseCommand<typeof RunAgent> {
     'The mother skill: resolve the identity (identity files < flags), verify and load the .env (never ' +
     'fetched here: a jail only holds its own), probe the host and combine with the declared tags, then ' +
     'register — with the agent token kept in the state directory from an earlier start, else the one-time ' +
-    "join token from the .env, else the token given (the operator's, or an agent's with --agent-id) — and " +
+    "join token from the .env, else the token given (the operator's, or an agent's with --agent) — and " +
     "work: heartbeat, long-poll, run each task's handler (<handlers>/<payload.handler>, the payload on stdin, " +
     'stdout the result) and report running, then done or failed. It rides out daemon restarts and dropped ' +
     'bridges. SIGTERM or SIGINT drains: no new tasks, running handlers may finish (--drain-timeout), the rest ' +
@@ -27,8 +27,10 @@ export default class RunAgent extends BaseCommand<typeof RunAgent> {
       default: 'COLIBRI_JOIN_TOKEN',
       helpValue: 'NAME',
     }),
-    'agent-id': Flags.string({
+    agent: Flags.string({
       description: 'resume this agent with its agent token (COLIBRI_TOKEN / --token) instead of registering',
+      aliases: ['agent-id'],
+      deprecateAliases: true,
       helpValue: 'ID',
     }),
     'state-dir': Flags.string({
@@ -99,7 +101,7 @@ export default class RunAgent extends BaseCommand<typeof RunAgent> {
       variables: secrets.present ? secrets.variables : {},
       joinTokenEnv: flags['join-token-env'],
       token: config.token,
-      agentId: flags['agent-id'],
+      agentId: flags.agent,
     });
 
     const probe = await mother.explainCapabilities({
