@@ -56,7 +56,10 @@ describe('changesets', () => {
     expect(parsed.summary.trim().length, `${file} has no summary`).toBeGreaterThan(0);
   });
 
-  it('`changeset version` runs on a scratch copy and bumps every package a changeset names', () => {
+  // A failure guard, not a speed check: on an idle machine this takes about a second.
+  it('`changeset version` runs on a scratch copy and bumps every package a changeset names', {
+    timeout: 600_000,
+  }, () => {
     const copy = join(scratch, 'workspace');
     mkdirSync(copy);
     for (const name of ['package.json', 'pnpm-workspace.yaml']) cpSync(join(root, name), join(copy, name));

@@ -19,7 +19,7 @@ describe('colibri without a daemon', { timeout: 30_000 }, () => {
       [['intake-task', '--title', 't', '--capabilities', 'linux', '--payload', '{url:'], '--payload'],
       [['transition-task', 'x', '--to', 'finished'], '--to=finished'],
       [['transition-task', 'x', '--to', 'done', '--result', 'ok'], '--result'],
-      [['register-agent', '--name', 'Dome Dog', '--capabilities', 'linux'], 'agent name'],
+      [['register-agent', 'Dome Dog', '--capabilities', 'linux'], 'agent name'],
       [['join-token', '--tenant', 'acme', '--ttl', '0'], '--ttl'],
       [['list-tasks', '--status', 'stuck'], '--status=stuck'],
       [['poll', '--agent', 'a', '--wait', '-1'], '--wait'],

@@ -53,7 +53,6 @@ describe('colibri against a real colibrid', { timeout: 60_000 }, () => {
     const [first, ...rest] = seed.agents;
     const human = await hive.colibri([
       'register-agent',
-      '--name',
       first!.name,
       '--host',
       first!.host,
@@ -73,7 +72,6 @@ describe('colibri against a real colibrid', { timeout: 60_000 }, () => {
     for (const host of rest) {
       const response = await hive.json<RegisterAgentResponse>([
         'register-agent',
-        '--name',
         host.name,
         '--host',
         host.host,
@@ -197,7 +195,6 @@ describe('colibri against a real colibrid', { timeout: 60_000 }, () => {
   it('registering an agent with screenshot assigns the parked task at once, without any poll', async () => {
     const response = await hive.json<RegisterAgentResponse>([
       'register-agent',
-      '--name',
       'operator-image',
       '--host',
       'osa-desktop',
@@ -329,15 +326,7 @@ describe('colibri against a real colibrid', { timeout: 60_000 }, () => {
     expect(human.status).toBe(0);
     const [, token, note] = lines(human.stdout);
     expect(note).toMatch(/shown only once/);
-    const register = [
-      'register-agent',
-      '--name',
-      'acme-worker',
-      '--tenant',
-      'acme',
-      '--capabilities',
-      'linux,shell',
-    ];
+    const register = ['register-agent', 'acme-worker', '--tenant', 'acme', '--capabilities', 'linux,shell'];
     const registered = await hive.json<RegisterAgentResponse>(register, { COLIBRI_TOKEN: token! });
     expect(registered.agent.tenant).toBe('acme');
     const again = await hive.colibri([...register.slice(0, 2), 'acme-worker-2', ...register.slice(3)], {

@@ -135,7 +135,6 @@ describe('colibri tenant commands against a real colibrid', { timeout: 60_000 },
     expect((await hive.colibri(['reset-tenant-collection', 'ghost'])).status).toBe(3);
     const { token } = await hive.json<{ token: string }>([
       'register-agent',
-      '--name',
       'acme-worker',
       '--tenant',
       'acme',
