@@ -55,12 +55,12 @@ beforeAll(async () => {
   const tarballs = join(scratch, 'tarballs');
   mkdirSync(tarballs);
   // pnpm rewrites workspace: ranges to the versions being packed, as `pnpm publish` does.
-  for (const pkg of published) {
-    execFileSync('pnpm', ['pack', '--pack-destination', tarballs], {
-      cwd: join(root, pkg.dir),
-      stdio: 'pipe',
-    });
-  }
+  // One pnpm for all of them (each pnpm start costs seconds on a loaded machine).
+  execFileSync(
+    'pnpm',
+    ['-r', ...published.flatMap((pkg) => ['--filter', pkg.name]), 'pack', '--pack-destination', tarballs],
+    { cwd: root, stdio: 'pipe' },
+  );
   packed = readdirSync(tarballs).map((file) => readPacked(join(tarballs, file)));
   registry = await startScopedRegistry(packed);
   const appTarballs = apps.map((app) => {
@@ -87,8 +87,9 @@ beforeAll(async () => {
     {
       cwd: scratch,
       env: {
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        HOME: process.env.HOME ?? installedEnv.HOME,
+        // npm itself gets the caller's environment (proxy, CA bundle, npm config); the installed
+        // commands below get only the prefix.
+        ...process.env,
         // better-sqlite3 compiles against Node's own headers (its prebuilt download is unreachable).
         npm_config_nodedir: process.env.npm_config_nodedir ?? '/usr',
       },

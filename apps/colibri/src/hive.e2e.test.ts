@@ -329,7 +329,7 @@ describe('colibri against a real colibrid', { timeout: 60_000 }, () => {
     const register = ['register-agent', 'acme-worker', '--tenant', 'acme', '--capabilities', 'linux,shell'];
     const registered = await hive.json<RegisterAgentResponse>(register, { COLIBRI_TOKEN: token! });
     expect(registered.agent.tenant).toBe('acme');
-    const again = await hive.colibri([...register.slice(0, 2), 'acme-worker-2', ...register.slice(3)], {
+    const again = await hive.colibri([register[0]!, 'acme-worker-2', ...register.slice(2)], {
       COLIBRI_TOKEN: token!,
     });
     expect(again.status).toBe(77);

@@ -199,7 +199,7 @@ process.stdout.write(JSON.stringify({ rendered: payload.image, size: payload.siz
     expect(JSON.stringify(leanAgent.lines)).not.toContain(joinToken);
   });
 
-  it('intake-task --wait: exit non-zero with the reason when the task fails; --wait-timeout gives up with its own code', async () => {
+  it('intake-task --wait SECONDS: exit non-zero with the reason when the task fails; a wait that runs out gives up with its own code', async () => {
     const home = newHome();
     home.handler('broken', '#!/bin/sh\necho "no such font" >&2\nexit 3\n');
     const agent = start(['--name', 'fails', '--capabilities', 'linux,shell'], agentEnv(hive, home));
@@ -213,6 +213,7 @@ process.stdout.write(JSON.stringify({ rendered: payload.image, size: payload.siz
       '--payload',
       JSON.stringify({ handler }),
       '--wait',
+      '120',
     ];
     const human = await hive.colibri(args('broken'));
     expect(human.status).toBe(5);
@@ -235,7 +236,6 @@ process.stdout.write(JSON.stringify({ rendered: payload.image, size: payload.siz
       '--capabilities',
       'gpu',
       '--wait',
-      '--wait-timeout',
       '1',
     ]);
     expect(parked.status).toBe(5);
