@@ -61,6 +61,8 @@ export async function startHive() {
     await waitUntil(
       'colibrid to create its socket and operator token',
       () => existsSync(socketPath) && existsSync(join(home, 'operator.token')),
+      // A failure guard: colibrid starts in well under a second on a quiet machine.
+      120_000,
     );
   } catch (error) {
     daemon.kill('SIGTERM');

@@ -25,8 +25,10 @@ function complete(line: string): string[] {
     `COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')})`,
     `COMP_CWORD=${words.length - 1}`,
     `COMP_LINE='${line}'`,
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: bash parameter expansion, not a template
     'COMP_POINT=${#COMP_LINE}',
     '_colibri_autocomplete',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: bash parameter expansion, not a template
     'printf "%s\\n" "${COMPREPLY[@]}"',
   ].join('\n');
   return execFileSync('bash', ['--norc', '--noprofile', '-c', script], { env, encoding: 'utf8' })

@@ -58,7 +58,9 @@ function effectiveValues(config: DaemonConfig): Record<ConfigFileKey, string> {
         ? none
         : spawn.bastille.packages.map((p) => `${p.name}@${p.version}`).join(','),
     'mcp-allowed-hosts':
-      config.mcpAllowedHosts.length === 0 ? '(localhost and --listen only)' : config.mcpAllowedHosts.join(','),
+      config.mcpAllowedHosts.length === 0
+        ? '(localhost and --listen only)'
+        : config.mcpAllowedHosts.join(','),
   };
 }
 
