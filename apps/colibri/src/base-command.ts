@@ -1,3 +1,4 @@
+import { format } from 'node:util';
 import type { ColibriClient } from '@colibri/client';
 import type { ColibriError } from '@colibri/errors';
 // Subpath imports: the package index loads all of oclif (help, ux, semver…), ~60-100 ms per run.
@@ -8,6 +9,7 @@ import type { InferredArgs, InferredFlags } from '@oclif/core/interfaces';
 import { describeTarget, describeTokenSource } from './describe-config.js';
 import { withHint } from './error-hints.js';
 import { exitCodeFor } from './exit-codes.js';
+import { terminalSafe, terminalSafeJson } from './format/terminal-safe.js';
 import type { CliConfig } from './resolve-config.js';
 import { oneLine, redact, toColibriError } from './to-colibri-error.js';
 
@@ -118,7 +120,25 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   /** A warning for people, on stderr; `--json` output carries warnings in its own fields instead. */
   protected warnLine(message: string): void {
-    if (!this.jsonEnabled()) process.stderr.write(`colibri: warning: ${oneLine(message)}\n`);
+    if (!this.jsonEnabled()) this.printErr(`colibri: warning: ${oneLine(message)}`);
+  }
+
+  /**
+   * Every line for people goes out through here (stderr) or {@link log} (stdout), made
+   * {@link terminalSafe}: an agent's log tail, a step line, a report or an error message can never
+   * drive the operator's terminal.
+   */
+  protected printErr(text: string): void {
+    process.stderr.write(`${terminalSafe(text.endsWith('\n') ? text.slice(0, -1) : text)}\n`);
+  }
+
+  override log(message = '', ...args: unknown[]): void {
+    super.log(terminalSafe(args.length === 0 ? message : format(message, ...args)));
+  }
+
+  /** JSON for scripts, with the characters JSON.stringify leaves raw (C1 controls, bidi overrides) escaped. */
+  override logJson(json: unknown): void {
+    process.stdout.write(`${terminalSafeJson(json, 2)}\n`);
   }
 
   protected override async catch(error: Error & { exitCode?: number }): Promise<unknown> {
@@ -129,7 +149,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     if (this.jsonEnabled()) {
       this.logJson({ error: { ...colibriError.toJSON(), message } });
     } else {
-      process.stderr.write(`colibri: ${message} [${colibriError.code}]\n`);
+      this.printErr(`colibri: ${message} [${colibriError.code}]`);
     }
     return this.exit(exitCodeFor(colibriError.code));
   }

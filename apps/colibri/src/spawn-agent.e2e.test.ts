@@ -36,8 +36,9 @@ import {
 const RUN_TIMEOUT_MS = 240_000;
 const SECRET = { dbPassword: 'acme-db-secret-7f21', apiKey: 'acme-api-key-3c9e' } as const;
 const BETA_SECRET = 'beta-secret-51aa';
+const OTHER_TENANT_SECRET = 'other-tenant-secret-e20b';
 const STEP_LINE =
-  /^[✓–✗] (preflight|create-jail|bootstrap|provision|start-agent|wait-registered|activate-tenant) +\d+\.\d\d s {2}\S/;
+  /^[✓–✗] (preflight|create-jail|bootstrap|provision|reconfigure|start-agent|wait-registered|activate-tenant) +\d+\.\d\d s {2}\S/;
 
 const lines = (text: string) => text.split('\n').filter((line) => line !== '');
 
@@ -73,6 +74,24 @@ describe('colibri spawn-agent --jail / destroy-agent, end to end as root', {
         process.execPath,
         [COLIBRI_BIN, ...args],
         { env: cleanEnv({ COLIBRI_HOME: hive.home, ...env }), encoding: 'utf8', timeout: RUN_TIMEOUT_MS },
+        (error, stdout, stderr) => {
+          const status = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
+          resolve({ status, stdout, stderr });
+        },
+      );
+    });
+  }
+  /**
+   * The CLI run as an operator's shell would after `exec 30<other-tenant.env` and with a pipe on
+   * fd 31 (a named one, so that its path shows wherever it is held).
+   */
+  function colibriHolding(secretFile: string, fifo: string, args: readonly string[]): Promise<RunResult> {
+    const quoted = [process.execPath, COLIBRI_BIN, ...args].map((arg) => `'${arg.replace(/'/g, `'\\''`)}'`);
+    return new Promise((resolve) => {
+      execFile(
+        '/bin/bash',
+        ['-c', `exec 30<'${secretFile}' 31<>'${fifo}' && exec ${quoted.join(' ')}`],
+        { env: cleanEnv({ COLIBRI_HOME: hive.home }), encoding: 'utf8', timeout: RUN_TIMEOUT_MS },
         (error, stdout, stderr) => {
           const status = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
           resolve({ status, stdout, stderr });
@@ -169,8 +188,11 @@ describe('colibri spawn-agent --jail / destroy-agent, end to end as root', {
     await writeFile(
       join(handlersDir, 'probe'),
       [
-        '#!/bin/sh',
+        '#!/bin/bash',
         'cat >/dev/null',
+        // What the spawning CLI held (fd 30: a root-only file, fd 31: a pipe end) must not be here.
+        'echo "fds: $(for f in /proc/$$/fd/* /proc/$PPID/fd/*; do readlink "$f"; done | tr \'\\n\' \' \')"',
+        'if out=$(cat <&30 2>&1); then echo "fd30: READ $out"; else echo "fd30: failed"; fi',
         `if out=$(cat '${join(home('acme'), '.env')}' 2>&1); then echo "cat: READ $out"; else echo "cat: failed: $out"; fi`,
         `if out=$(ls -a '${jailRoot}' 2>&1); then echo "ls: LISTED $out"; else echo "ls: failed: $out"; fi`,
         `echo "ls-home: $(ls -A /home | tr '\\n' ' ')"`,
@@ -221,11 +243,14 @@ describe('colibri spawn-agent --jail / destroy-agent, end to end as root', {
       'create-jail',
       'bootstrap',
       'provision',
+      'reconfigure',
       'start-agent',
       'wait-registered',
       'activate-tenant',
     ]);
-    expect(progress.every((line) => line.startsWith('✓'))).toBe(true);
+    expect(progress.filter((line) => !line.startsWith('✓'))).toEqual([
+      expect.stringMatching(/^– reconfigure .*a new agent: it starts with the requested settings$/),
+    ]);
     expect(lines(result.stdout)).toEqual([
       expect.stringMatching(
         /^agent acme-agent joined the hive: tenant acme, jail acme \(linux\), agent id \S+$/,
@@ -278,16 +303,25 @@ describe('colibri spawn-agent --jail / destroy-agent, end to end as root', {
   });
 
   it("beta's agent cannot read acme's .env nor see the jail root, and never receives acme's tasks", async () => {
-    const report = await json<SpawnReport>([
+    // Spawned from a shell holding another tenant's file on fd 30 and a pipe end on fd 31.
+    const otherTenant = join(base, 'other-tenant.env');
+    await writeFile(otherTenant, `OTHER='${OTHER_TENANT_SECRET}'\n`, { mode: 0o600 });
+    const fifo = join(base, 'operator-pipe');
+    await new Promise((resolve) => execFile('mkfifo', ['-m', '600', fifo], resolve));
+    const spawned = await colibriHolding(otherTenant, fifo, [
       'spawn-agent',
       'beta-agent',
       ...spawnFlags('beta', '--capabilities', 'linux,probe,echo,beta-only', ...directory, secretsDir),
+      '--json',
     ]);
+    expect(spawned.status, spawned.stderr).toBe(0);
+    const report = JSON.parse(spawned.stdout) as SpawnReport;
     expect(report).toMatchObject({
       agentName: 'beta-agent',
       tenant: 'beta',
       jail: 'beta',
       outcome: 'spawned',
+      tenantSecrets: 1,
     });
     const betaId = report.agentId;
     expect(betaId).not.toBe(acmeAgentId);
@@ -297,6 +331,11 @@ describe('colibri spawn-agent --jail / destroy-agent, end to end as root', {
     expect(probe.task.assignedAgentId).toBe(betaId);
     const output = (probe.task.result as { stdout: string }).stdout;
     expect(output).toMatch(/^cat: failed: /m);
+    expect(output).toMatch(/^fd30: failed$/m);
+    expect(output).toMatch(/^fds: /m);
+    expect(output).not.toContain(otherTenant);
+    expect(output).not.toContain(OTHER_TENANT_SECRET);
+    expect(output).not.toContain(fifo);
     expect(output).toMatch(/^ls: failed: /m);
     // The only home in its sandbox is its own.
     expect(output).toMatch(/^ls-home: agent $/m);
@@ -325,6 +364,47 @@ describe('colibri spawn-agent --jail / destroy-agent, end to end as root', {
     expect(shown.events.some((event) => JSON.stringify(event).includes(betaId))).toBe(false);
   });
 
+  it('a rerun with other capabilities and network reconfigures the agent (visible step); the same again is all skipped', async () => {
+    const before = (await agents()).find((a) => a.name === 'beta-agent');
+    const wider = ['--capabilities', 'linux,probe,echo,beta-only,gpu-extra', '--network', 'host'];
+    const changed = await colibri([
+      'spawn-agent',
+      'beta-agent',
+      ...spawnFlags('beta', ...wider, ...directory, secretsDir),
+    ]);
+    expect(changed.status, changed.stderr).toBe(0);
+    expect(lines(changed.stderr)).toContainEqual(
+      expect.stringMatching(
+        /^✓ reconfigure .*capabilities beta-only,echo,linux,probe → beta-only,echo,gpu-extra,linux,probe; network none → host: the agent was stopped to start again with them$/,
+      ),
+    );
+    expect(lines(changed.stdout)).toEqual([
+      expect.stringMatching(/^agent beta-agent repaired and back in the hive/),
+    ]);
+    const after = (await agents()).find((a) => a.name === 'beta-agent');
+    expect(after?.id).toBe(before?.id);
+    expect([...(after?.capabilities ?? [])].sort()).toEqual([
+      'beta-only',
+      'echo',
+      'gpu-extra',
+      'linux',
+      'probe',
+    ]);
+    const record = JSON.parse(await readFile(join(jailRoot, 'beta', 'jail.json'), 'utf8'));
+    expect(record.launched).toMatchObject({
+      network: 'host',
+      capabilities: ['beta-only', 'echo', 'gpu-extra', 'linux', 'probe'],
+    });
+
+    const same = await json<SpawnReport>([
+      'spawn-agent',
+      'beta-agent',
+      ...spawnFlags('beta', ...wider, ...directory, secretsDir),
+    ]);
+    expect(same.outcome).toBe('already-healthy');
+    expect(same.steps.map((step) => step.status)).toEqual(Array(8).fill('skipped'));
+  });
+
   it('a rerun on the healthy agent changes nothing; after its keeper is SIGKILLed a rerun repairs it', async () => {
     const envPath = join(home('acme'), '.env');
     const before = await stat(envPath);
@@ -334,7 +414,7 @@ describe('colibri spawn-agent --jail / destroy-agent, end to end as root', {
     );
     expect(healthy.outcome).toBe('already-healthy');
     expect(healthy.agentId).toBe(acmeAgentId);
-    expect(healthy.steps.map((s) => s.status)).toEqual(Array(7).fill('skipped'));
+    expect(healthy.steps.map((s) => s.status)).toEqual(Array(8).fill('skipped'));
     const after = await stat(envPath);
     expect([after.ino, after.mtimeMs, after.size]).toEqual([before.ino, before.mtimeMs, before.size]);
 
@@ -377,6 +457,16 @@ describe('colibri spawn-agent --jail / destroy-agent, end to end as root', {
       expect(result.status).toBe(2);
       expect(result.stderr).toMatch(/tenant name .* \[COLIBRI_INVALID_NAME\]/);
     }
+    // A secrets directory that is not there is a configuration error, not "no secrets".
+    for (const missing of [join(base, 'nonexistent'), join(secretsDir, 'beta.env')]) {
+      const result = await colibri(['spawn-agent', 'zeta', ...spawnFlags('zeta', ...directory, missing)]);
+      expect(result.status, result.stderr).toBe(2);
+      expect(result.stderr).toMatch(
+        /--secrets-dir .* (does not exist|is not a directory): .*\[COLIBRI_INVALID_INPUT\]/,
+      );
+      expect(result.stderr).not.toMatch(/preflight|create-jail/);
+    }
+    expect(await tenantStatus('zeta')).toBe('pending');
     const noJail = await colibri(['spawn-agent', 'zeta', '--tenant', 'zeta', ...directory, secretsDir]);
     expect(noJail.status).toBe(2);
     expect(noJail.stderr).toMatch(/pass --jail/);
@@ -486,6 +576,8 @@ describe('colibri spawn-agent --jail / destroy-agent, end to end as root', {
 
   it('an agent that never registers: COLIBRI_WAIT_TIMEOUT with its log tail, its join token revoked, everything rolled back', async () => {
     const envPath = join(home('delta'), '.env');
+    // No delta.env in the directory: the no-secrets case, said so.
+    await rm(join(secretsDir, 'delta.env'));
     const running = failed([
       'spawn-agent',
       'delta-agent',
@@ -496,7 +588,7 @@ describe('colibri spawn-agent --jail / destroy-agent, end to end as root', {
         '--daemon-url',
         'http://127.0.0.1:1',
         '--registration-timeout',
-        '3',
+        '8',
       ),
     ]);
     // Catch the join token while the .env exists, to prove afterwards that it was revoked.
@@ -513,7 +605,10 @@ describe('colibri spawn-agent --jail / destroy-agent, end to end as root', {
     expect(status).toBe(5);
     expect(envelope.error.code).toBe('COLIBRI_WAIT_TIMEOUT');
     expect(envelope.error.message).toMatch(
-      /^spawn of delta-agent failed at wait-registered: agent delta-agent did not register within 3 s.*rolled back: stop agent, revoke join token, remove \.env, destroy jail, tenant → failed$/,
+      /^spawn of delta-agent failed at wait-registered: agent delta-agent did not register within 8 s.*rolled back: stop agent, revoke join token, remove \.env, destroy jail, tenant → failed$/,
+    );
+    expect(envelope.error.details.steps.find((s) => s.step === 'provision')?.detail).toMatch(
+      /^no secrets for tenant delta: the agent starts with only its join token \(\.env written: 1 variable\(s\), /,
     );
     expect(envelope.error.details.rollback.map((a) => `${a.action}:${a.status}`)).toEqual([
       'stop agent:done',
@@ -561,6 +656,8 @@ describe('colibri spawn-agent --jail / destroy-agent, end to end as root', {
         `if (process.argv[2] === '--version') { console.log('@colibri/cli/${version} linux-x64'); process.exit(0); }`,
         "console.log('broken runtime: started as uid ' + process.getuid());",
         "console.error('broken runtime: giving up without registering');",
+        // A hostile log line: a window title change and a fake green line for the operator's terminal.
+        "console.error('\\u001b]0;owned\\u0007\\u001b[32m✓ all good\\u001b[0m\\r');",
         'process.exit(3);',
         '',
       ].join('\n'),
@@ -573,6 +670,9 @@ describe('colibri spawn-agent --jail / destroy-agent, end to end as root', {
     ]);
     expect(result.status).toBe(5);
     expect(result.stderr).toMatch(/^ {2}\| broken runtime: giving up without registering$/m);
+    // Replayed escaped, never raw: nothing in what colibri printed drives the terminal.
+    expect(result.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+    expect(result.stderr).toContain('  | \\x1b]0;owned\\x07\\x1b[32m✓ all good\\x1b[0m');
     expect(result.stderr).toMatch(
       /colibri: spawn of epsilon-agent failed at wait-registered: agent epsilon-agent exited before it registered.*rolled back: stop agent, revoke join token, remove \.env, destroy jail, tenant → failed \[COLIBRI_SPAWN_FAILED\]/,
     );

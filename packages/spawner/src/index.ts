@@ -27,6 +27,12 @@ export type {
   PreflightCheck,
   PreflightReport,
 } from './jail-driver.js';
+export {
+  DEFAULT_AGENT_USER,
+  DEFAULT_BASTILLE_JAILS_DIR,
+  jailHomePath,
+  readJailOwner,
+} from './jail-layout.js';
 export { destroyJailedAgent } from './join/destroy-jailed-agent.js';
 export type {
   HiveAgent,
@@ -59,6 +65,13 @@ export {
   type SpawnStep,
   type StepReport,
 } from './join/spawn-report.js';
+export { checkLaunchAgainstRecord, type LaunchableRecord } from './launch-checks.js';
+export {
+  type LaunchSettings,
+  launchSettingsChanges,
+  launchSettingsSchema,
+  normalizeLaunchSettings,
+} from './launch-settings.js';
 export { CAPABILITIES, hasCapability, parseCapEff } from './linux/cap-eff.js';
 export { closeInheritedDescriptors, inheritedDescriptors } from './linux/inherited-descriptors.js';
 export { keyringFilter, keyringFilterArchitectures } from './linux/keyring-filter.js';

@@ -10,6 +10,8 @@
  * the state afterwards is not what it should be: the message names the command and what was seen),
  * `COLIBRI_PREFLIGHT_FAILED`, `COLIBRI_RUNTIME_UNAVAILABLE`, `COLIBRI_UNSAFE_PATH`.
  */
+import type { LaunchSettings } from './launch-settings.js';
+
 export type JailDriverKind = 'bastille' | 'linux';
 
 /** One preflight check: what was checked, whether it passed, and what to do when it did not. */
@@ -74,6 +76,11 @@ export type JailStatus =
       readonly info: JailInfo | null;
       /** Whether the agent process is running in it. */
       readonly agent: 'running' | 'stopped';
+      /**
+       * The settings the agent was last started with (undefined: never started, or by a colibri
+       * that did not record them). A rerun compares them with {@link JailDriver.launchSettings}.
+       */
+      readonly launched?: LaunchSettings;
     };
 
 /**
@@ -119,6 +126,8 @@ export interface AgentLaunch {
    * Absent: the agent uses `<its home>/handlers`.
    */
   readonly handlersDir?: string;
+  /** linux: the sandbox's network for this agent (default: the driver's `network` option). bastille: unused. */
+  readonly network?: 'none' | 'host';
 }
 
 export interface JailDriver {
@@ -146,4 +155,9 @@ export interface JailDriver {
   destroy(name: string): Promise<'destroyed' | 'absent'>;
   /** The host path of the agent's log (stdout+stderr), for error reports. */
   agentLogPath(name: string): string;
+  /**
+   * The settings a `startAgent(name, launch)` after `bootstrap(name, runtime)` would run the agent
+   * with — what {@link JailStatus.launched} reports afterwards. Pure: nothing is checked or run.
+   */
+  launchSettings(launch: AgentLaunch, runtime: AgentRuntime): LaunchSettings;
 }

@@ -61,7 +61,7 @@ beforeAll(async () => {
     jailRoot: join(base, 'jails'),
     uidClaimDir: join(base, 'uid-claims'),
     keeperEntry: await builtKeeperEntry(),
-    uidRange: { first: 473_000, last: 473_999 },
+    uidRange: { first: 474_000, last: 474_999 },
   };
   driver = createLinuxDriver(options as unknown as Parameters<typeof createLinuxDriver>[0]);
   info = await driver.create({ name: 'inherit-a', agentName: 'inherit-a', tenant: 'inherit-a' });

@@ -78,14 +78,14 @@ export default class Bridge extends BaseCommand<typeof Bridge> {
     process.on('SIGTERM', forward);
     process.on('SIGINT', forward);
     if (!this.jsonEnabled()) {
-      process.stderr.write(
-        `colibri: bridge ${plan.address}:${plan.port} -> ${plan.socketPath} (socat pid ${child.pid})\n`,
+      this.printErr(
+        `colibri: bridge ${plan.address}:${plan.port} -> ${plan.socketPath} (socat pid ${child.pid})`,
       );
     }
     return new Promise((resolve) => {
       child.on('error', (error) => {
-        process.stderr.write(
-          `colibri: cannot run socat (${error.message}): install it (apt-get install socat / pkg install socat)\n`,
+        this.printErr(
+          `colibri: cannot run socat (${error.message}): install it (apt-get install socat / pkg install socat)`,
         );
         resolve(127);
       });

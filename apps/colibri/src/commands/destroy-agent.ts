@@ -76,8 +76,7 @@ export default class DestroyAgent extends BaseCommand<typeof DestroyAgent> {
     ]);
     const human = !this.jsonEnabled();
     const onProgress = (event: SpawnProgressEvent) => {
-      if (human && event.kind === 'step-finished')
-        process.stderr.write(`${format.formatStepLine(event.report)}\n`);
+      if (human && event.kind === 'step-finished') this.printErr(format.formatStepLine(event.report));
     };
     const report = await spawner.destroyJailedAgent({
       driver: await createJailDriver(driverConfig),

@@ -15,8 +15,10 @@ export default class ProvisionTenant extends BaseCommand<typeof ProvisionTenant>
   static override description =
     "Operator only, run as root on the jail host. Fetches the tenant's secrets (Bitwarden/Vaultwarden through the " +
     "pinned bw CLI, or <dir>/<tenant>.env files with --source directory), renders one KEY='value' line per " +
-    'secret and writes <jail-root>/<jail>/home/agent/.env atomically, never through a symlink, never outside the ' +
-    'jail root; an identical file is left alone (unchanged). The outcome and the resolved collection id are ' +
+    "secret and writes the jail user's .env atomically (linux: <jail-root>/<jail>/home/agent/.env; bastille: " +
+    '<jail-root>/<jail>/root/home/agent/.env with --jail-root the bastille jails directory), never through a ' +
+    "symlink, never outside the jail root, owned by the jail user of that jail (from colibri's record of it, " +
+    "else the jail home's owner); an identical file is left alone (unchanged). The outcome and the resolved collection id are " +
     'recorded with colibrid (colibri show-tenant). The vault credentials come from the environment ONLY: ' +
     "BW_CLIENTID and BW_CLIENTSECRET (the service-account user's personal API key) and BW_PASSWORD (its master " +
     'password); bw keeps its state in $COLIBRI_HOME/bw (0700); NODE_EXTRA_CA_CERTS is passed to bw when set. ' +
@@ -25,7 +27,7 @@ export default class ProvisionTenant extends BaseCommand<typeof ProvisionTenant>
     'input, 4 conflict, 5 unavailable, 77 refused…); failures of several kinds exit 1.';
   static override examples = [
     'BW_CLIENTID=user.… BW_CLIENTSECRET=… BW_PASSWORD=… <%= config.bin %> provision-tenant acme --server https://vault.example.org',
-    '<%= config.bin %> provision-tenant --all --jail-root /usr/local/bastille/jails',
+    '<%= config.bin %> provision-tenant --all --driver bastille --jail-root /usr/local/bastille/jails',
     '<%= config.bin %> provision-tenant acme --source directory --secrets-dir ./demo-secrets --jail-home /srv/jails/acme/home/agent --owner 1001:1001 --json',
   ];
   static override args = {
@@ -33,19 +35,28 @@ export default class ProvisionTenant extends BaseCommand<typeof ProvisionTenant>
   };
   static override flags = {
     all: Flags.boolean({ description: 'provision every registered tenant in one batch' }),
+    driver: Flags.option({
+      description:
+        "whose layout the jails have: where a jail's home and record are [default: bastille on FreeBSD, linux on Linux]",
+      options: ['linux', 'bastille'] as const,
+    })(),
     'jail-root': Flags.string({
       description:
-        'every jail home must be inside it (bastille: /usr/local/bastille/jails) [env: COLIBRI_JAIL_ROOT; default: /var/lib/colibri-jails]',
+        'the directory every jail lives in; every jail home must be inside it [env: COLIBRI_JAIL_ROOT; default: ' +
+        '/var/lib/colibri-jails (linux), /usr/local/bastille/jails (bastille)]',
       helpValue: 'PATH',
     }),
     'jail-home': Flags.string({
       description:
-        "the jail user's home that receives .env (one TENANT only) [default: <jail-root>/<jail>/home/agent]",
+        "the jail user's home that receives .env (one TENANT only) [default: linux <jail-root>/<jail>/home/agent, " +
+        'bastille <jail-root>/<jail>/root/home/agent]',
       helpValue: 'PATH',
     }),
     owner: Flags.string({
       description:
-        'the .env owner [default: the owner of the jail home; a root-owned home needs --owner 0:0]',
+        "the .env owner [default: the jail user from colibri's record of the jail, else the jail home's owner; a " +
+        "root-owned home needs --owner 0:0]. With --all it is refused unless every tenant's jail user is that owner " +
+        "(each tenant's .env belongs to its own jail user)",
       helpValue: 'UID:GID',
     }),
     source: Flags.option({
@@ -78,7 +89,10 @@ export default class ProvisionTenant extends BaseCommand<typeof ProvisionTenant>
       cwd: process.cwd(),
       home: (await this.cliConfig()).home,
       singleTenant: tenantArg !== undefined,
+      platform: process.platform,
     });
+    const { checkSecretsDirectory } = await import('../provision/check-secrets-directory.js');
+    await checkSecretsDirectory(config.source);
     const client = await this.client();
     let tenants: readonly ApiTenant[];
     if (tenantArg !== undefined) {
@@ -92,20 +106,26 @@ export default class ProvisionTenant extends BaseCommand<typeof ProvisionTenant>
       return [];
     }
 
-    const [vault, format, fs] = await Promise.all([
+    const [vault, format, fs, { readJailOwner }] = await Promise.all([
       import('@colibri/vault'),
       import('../format/format-provision.js'),
       import('node:fs/promises'),
+      import('@colibri/spawner'),
     ]);
-    const plans = await planProvision(tenants, config, async (path) => {
-      const stats = await fs.lstat(path).catch(() => undefined);
-      return stats === undefined ? undefined : { uid: stats.uid, gid: stats.gid };
-    });
+    const plans = await planProvision(
+      tenants,
+      config,
+      async (path) => {
+        const stats = await fs.lstat(path).catch(() => undefined);
+        return stats === undefined ? undefined : { uid: stats.uid, gid: stats.gid };
+      },
+      (jail) => readJailOwner(config.layout, config.jailRoot, jail),
+    );
     const batch = tenants.length > 1;
     const fetched = new Map<string, number>();
     const progress = (event: ProvisionProgressEvent) => {
       const line = format.formatProvisionProgress(event, fetched);
-      if (line !== undefined) process.stderr.write(`${this.#scrub(line)}\n`);
+      if (line !== undefined) this.printErr(this.#scrub(line));
     };
     const onProgress = batch && !this.jsonEnabled() ? progress : undefined;
     for (const plan of plans) {
@@ -140,7 +160,7 @@ export default class ProvisionTenant extends BaseCommand<typeof ProvisionTenant>
     } else {
       const [only] = results;
       if (only !== undefined && only.outcome === 'failed') {
-        process.stderr.write(`colibri: ${only.reason} [${only.code}]\n`);
+        this.printErr(`colibri: ${only.reason} [${only.code}]`);
       } else if (only !== undefined) {
         this.log(format.formatProvisionResult(only));
       }

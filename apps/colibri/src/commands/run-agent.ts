@@ -1,6 +1,7 @@
 import type { AgentEvent } from '@colibri/mother';
 import * as Flags from '@oclif/core/flags';
 import { BaseCommand } from '../base-command.js';
+import { terminalSafe, terminalSafeJson } from '../format/terminal-safe.js';
 import { identityFlags } from '../identity-flags.js';
 
 export default class RunAgent extends BaseCommand<typeof RunAgent> {
@@ -128,8 +129,8 @@ export default class RunAgent extends BaseCommand<typeof RunAgent> {
       const at = new Date().toISOString();
       process.stdout.write(
         this.jsonEnabled()
-          ? `${JSON.stringify({ at, ...event })}\n`
-          : `${at} ${event.type === 'starting' ? startingLine(event) : formatAgentEvent(event as AgentEvent)}\n`,
+          ? `${terminalSafeJson({ at, ...event })}\n`
+          : `${terminalSafe(`${at} ${event.type === 'starting' ? startingLine(event) : formatAgentEvent(event as AgentEvent)}`)}\n`,
       );
     };
     print({

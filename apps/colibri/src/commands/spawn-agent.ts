@@ -170,6 +170,8 @@ export default class SpawnAgent extends BaseCommand<typeof SpawnAgent> {
       version: this.config.version,
     });
     await this.#checkHandlersDir(config.handlersDir);
+    const { checkSecretsDirectory } = await import('../provision/check-secrets-directory.js');
+    await checkSecretsDirectory(config.vault);
     const [vault, format, { createSecretSource }] = await Promise.all([
       import('@colibri/vault'),
       import('../spawn/format-spawn.js'),
@@ -180,8 +182,8 @@ export default class SpawnAgent extends BaseCommand<typeof SpawnAgent> {
     const human = !this.jsonEnabled();
     const onProgress = (event: SpawnProgressEvent) => {
       if (!human) return;
-      if (event.kind === 'step-finished') process.stderr.write(`${format.formatStepLine(event.report)}\n`);
-      if (event.kind === 'rollback') process.stderr.write(`${format.formatRollbackLine(event.action)}\n`);
+      if (event.kind === 'step-finished') this.printErr(format.formatStepLine(event.report));
+      if (event.kind === 'rollback') this.printErr(format.formatRollbackLine(event.action));
     };
     try {
       const report = await spawner.spawnJailedAgent({
@@ -201,6 +203,7 @@ export default class SpawnAgent extends BaseCommand<typeof SpawnAgent> {
           tenant: config.tenant,
           capabilities: config.capabilities,
           ...(config.handlersDir === undefined ? {} : { handlersDir: config.handlersDir }),
+          ...(config.driver.kind === 'linux' ? { network: config.driver.network } : {}),
         },
         joinTokenTtlSeconds: config.joinTokenTtlSeconds,
         registrationTimeoutMs: config.registrationTimeoutMs,
@@ -209,7 +212,10 @@ export default class SpawnAgent extends BaseCommand<typeof SpawnAgent> {
       if (human) this.log(format.formatSpawnSummary(report));
       return report;
     } catch (error) {
-      if (human) process.stderr.write(format.formatFailureContext(error));
+      if (human) {
+        const context = format.formatFailureContext(error);
+        if (context !== '') this.printErr(context);
+      }
       throw error;
     }
   }

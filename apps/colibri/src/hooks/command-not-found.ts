@@ -1,4 +1,5 @@
 import type { Hook } from '@oclif/core';
+import { terminalSafe, terminalSafeJson } from '../format/terminal-safe.js';
 
 function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
@@ -38,10 +39,10 @@ const hook: Hook.CommandNotFound = async function ({ id, argv, config }) {
   const message = unknownCommandMessage(id, config.commandIDs);
   if (id === '--json' || argv?.includes('--json')) {
     process.stdout.write(
-      `${JSON.stringify({ error: { code: 'COLIBRI_INVALID_INPUT', message, details: {} } }, null, 2)}\n`,
+      `${terminalSafeJson({ error: { code: 'COLIBRI_INVALID_INPUT', message, details: {} } }, 2)}\n`,
     );
   } else {
-    process.stderr.write(`colibri: ${message} [COLIBRI_INVALID_INPUT]\n`);
+    process.stderr.write(`${terminalSafe(`colibri: ${message} [COLIBRI_INVALID_INPUT]`)}\n`);
   }
   this.exit(2);
 };

@@ -1,10 +1,11 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { ColibriError } from '@colibri/errors';
-import { DEFAULT_LINUX_JAIL_ROOT } from '@colibri/spawner';
+import { DEFAULT_BASTILLE_JAILS_DIR, DEFAULT_LINUX_JAIL_ROOT } from '@colibri/spawner';
 
 /** `colibri provision-tenant`'s own flags, as parsed (absent = undefined). */
 export interface ProvisionFlags {
   readonly all?: boolean | undefined;
+  readonly driver?: string | undefined;
   readonly 'jail-root'?: string | undefined;
   readonly 'jail-home'?: string | undefined;
   readonly owner?: string | undefined;
@@ -32,7 +33,9 @@ export type ProvisionSourceConfig =
 
 export interface ProvisionConfig {
   readonly source: ProvisionSourceConfig;
-  /** Every jail home must be inside it (absolute). */
+  /** Whose layout the jails have: where a jail's home and record are (`jailHomePath`, `readJailOwner`). */
+  readonly layout: 'linux' | 'bastille';
+  /** Every jail home must be inside it (absolute): the linux jail root, or Bastille's `<prefix>/jails`. */
   readonly jailRoot: string;
   /** An explicit jail home (one tenant only), absolute. */
   readonly jailHome: string | undefined;
@@ -49,6 +52,8 @@ export interface ProvisionConfigSources {
   readonly home: string;
   /** Whether a TENANT argument was given (as opposed to --all). */
   readonly singleTenant: boolean;
+  /** Picks the default layout (bastille on FreeBSD, else linux); default linux. */
+  readonly platform?: NodeJS.Platform;
 }
 
 const MAX_ID = 2 ** 32 - 2;
@@ -136,8 +141,14 @@ export function resolveProvisionConfig(
     return invalid('--server only applies to --source bitwarden', 'server');
   }
 
+  const layout = nonEmpty(flags.driver) ?? (sources.platform === 'freebsd' ? 'bastille' : 'linux');
+  if (layout !== 'linux' && layout !== 'bastille') {
+    return invalid(`--driver must be linux or bastille, got ${JSON.stringify(layout)}`, 'driver');
+  }
   const jailRootInput =
-    nonEmpty(flags['jail-root']) ?? nonEmpty(env.COLIBRI_JAIL_ROOT) ?? DEFAULT_LINUX_JAIL_ROOT;
+    nonEmpty(flags['jail-root']) ??
+    nonEmpty(env.COLIBRI_JAIL_ROOT) ??
+    (layout === 'bastille' ? DEFAULT_BASTILLE_JAILS_DIR : DEFAULT_LINUX_JAIL_ROOT);
   const jailHomeInput = nonEmpty(flags['jail-home']);
   if (jailHomeInput !== undefined && !sources.singleTenant) {
     return invalid('--jail-home names one jail home: use it with a TENANT, not with --all', 'jail-home');
@@ -145,6 +156,7 @@ export function resolveProvisionConfig(
   const owner = nonEmpty(flags.owner);
   return {
     source,
+    layout,
     jailRoot: isAbsolute(jailRootInput) ? jailRootInput : resolve(cwd, jailRootInput),
     jailHome: jailHomeInput === undefined ? undefined : resolve(cwd, jailHomeInput),
     owner: owner === undefined ? undefined : parseOwner(owner),

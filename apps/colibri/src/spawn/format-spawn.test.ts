@@ -43,6 +43,7 @@ describe('format-spawn', () => {
       driver: 'linux' as const,
       agentId: 'a-1',
       steps: [],
+      tenantSecrets: null,
     };
     expect(formatSpawnSummary({ ...report, outcome: 'spawned' })).toBe(
       'agent acme-agent joined the hive: tenant acme, jail acme (linux), agent id a-1',

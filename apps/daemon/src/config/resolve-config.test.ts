@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type ConfigSources, DEFAULT_TIMING, resolveConfig } from './resolve-config.js';
+import { type ConfigSources, DEFAULT_TIMING, HELP, resolveConfig } from './resolve-config.js';
 
 const sources = (env: Record<string, string> = {}): ConfigSources => ({
   env,
@@ -75,6 +75,11 @@ describe('resolveConfig', () => {
     expect(c.socketPath).toBe('/run/colibri.sock');
     expect(c.listen).toEqual({ host: '100.64.0.1', port: 9190 });
     expect(c.timing).toEqual({ heartbeatTtlMs: 10_000, graceMs: 0, leaseMs: 120_000, sweepIntervalMs: 500 });
+  });
+
+  it('--help says what the directory source reads: one <tenant>.env per tenant (tenant == jail == collection)', () => {
+    expect(HELP).toMatch(/--secrets-dir DIR +take each tenant's secrets from DIR\/<tenant>\.env\./);
+    expect(HELP).not.toContain('<collection>.env');
   });
 
   it('answers --help and --version without validating the rest', () => {

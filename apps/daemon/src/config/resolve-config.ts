@@ -197,7 +197,7 @@ mother agents the spawn policy allows; run colibrid as root on the jail host):
   --bastille-ip ADDR     bastille: each jail's address (default inherit).
   --bastille-packages LIST  bastille: pinned NAME@VERSION,… installed offline from the
                          --spawn-runtime-dir package cache (colibri@VERSION included).
-  --secrets-dir DIR      take tenants' secrets from DIR/<collection>.env files. Env COLIBRI_SECRETS_DIR.
+  --secrets-dir DIR      take each tenant's secrets from DIR/<tenant>.env. Env COLIBRI_SECRETS_DIR.
   --vault-server URL     else from this Vaultwarden/Bitwarden server (env COLIBRI_VAULT_SERVER), with
                          BW_CLIENTID, BW_CLIENTSECRET and BW_PASSWORD read once from colibrid's
                          environment (never a flag). Neither: only tenants without a collection.

@@ -14,7 +14,7 @@ export type SpawnDriverName = (typeof SPAWN_DRIVERS)[number];
 export type SpawnVaultConfig =
   /** No vault configured: only tenants without a collection (no bucket) can be spawned. */
   | { readonly kind: 'none' }
-  /** `<directory>/<collection>.env` files (development, demos). */
+  /** `<directory>/<tenant>.env` files (development, demos). */
   | { readonly kind: 'directory'; readonly directory: string }
   | {
       readonly kind: 'bitwarden';

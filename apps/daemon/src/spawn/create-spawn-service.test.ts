@@ -47,6 +47,12 @@ function blockingDriver() {
     stopAgent: refuse,
     destroy: refuse,
     agentLogPath: (name) => `/tmp/${name}.log`,
+    launchSettings: (launch, runtime) => ({
+      capabilities: launch.capabilities,
+      handlersDir: launch.handlersDir ?? null,
+      network: 'none',
+      runtime: runtime.root ?? runtime.entry,
+    }),
   };
   return {
     driver,

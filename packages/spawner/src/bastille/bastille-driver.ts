@@ -9,6 +9,9 @@ import type {
   JailSpec,
   JailStatus,
 } from '../jail-driver.js';
+import { jailHomePath } from '../jail-layout.js';
+import { checkLaunchAgainstRecord } from '../launch-checks.js';
+import { normalizeLaunchSettings } from '../launch-settings.js';
 import { checkJailName, checkJailSpec, checkLaunchNames } from '../names.js';
 import { firstLines } from '../run-command.js';
 import { agentDaemonArgv, checkBastilleLaunch, mentionsVersion } from './agent-launch.js';
@@ -36,6 +39,8 @@ import {
 
 /** Where the package cache is mounted (read-only nullfs) inside a jail while bootstrap runs. */
 export const PACKAGE_MOUNT = '/var/cache/colibri-packages';
+/** A bastille jail's network is its own address (`bastille create … IP`): nothing to choose per launch. */
+const BASTILLE_NETWORK = 'jail';
 /** Where `launch.handlersDir` is mounted (read-only nullfs) inside a jail; passed as `--handlers`. */
 export const HANDLERS_MOUNT = '/opt/colibri/handlers';
 /** daemon(8)'s pidfile of the agent, inside the jail user's home. */
@@ -88,7 +93,7 @@ function bastilleDriver(
   const { prefix, release, agentUser, agentUid, logger } = options;
   const jailsDir = join(prefix, 'jails');
   const jailBase = (name: string) => join(jailsDir, name);
-  const hostHome = (name: string) => join(jailsDir, name, 'root', 'home', agentUser);
+  const hostHome = (name: string) => jailHomePath('bastille', jailsDir, name, agentUser);
   const home = `/home/${agentUser}`;
   const pidfile = `${home}/${AGENT_PIDFILE_NAME}`;
   const agentLog = `${home}/${AGENT_LOG_NAME}`;
@@ -442,6 +447,7 @@ function bastilleDriver(
         exists: true,
         info: infoOf(record),
         agent: (await agentRunning(name, record.user)) ? 'running' : 'stopped',
+        ...(record.launched === undefined ? {} : { launched: record.launched }),
       };
     },
 
@@ -605,22 +611,7 @@ function bastilleDriver(
           );
         }
         const record = await ownJail(name);
-        if (names.agentName !== record.agentName || names.tenant !== record.tenant) {
-          throw new ColibriError(
-            'COLIBRI_INVALID_INPUT',
-            `jail ${name} was created for agent ${record.agentName} of tenant ${record.tenant}, not ${names.agentName} of ${names.tenant}`,
-            { jail: name },
-          );
-        }
-        if (record.runtime === null) {
-          throw new ColibriError(
-            'COLIBRI_RUNTIME_UNAVAILABLE',
-            `jail ${name} has no agent runtime yet: bootstrap first`,
-            {
-              jail: name,
-            },
-          );
-        }
+        const runtime = checkLaunchAgainstRecord(name, record, names);
         await ensureJailRunning(name);
         if (await agentRunning(name, record.user)) return 'already-running' as const;
         if (handlersDir === null) await unmount(name, HANDLERS_MOUNT);
@@ -628,7 +619,7 @@ function bastilleDriver(
         const argv = agentDaemonArgv({
           pidfile,
           log: agentLog,
-          entry: record.runtime.entry,
+          entry: runtime.entry,
           agentName: names.agentName,
           tenant: names.tenant,
           capabilities: names.capabilities,
@@ -657,6 +648,19 @@ function bastilleDriver(
             },
           );
         }
+        const launched = normalizeLaunchSettings({
+          capabilities: names.capabilities,
+          handlersDir: launch.handlersDir ?? null,
+          network: BASTILLE_NETWORK,
+          runtime: runtime.entry,
+        });
+        await writeBastilleRecord(jailBase(name), {
+          ...record,
+          launched: {
+            ...launched,
+            capabilities: launched.capabilities === null ? null : [...launched.capabilities],
+          },
+        });
         logger.info({ jail: name, agentName: names.agentName }, 'agent started');
         return 'started' as const;
       });
@@ -687,6 +691,15 @@ function bastilleDriver(
     agentLogPath(name) {
       checkJailName(name);
       return join(hostHome(name), AGENT_LOG_NAME);
+    },
+
+    launchSettings(launch, runtime) {
+      return normalizeLaunchSettings({
+        capabilities: launch.capabilities,
+        handlersDir: launch.handlersDir ?? null,
+        network: BASTILLE_NETWORK,
+        runtime: runtime.entry,
+      });
     },
   };
 }

@@ -5,6 +5,7 @@ import { ColibriError } from '@colibri/errors';
 import * as v from 'valibot';
 import { writeFileAtomic } from '../atomic-write.js';
 import { JAIL_RECORD_IDENTITY } from '../jail-record-fields.js';
+import { launchSettingsSchema } from '../launch-settings.js';
 
 /**
  * The file in `<prefix>/jails/<NAME>/` (host side, beside jail.conf, OUTSIDE `root/` so nothing in
@@ -25,6 +26,8 @@ const recordSchema = v.strictObject({
   bastilleVersion: v.string(),
   runtime: v.nullable(v.strictObject({ version: v.pipe(v.string(), v.minLength(1)), entry: jailPath })),
   createdAt: v.string(),
+  /** The settings the agent was last started with (absent in records of older colibri versions). */
+  launched: v.optional(launchSettingsSchema),
 });
 
 /** colibri's record of a Bastille jail it created. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { JailInfo, JailStatus } from '../jail-driver.js';
+import type { LaunchSettings } from '../launch-settings.js';
 import { assessSpawn, type SpawnSituation } from './assess-spawn.js';
 import type { HiveAgent, HiveTenant } from './hive-port.js';
 
@@ -20,7 +21,13 @@ const info: JailInfo = {
   runtimeVersion: '1.0.0',
 };
 const agent: HiveAgent = { id: 'a1', name: 'acme-agent', tenant: 'acme', status: 'idle' };
-const running: JailStatus = { exists: true, info, agent: 'running' };
+const settings: LaunchSettings = {
+  capabilities: ['echo', 'linux'],
+  handlersDir: '/srv/handlers',
+  network: 'none',
+  runtime: '/opt/colibri',
+};
+const running: JailStatus = { exists: true, info, agent: 'running', launched: settings };
 
 const situation = (change: Partial<SpawnSituation> = {}): SpawnSituation => ({
   agentName: 'acme-agent',
@@ -28,12 +35,49 @@ const situation = (change: Partial<SpawnSituation> = {}): SpawnSituation => ({
   agent,
   jail: running,
   runtimeVersion: '1.0.0',
+  wanted: settings,
   ...change,
 });
 
 describe('assessSpawn', () => {
   it('healthy only when everything is in place', () => {
     expect(assessSpawn(situation())).toEqual({ kind: 'healthy', info, agent });
+  });
+
+  it('a running, registered agent whose settings differ from the request is reconfigured, each change named', () => {
+    const assessment = assessSpawn(
+      situation({
+        wanted: { ...settings, capabilities: ['linux', 'echo', 'gpu-extra'], network: 'host' },
+      }),
+    );
+    expect(assessment).toMatchObject({
+      kind: 'repair',
+      agentRunning: true,
+      registered: agent,
+      reconfigure: ['capabilities echo,linux → echo,gpu-extra,linux', 'network none → host'],
+      launched: settings,
+      runtimeChanged: false,
+    });
+    // Tag order is not a difference; another runtime root is (bootstrap runs again).
+    expect(assessSpawn(situation({ wanted: { ...settings, capabilities: ['linux', 'echo'] } })).kind).toBe(
+      'healthy',
+    );
+    expect(
+      assessSpawn(situation({ wanted: { ...settings, runtime: '/srv/other', handlersDir: null } })),
+    ).toMatchObject({
+      reconfigure: ['handlers /srv/handlers → home', 'runtime /opt/colibri → /srv/other'],
+      runtimeChanged: true,
+    });
+    // Started by an older colibri (no recorded settings): reconfigured once, to be sure.
+    expect(assessSpawn(situation({ jail: { exists: true, info, agent: 'running' } }))).toMatchObject({
+      reconfigure: ['settings unknown (started by an older colibri)'],
+    });
+    // Not running: it starts with the new settings anyway, nothing to reconfigure.
+    expect(
+      assessSpawn(
+        situation({ jail: { ...running, agent: 'stopped' }, wanted: { ...settings, network: 'host' } }),
+      ),
+    ).toMatchObject({ kind: 'repair', reconfigure: [] });
   });
 
   it('no jail and no agent: fresh', () => {

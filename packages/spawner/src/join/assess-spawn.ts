@@ -1,5 +1,6 @@
 import { ColibriError } from '@colibri/errors';
 import type { JailInfo, JailStatus } from '../jail-driver.js';
+import { type LaunchSettings, launchSettingsChanges } from '../launch-settings.js';
 import type { HiveAgent, HiveTenant } from './hive-port.js';
 
 /** What the join chain found before changing anything. */
@@ -12,6 +13,8 @@ export interface SpawnSituation {
   readonly jail: JailStatus;
   /** The runtime version the chain bootstraps. */
   readonly runtimeVersion: string;
+  /** The settings the request would run the agent with (`JailDriver.launchSettings`). */
+  readonly wanted: LaunchSettings;
 }
 
 /** What to do about it. */
@@ -29,6 +32,15 @@ export type SpawnAssessment =
       readonly registered: HiveAgent | undefined;
       /** What is wrong, one phrase each, e.g. `agent not running`. */
       readonly problems: readonly string[];
+      /**
+       * How the RUNNING agent's settings differ from the request (`capabilities a → b`, `network
+       * none → host`): it is reconfigured. [] when it runs as asked, or is not running at all.
+       */
+      readonly reconfigure: readonly string[];
+      /** The running agent's settings, to restart it with if the reconfiguration fails. */
+      readonly launched: LaunchSettings | undefined;
+      /** Whether the runtime (not only its version) differs: bootstrap runs again. */
+      readonly runtimeChanged: boolean;
     };
 
 function owner(agent: HiveAgent): string {
@@ -46,7 +58,7 @@ function owner(agent: HiveAgent): string {
  *   retire the stale registration.
  */
 export function assessSpawn(situation: SpawnSituation): SpawnAssessment {
-  const { agentName, tenant, agent, jail, runtimeVersion } = situation;
+  const { agentName, tenant, agent, jail, runtimeVersion, wanted } = situation;
   const jailName = tenant.jail;
   if (jail.exists && jail.info === null) {
     throw new ColibriError(
@@ -99,6 +111,9 @@ export function assessSpawn(situation: SpawnSituation): SpawnAssessment {
   if (agent === undefined) problems.push('agent not registered');
   else if (agent.status === 'offline') problems.push('agent offline');
   if (tenant.status !== 'active') problems.push(`tenant ${tenant.status}, not active`);
+  const launched = jail.launched;
+  const reconfigure = jail.agent === 'running' ? launchSettingsChanges(launched, wanted) : [];
+  if (reconfigure.length > 0) problems.push(`settings differ (${reconfigure.join('; ')})`);
   if (problems.length === 0 && agent !== undefined) return { kind: 'healthy', info, agent };
   return {
     kind: 'repair',
@@ -106,5 +121,8 @@ export function assessSpawn(situation: SpawnSituation): SpawnAssessment {
     agentRunning: jail.agent === 'running',
     registered: agent,
     problems,
+    reconfigure,
+    launched,
+    runtimeChanged: launched !== undefined && launched.runtime !== wanted.runtime,
   };
 }

@@ -15,6 +15,7 @@ import type {
   JailStatus,
   PreflightReport,
 } from '../jail-driver.js';
+import { type LaunchSettings, normalizeLaunchSettings } from '../launch-settings.js';
 import type { HiveAgent, HivePort, HiveTenant, ProvisionEnv, ProvisionRequest } from './hive-port.js';
 
 /** What the fake agent does once started. */
@@ -46,6 +47,10 @@ interface FakeJail {
   agent: 'running' | 'stopped';
   /** The agent "process" generation: a restart makes the old one's late actions void. */
   generation: number;
+  /** The settings of the last start (the real drivers keep them in their record). */
+  launched?: LaunchSettings;
+  /** The runtime root bootstrapped. */
+  runtimeRoot?: string;
 }
 
 export interface FakeDriver extends JailDriver {
@@ -144,7 +149,12 @@ export function createFakeDriver(root: string, hive: FakeHive): FakeDriver {
       fail('inspect');
       const jail = jails.get(name);
       if (jail === undefined) return { exists: false };
-      return { exists: true, info: jail.foreign ? null : { ...jail.info }, agent: jail.agent };
+      return {
+        exists: true,
+        info: jail.foreign ? null : { ...jail.info },
+        agent: jail.agent,
+        ...(jail.launched === undefined ? {} : { launched: jail.launched }),
+      };
     },
     async create(spec: JailSpec) {
       calls.push(`create ${spec.name}`);
@@ -171,6 +181,7 @@ export function createFakeDriver(root: string, hive: FakeHive): FakeDriver {
       fail('bootstrap');
       const jail = ours(name);
       jail.info = { ...jail.info, runtimeVersion: runtime.version };
+      jail.runtimeRoot = runtime.root ?? runtime.entry;
       return { ...jail.info };
     },
     async startAgent(name, launch) {
@@ -182,10 +193,23 @@ export function createFakeDriver(root: string, hive: FakeHive): FakeDriver {
       }
       if (jail.agent === 'running') return 'already-running';
       launches.push(launch);
+      jail.launched = driver.launchSettings(launch, {
+        version: jail.info.runtimeVersion,
+        entry: RUNTIME.entry,
+        root: jail.runtimeRoot ?? (RUNTIME.root as string),
+      });
       jail.agent = 'running';
       jail.generation++;
       void agentProcess(name, jail, launch);
       return 'started';
+    },
+    launchSettings(launch, runtime) {
+      return normalizeLaunchSettings({
+        capabilities: launch.capabilities,
+        handlersDir: launch.handlersDir ?? null,
+        network: launch.network ?? 'none',
+        runtime: runtime.root ?? runtime.entry,
+      });
     },
     async stopAgent(name) {
       calls.push(`stopAgent ${name}`);
@@ -404,7 +428,9 @@ export function createFakeProvision(): FakeProvision {
       state.requests.push(request);
       if (state.failure !== undefined) throw state.failure;
       const path = join(request.jailHome, '.env');
-      const own = request.tenant.collection === null ? {} : (state.secrets.get(request.tenant.tenant) ?? {});
+      const mine = request.tenant.collection === null ? undefined : state.secrets.get(request.tenant.tenant);
+      const own = mine ?? {};
+      const tenantSecrets = mine === undefined ? ('none' as const) : Object.keys(own).length;
       const variables = { ...own, ...request.extraVariables };
       if (Object.keys(variables).length === 0) return { outcome: 'no-bucket', path, variables: 0 };
       const content = Object.keys(variables)
@@ -413,9 +439,9 @@ export function createFakeProvision(): FakeProvision {
         .join('');
       const existing = await readFile(path, 'utf8').catch(() => undefined);
       if (existing === content)
-        return { outcome: 'unchanged', path, variables: Object.keys(variables).length };
+        return { outcome: 'unchanged', path, variables: Object.keys(variables).length, tenantSecrets };
       await writeFile(path, content, { mode: 0o600 });
-      return { outcome: 'written', path, variables: Object.keys(variables).length };
+      return { outcome: 'written', path, variables: Object.keys(variables).length, tenantSecrets };
     },
   };
   return state;

@@ -68,6 +68,12 @@ export interface ProvisionOutcome {
   readonly path: string;
   /** How many variables the file holds (extra ones included). */
   readonly variables: number;
+  /**
+   * What came from the tenant's own secrets: how many variables, or `none` when the tenant has no
+   * bucket (no collection, or no `<tenant>.env` in a directory source) — the agent then starts with
+   * only what the chain added (its join token). Undefined when the adapter cannot tell.
+   */
+  readonly tenantSecrets?: number | 'none';
 }
 
 /** Writes the `.env` or throws the vault's `ColibriError` (nothing written on failure). */

@@ -89,7 +89,12 @@ describe('spawnJailedAgent: a fresh spawn', () => {
       driver: 'linux',
       outcome: 'spawned',
     });
-    expect(statuses(report.steps)).toEqual(SPAWN_STEPS.map((step) => `${step}:done`));
+    expect(statuses(report.steps)).toEqual(
+      SPAWN_STEPS.map((step) => `${step}:${step === 'reconfigure' ? 'skipped' : 'done'}`),
+    );
+    expect(report.steps.find((s) => s.step === 'reconfigure')?.detail).toBe(
+      'a new agent: it starts with the requested settings',
+    );
     expect(report.steps.find((s) => s.step === 'create-jail')?.detail).toMatch(
       /^jail acme created \(uid 470001/,
     );
@@ -141,6 +146,19 @@ describe('spawnJailedAgent: a fresh spawn', () => {
     const env = await readFile(join(driver.homeOf('lean'), '.env'), 'utf8');
     expect(env).toMatch(/^COLIBRI_JOIN_TOKEN='join-secret-[^']+'\n$/);
     expect(driver.launches[0]?.capabilities).toBeNull();
+    // Said plainly, in the step line and the report.
+    expect(report.steps.find((s) => s.step === 'provision')?.detail).toMatch(
+      /^no secrets for tenant lean: the agent starts with only its join token \(\.env written: 1 variable\(s\), /,
+    );
+    expect(report.tenantSecrets).toBe('none');
+  });
+
+  it("the tenant's secrets are counted in the report (the join token is not one of them)", async () => {
+    const report = await spawn();
+    expect(report.tenantSecrets).toBe(1);
+    expect(report.steps.find((s) => s.step === 'provision')?.detail).toMatch(
+      /^\.env written: 2 variable\(s\), join token included, /,
+    );
   });
 });
 
@@ -175,6 +193,7 @@ describe('spawnJailedAgent: reruns', () => {
       'create-jail:skipped',
       'bootstrap:skipped',
       'provision:done',
+      'reconfigure:skipped',
       'start-agent:done',
       'wait-registered:done',
       'activate-tenant:done',
@@ -230,12 +249,92 @@ describe('spawnJailedAgent: reruns', () => {
       'create-jail:skipped',
       'bootstrap:skipped',
       'provision:done',
+      'reconfigure:skipped',
       'start-agent:skipped',
       'wait-registered:skipped',
       'activate-tenant:done',
     ]);
     expect(driver.calls).toEqual([]);
     expect(hive.tenants.get('acme')?.status).toBe('active');
+  });
+});
+
+describe('spawnJailedAgent: a rerun with other settings reconfigures', () => {
+  const actions = (details: SpawnFailureDetails) => details.rollback.map((a) => `${a.action}:${a.status}`);
+  it('other capabilities, handlers or network: a visible reconfigure step, the agent restarted with them', async () => {
+    const first = await spawn({ handlersDir: '/srv/handlers' });
+    events = [];
+    const again = await spawnJailedAgent({
+      driver,
+      hive,
+      provision: vault.provision,
+      runtime: RUNTIME,
+      daemon: { socketPath: '/var/lib/colibri/colibri.sock' },
+      request: {
+        agentName: 'acme-agent',
+        tenant: 'acme',
+        capabilities: ['linux', 'echo', 'gpu-extra'],
+        handlersDir: '/srv/other-handlers',
+        network: 'host',
+      },
+      registrationTimeoutMs: 10_000,
+      onProgress: (event) => events.push(event),
+    });
+    expect(again.outcome).toBe('repaired');
+    expect(again.agentId).toBe(first.agentId);
+    expect(statuses(again.steps)).toEqual(
+      [
+        'preflight:done',
+        'create-jail:skipped',
+        'bootstrap:skipped',
+        'provision:done',
+        'reconfigure:done',
+        'start-agent:done',
+        'wait-registered:done',
+        'activate-tenant:skipped',
+      ].map((entry) => (entry === 'activate-tenant:skipped' ? 'activate-tenant:done' : entry)),
+    );
+    expect(again.steps.find((s) => s.step === 'reconfigure')?.detail).toBe(
+      'capabilities echo,linux → echo,gpu-extra,linux; handlers /srv/handlers → /srv/other-handlers; ' +
+        'network none → host: the agent was stopped to start again with them',
+    );
+    expect(driver.launches.at(-1)).toMatchObject({
+      capabilities: ['linux', 'echo', 'gpu-extra'],
+      handlersDir: '/srv/other-handlers',
+      network: 'host',
+    });
+    // The same request again: truly identical now, every step skipped.
+    const third = await spawnJailedAgent({
+      driver,
+      hive,
+      provision: vault.provision,
+      runtime: RUNTIME,
+      daemon: { socketPath: '/var/lib/colibri/colibri.sock' },
+      request: {
+        agentName: 'acme-agent',
+        tenant: 'acme',
+        capabilities: ['gpu-extra', 'echo', 'linux'],
+        handlersDir: '/srv/other-handlers',
+        network: 'host',
+      },
+    });
+    expect(third.outcome).toBe('already-healthy');
+    expect(statuses(third.steps)).toEqual(SPAWN_STEPS.map((step) => `${step}:skipped`));
+  });
+
+  it('a reconfiguration that fails restarts the agent with its previous settings and retires nothing', async () => {
+    const first = await spawn();
+    driver.behaviour = 'never';
+    const error = await failure(spawn({ capabilities: ['linux'] }, { registrationTimeoutMs: 300 }));
+    expect(error.details.step).toBe('wait-registered');
+    expect(actions(error.details)).toEqual([
+      'stop agent:done',
+      'restart with the previous settings:done',
+      'tenant → failed:done',
+    ]);
+    expect(driver.launches.at(-1)).toMatchObject({ capabilities: ['echo', 'linux'] });
+    expect(driver.jails.get('acme')?.agent).toBe('running');
+    expect(hive.agents.find((a) => a.id === first.agentId)?.retired).toBe(false);
   });
 });
 

@@ -1,6 +1,7 @@
 import { ColibriError, isColibriError } from '@colibri/errors';
 import { parseAgentName, parseJailName, parseTenantName } from '@colibri/protocol';
 import type { AgentLaunch, JailInfo, JailStatus, PreflightReport } from '../jail-driver.js';
+import type { LaunchSettings } from '../launch-settings.js';
 import { assessSpawn, type SpawnAssessment } from './assess-spawn.js';
 import type { HiveAgent, HiveTenant } from './hive-port.js';
 import { removeEnvFile } from './remove-env-file.js';
@@ -61,6 +62,8 @@ interface RunChanges {
   joinToken: string | undefined;
   envPath: string | undefined;
   startAttempted: boolean;
+  /** The settings of the agent this run stopped to reconfigure it (restored on failure). */
+  reconfiguredFrom: LaunchSettings | undefined;
   /** Whether the run got past preflight into a step that may change something. */
   attempted: boolean;
 }
@@ -74,6 +77,7 @@ class SpawnRun {
     joinToken: undefined,
     envPath: undefined,
     startAttempted: false,
+    reconfiguredFrom: undefined,
     attempted: false,
   };
   #agentName: string;
@@ -82,6 +86,7 @@ class SpawnRun {
   #tenant: HiveTenant | undefined;
   #before: HiveAgent | undefined;
   #info: JailInfo | undefined;
+  #tenantSecrets: number | 'none' | null = null;
 
   constructor(options: SpawnJailedAgentOptions) {
     this.#options = options;
@@ -143,7 +148,8 @@ class SpawnRun {
       });
     }
 
-    if (this.#jailInfo().runtimeVersion === runtime.version) {
+    const reconfigure = repair?.reconfigure ?? [];
+    if (this.#jailInfo().runtimeVersion === runtime.version && repair?.runtimeChanged !== true) {
       this.#recorder.skip('bootstrap', `runtime ${runtime.version} in place`);
     } else {
       await this.#recorder.run('bootstrap', async () => {
@@ -153,6 +159,7 @@ class SpawnRun {
           // The running agent uses the old runtime: it goes first.
           await driver.stopAgent(this.#jail);
           agentRunning = false;
+          if (reconfigure.length > 0) this.#changes.reconfiguredFrom = repair?.launched;
           stopped = '; the agent running the old runtime was stopped';
         }
         this.#info = await driver.bootstrap(this.#jail, runtime);
@@ -161,6 +168,24 @@ class SpawnRun {
     }
 
     await this.#recorder.run('provision', () => this.#provision(registered === undefined));
+
+    if (reconfigure.length === 0) {
+      this.#recorder.skip(
+        'reconfigure',
+        repair === undefined ? 'a new agent: it starts with the requested settings' : 'settings as requested',
+      );
+    } else {
+      await this.#recorder.run('reconfigure', async () => {
+        const what = reconfigure.join('; ');
+        if (!agentRunning) return `${what}: the agent starts with them`;
+        await driver.stopAgent(this.#jail);
+        agentRunning = false;
+        this.#changes.reconfiguredFrom = repair?.launched;
+        // Heard from since the stop = the restarted agent, not a late heartbeat of the old one.
+        this.#before = (await this.#options.hive.findAgent(this.#agentName)) ?? this.#before;
+        return `${what}: the agent was stopped to start again with them`;
+      });
+    }
 
     // Running, registered and online: only the tenant status was off; the agent is left running.
     const keepRunning = agentRunning && agentOnline;
@@ -245,6 +270,7 @@ class SpawnRun {
       agent,
       jail,
       runtimeVersion: runtime.version,
+      wanted: this.#options.driver.launchSettings(this.#launch(), runtime),
     });
     if (assessment.kind !== 'fresh') this.#info = assessment.info;
     return assessment;
@@ -292,7 +318,14 @@ class SpawnRun {
       'provisioned',
       `.env for agent ${this.#agentName} ${outcome.outcome === 'no-bucket' ? 'not needed (no bucket)' : outcome.outcome}`,
     );
+    this.#tenantSecrets = outcome.tenantSecrets ?? null;
     if (outcome.outcome === 'no-bucket') return `no .env: tenant ${this.#tenantName} has no bucket`;
+    if (outcome.tenantSecrets === 'none') {
+      return (
+        `no secrets for tenant ${this.#tenantName}: the agent starts with only ${withToken ? 'its join token' : 'its own agent token'}` +
+        ` (.env ${outcome.outcome}: ${outcome.variables} variable(s), ${outcome.path})`
+      );
+    }
     return (
       `.env ${outcome.outcome}: ${outcome.variables} variable(s)${withToken ? ', join token included' : ''}, ` +
       `${outcome.path}`
@@ -307,6 +340,19 @@ class SpawnRun {
       capabilities: request.capabilities === null ? null : [...request.capabilities],
       daemon,
       ...(request.handlersDir === undefined ? {} : { handlersDir: request.handlersDir }),
+      ...(request.network === undefined ? {} : { network: request.network }),
+    };
+  }
+
+  /** The launch that restores `settings` (a failed reconfiguration's rollback). */
+  #launchWith(settings: LaunchSettings): AgentLaunch {
+    return {
+      agentName: this.#agentName,
+      tenant: this.#tenantName,
+      capabilities: settings.capabilities === null ? null : [...settings.capabilities],
+      daemon: this.#options.daemon,
+      ...(settings.handlersDir === null ? {} : { handlersDir: settings.handlersDir }),
+      ...(settings.network === 'none' || settings.network === 'host' ? { network: settings.network } : {}),
     };
   }
 
@@ -315,6 +361,7 @@ class SpawnRun {
     this.#recorder.skip('create-jail', `jail ${this.#jail} exists (uid ${info.owner.uid})`);
     this.#recorder.skip('bootstrap', `runtime ${runtime.version} in place`);
     this.#recorder.skip('provision', '.env left as it is: the agent is registered and running');
+    this.#recorder.skip('reconfigure', 'the agent runs with the requested settings');
     this.#recorder.skip('start-agent', `agent ${this.#agentName} is running`);
     this.#recorder.skip('wait-registered', `agent registered (id ${agent.id}, ${agent.status})`);
     this.#recorder.skip('activate-tenant', `tenant ${this.#tenantName} is active`);
@@ -330,6 +377,7 @@ class SpawnRun {
       outcome,
       agentId,
       steps: this.#recorder.steps,
+      tenantSecrets: this.#tenantSecrets,
     });
   }
 
@@ -406,6 +454,13 @@ class SpawnRun {
         (await driver.stopAgent(this.#jail)) === 'stopped' ? 'agent stopped' : 'the agent was not running',
       );
     }
+    if (changes.reconfiguredFrom !== undefined) {
+      const previous = changes.reconfiguredFrom;
+      await act('restart with the previous settings', async () => {
+        await driver.startAgent(this.#jail, this.#launchWith(previous));
+        return `agent ${this.#agentName} running again as before the reconfiguration`;
+      });
+    }
     if (changes.startAttempted || changes.joinToken !== undefined) {
       // After the stop nothing can register any more: one look decides.
       let late: HiveAgent | undefined;
@@ -440,7 +495,9 @@ class SpawnRun {
         return 'the join token can no longer register anything';
       });
     }
-    if (changes.envPath !== undefined) {
+    // A restored agent keeps its .env: it holds the tenant's current secrets, no join token (a
+    // reconfigured agent is registered), and the restarted agent reads it.
+    if (changes.envPath !== undefined && changes.reconfiguredFrom === undefined) {
       const path = changes.envPath;
       const root = this.#jailInfo().allowedRoot;
       await act('remove .env', async () =>

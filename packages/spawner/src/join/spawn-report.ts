@@ -7,6 +7,7 @@ export const SPAWN_STEPS = [
   'create-jail',
   'bootstrap',
   'provision',
+  'reconfigure',
   'start-agent',
   'wait-registered',
   'activate-tenant',
@@ -28,7 +29,10 @@ export interface StepReport<Step extends string = SpawnStep> {
 
 /** One undo action taken after a failure. */
 export interface RollbackAction {
-  /** e.g. `revoke join token`, `remove .env`, `stop agent`, `retire agent`, `destroy jail`, `tenant → failed`. */
+  /**
+   * e.g. `revoke join token`, `remove .env`, `stop agent`, `restart with the previous settings`,
+   * `retire agent`, `destroy jail`, `tenant → failed`.
+   */
   readonly action: string;
   readonly status: 'done' | 'failed';
   readonly detail: string;
@@ -44,6 +48,12 @@ export interface SpawnReport {
   readonly outcome: 'spawned' | 'already-healthy' | 'repaired';
   readonly agentId: string;
   readonly steps: readonly StepReport[];
+  /**
+   * What the tenant's secrets came to in this run: how many variables its `.env` got from them;
+   * `none` = the tenant has no secrets (no collection, no `<tenant>.env`): the agent started with
+   * only its join token; `null` = provision was skipped (healthy) or the source could not tell.
+   */
+  readonly tenantSecrets?: number | 'none' | null;
 }
 
 /** What destroyJailedAgent did. */
@@ -85,6 +95,8 @@ export interface SpawnRequest {
   readonly capabilities: readonly string[] | null;
   /** A host directory of task handlers, made visible read-only inside the jail (see `AgentLaunch.handlersDir`). */
   readonly handlersDir?: string;
+  /** linux: the sandbox's network (see `AgentLaunch.network`); absent = the driver's own setting. */
+  readonly network?: 'none' | 'host';
 }
 
 export interface SpawnJailedAgentOptions {

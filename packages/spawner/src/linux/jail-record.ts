@@ -4,6 +4,7 @@ import { ColibriError } from '@colibri/errors';
 import * as v from 'valibot';
 import { writeFileAtomic } from '../atomic-write.js';
 import { JAIL_RECORD_IDENTITY } from '../jail-record-fields.js';
+import { launchSettingsSchema } from '../launch-settings.js';
 
 /** The file in `R/<jail>/` that marks a jail colibri created (root 0600). */
 export const JAIL_RECORD_FILE = 'jail.json';
@@ -17,6 +18,8 @@ const jailRecordSchema = v.strictObject({
     v.strictObject({ version: v.pipe(v.string(), v.minLength(1)), root: absolutePath, entry: absolutePath }),
   ),
   createdAt: v.string(),
+  /** The settings the agent was last started with (absent in records of older colibri versions). */
+  launched: v.optional(launchSettingsSchema),
 });
 
 /** colibri's record of a linux jail. */

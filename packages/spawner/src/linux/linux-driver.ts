@@ -11,6 +11,9 @@ import type {
   JailStatus,
   PreflightReport,
 } from '../jail-driver.js';
+import { jailHomePath } from '../jail-layout.js';
+import { checkLaunchAgainstRecord } from '../launch-checks.js';
+import { type LaunchSettings, normalizeLaunchSettings } from '../launch-settings.js';
 import { checkJailName, checkJailSpec, checkLaunchNames } from '../names.js';
 import { firstLines, runCommand } from '../run-command.js';
 import { daemonTarget } from './daemon-target.js';
@@ -143,7 +146,7 @@ export function createLinuxDriver(options: LinuxDriverOptions): JailDriver {
       name: record.name,
       agentName: record.agentName,
       tenant: record.tenant,
-      home: join(root, record.name, JAIL_LAYOUT.home, JAIL_LAYOUT.agentHome),
+      home: jailHomePath('linux', root, record.name),
       allowedRoot: root,
       owner: Object.freeze({ uid: record.uid, gid: record.gid }),
       runtimeVersion: record.runtime?.version ?? null,
@@ -291,6 +294,7 @@ export function createLinuxDriver(options: LinuxDriverOptions): JailDriver {
           exists: true,
           info: infoOf(where.root, where.record),
           agent: running === undefined ? 'stopped' : 'running',
+          ...(where.record.launched === undefined ? {} : { launched: where.record.launched }),
         };
       });
     },
@@ -418,6 +422,12 @@ export function createLinuxDriver(options: LinuxDriverOptions): JailDriver {
       checkJailName(name);
       const names = checkLaunchNames(launch);
       const target = daemonTarget(launch.daemon);
+      const network = launch.network ?? config.network;
+      if (network !== 'none' && network !== 'host') {
+        throw new ColibriError('COLIBRI_INVALID_INPUT', `launch.network must be 'none' or 'host'`, {
+          field: 'launch.network',
+        });
+      }
       if (
         launch.handlersDir !== undefined &&
         (typeof launch.handlersDir !== 'string' || !launch.handlersDir.startsWith('/'))
@@ -429,22 +439,9 @@ export function createLinuxDriver(options: LinuxDriverOptions): JailDriver {
       return guarded('startAgent', name, async () => {
         const where = await located(name);
         const { record, root, jailDir } = where;
-        if (names.agentName !== record.agentName || names.tenant !== record.tenant) {
-          throw new ColibriError(
-            'COLIBRI_INVALID_INPUT',
-            `jail ${name} was created for agent ${record.agentName} of tenant ${record.tenant}, not ${names.agentName} of ${names.tenant}`,
-            { jail: name },
-          );
-        }
-        if (record.runtime === null) {
-          throw new ColibriError(
-            'COLIBRI_RUNTIME_UNAVAILABLE',
-            `jail ${name} has no agent runtime yet: bootstrap first`,
-            { jail: name },
-          );
-        }
+        const runtime = checkLaunchAgainstRecord(name, record, names);
         if ((await runningKeeper(root, name, jailDir)) !== undefined) return 'already-running';
-        const checked = await checkRuntimeFiles(record.runtime, root);
+        const checked = await checkRuntimeFiles(runtime, root);
         const node = await nodePath();
         const dirs = await prepareDirectories(root, record);
         let handlersDir: string | undefined;
@@ -478,7 +475,7 @@ export function createLinuxDriver(options: LinuxDriverOptions): JailDriver {
           uid: record.uid,
           gid: record.gid,
           maxProcesses: config.maxProcesses,
-          network: config.network,
+          network,
           tmpfsSizeBytes: config.tmpfsSizeBytes,
           home: infoOf(root, record).home,
           etcDir: dirs.etc,
@@ -522,6 +519,19 @@ export function createLinuxDriver(options: LinuxDriverOptions): JailDriver {
             { jail: name, agentLog, keeperLog },
           );
         }
+        const launched = normalizeLaunchSettings({
+          capabilities: names.capabilities,
+          handlersDir: launch.handlersDir ?? null,
+          network,
+          runtime: runtime.root,
+        });
+        await writeJailRecord(jailDir, {
+          ...record,
+          launched: {
+            ...launched,
+            capabilities: launched.capabilities === null ? null : [...launched.capabilities],
+          },
+        });
         logger.info({ jail: name, keeperPid: report.keeperPid, argv: agentArgv }, 'agent started');
         return 'started';
       });
@@ -564,6 +574,15 @@ export function createLinuxDriver(options: LinuxDriverOptions): JailDriver {
     agentLogPath(name: string): string {
       checkJailName(name);
       return join(realRoot ?? config.jailRoot, name, JAIL_LAYOUT.run, JAIL_LAYOUT.agentLog);
+    },
+
+    launchSettings(launch: AgentLaunch, runtime: AgentRuntime): LaunchSettings {
+      return normalizeLaunchSettings({
+        capabilities: launch.capabilities,
+        handlersDir: launch.handlersDir ?? null,
+        network: launch.network ?? config.network,
+        runtime: runtime.root ?? runtime.entry,
+      });
     },
   });
 }

@@ -85,6 +85,7 @@ describe('createVaultProvisionEnv', () => {
       outcome: 'written',
       path: join(home, '.env'),
       variables: 2,
+      tenantSecrets: 1,
     });
     expect(await readFile(join(home, '.env'), 'utf8')).toBe("API_KEY='k'\nCOLIBRI_JOIN_TOKEN='join-abc'\n");
     const stats = await stat(join(home, '.env'));
@@ -98,9 +99,26 @@ describe('createVaultProvisionEnv', () => {
   it('a tenant without a collection gets just the join token; its outcome pins no collection', async () => {
     const { provision, recorded } = setup();
     const outcome = await provision(request({ ...acme, collection: null }));
-    expect(outcome).toEqual({ outcome: 'written', path: join(home, '.env'), variables: 1 });
+    expect(outcome).toEqual({
+      outcome: 'written',
+      path: join(home, '.env'),
+      variables: 1,
+      tenantSecrets: 'none',
+    });
     expect(await readFile(join(home, '.env'), 'utf8')).toBe("COLIBRI_JOIN_TOKEN='join-abc'\n");
     expect(recorded).toEqual([{ tenant: 'acme', outcome: 'written', collectionId: null }]);
+  });
+
+  it('a directory without <tenant>.env is the no-secrets case, said so: only the join token is written', async () => {
+    await rm(join(secrets, 'acme.env'));
+    const { provision } = setup();
+    expect(await provision(request())).toEqual({
+      outcome: 'written',
+      path: join(home, '.env'),
+      variables: 1,
+      tenantSecrets: 'none',
+    });
+    expect(await readFile(join(home, '.env'), 'utf8')).toBe("COLIBRI_JOIN_TOKEN='join-abc'\n");
   });
 
   it("a vault failure throws the vault's code with nothing written, and is recorded with its reason", async () => {

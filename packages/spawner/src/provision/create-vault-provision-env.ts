@@ -48,6 +48,12 @@ export function createVaultProvisionEnv(options: VaultProvisionEnvOptions): Prov
     // Loaded on the first provision: the drivers, the policy and destroy never need the vault.
     const { provisionTenants } = await import('@colibri/vault');
     const tenant = request.tenant.tenant;
+    // The source's own verdict (no bucket, or secrets) is only in its progress events.
+    let fetched: string | undefined;
+    const onProgress = (event: ProvisionProgressEvent) => {
+      if (event.kind === 'tenant-fetched' && event.tenantId === tenant) fetched = event.outcome;
+      options.onProgress?.(event);
+    };
     const [result] = await provisionTenants({
       source,
       allowedRoot: request.allowedRoot,
@@ -61,7 +67,7 @@ export function createVaultProvisionEnv(options: VaultProvisionEnvOptions): Prov
           extraVariables: request.extraVariables,
         },
       ],
-      ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+      onProgress,
       onCollectionResolved: async (tenantId, collectionId) =>
         checkCollectionUnclaimed(await options.listTenantCollections(), tenantId, collectionId),
     });
@@ -115,7 +121,13 @@ export function createVaultProvisionEnv(options: VaultProvisionEnvOptions): Prov
         { cause: error },
       );
     }
-    return { outcome: result.outcome, path, variables: result.variables ?? 0 };
+    const variables = result.variables ?? 0;
+    const extra = Object.keys(request.extraVariables).length;
+    const tenantSecrets =
+      fetched === 'no-bucket' || result.outcome === 'no-bucket'
+        ? ('none' as const)
+        : Math.max(0, variables - extra);
+    return { outcome: result.outcome, path, variables, tenantSecrets };
   };
 }
 
