@@ -39,6 +39,7 @@ describe('resolveProvisionConfig', () => {
         credentials: { clientId: 'user.abc', clientSecret: 'client-secret-1', masterPassword: 'master pw 2' },
         extraEnv: { NODE_EXTRA_CA_CERTS: '/work/ca.pem' },
       },
+      layout: 'linux',
       jailRoot: '/var/lib/colibri-jails',
       jailHome: undefined,
       owner: undefined,
@@ -82,6 +83,21 @@ describe('resolveProvisionConfig', () => {
       ),
     );
     refused(() => resolveProvisionConfig({ 'secrets-dir': 'x', server: 'https://v' }, sources()));
+  });
+
+  it("the layout: --driver, else bastille on FreeBSD; bastille's jails directory is its default jail root", () => {
+    const base = { 'secrets-dir': '/s' };
+    expect(resolveProvisionConfig({ ...base, driver: 'bastille' }, sources())).toMatchObject({
+      layout: 'bastille',
+      jailRoot: '/usr/local/bastille/jails',
+    });
+    expect(resolveProvisionConfig(base, { ...sources(), platform: 'freebsd' })).toMatchObject({
+      layout: 'bastille',
+    });
+    expect(resolveProvisionConfig(base, sources())).toMatchObject({ layout: 'linux' });
+    expect(refused(() => resolveProvisionConfig({ ...base, driver: 'jail' }, sources())).message).toMatch(
+      /--driver must be linux or bastille/,
+    );
   });
 
   it('jail root: --jail-root > COLIBRI_JAIL_ROOT > /var/lib/colibri-jails; --jail-home only for one tenant; --owner parsed', () => {

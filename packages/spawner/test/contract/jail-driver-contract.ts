@@ -285,7 +285,9 @@ export function describeJailDriverContract(label: string, setup: () => Promise<C
       }
       expect(outcome).toBe('started');
       const status = await s.driver.inspect(name);
-      expect(status).toEqual({ exists: true, info: bootstrapped, agent: 'running' });
+      // The settings it started with are recorded, exactly as launchSettings says a start runs it.
+      const launched = s.driver.launchSettings(launch(name), s.runtime);
+      expect(status).toEqual({ exists: true, info: bootstrapped, agent: 'running', launched });
 
       const started = JSON.parse(
         await waitFor('started.json in the jail home', () => s.readHomeFile(name, 'started.json')),
@@ -310,7 +312,12 @@ export function describeJailDriverContract(label: string, setup: () => Promise<C
         await waitFor('stopped.json in the jail home', () => s.readHomeFile(name, 'stopped.json')),
       ) as StartedFacts & { signal: string };
       expect(stopped).toMatchObject({ pid: started.pid, uid: info.owner.uid, signal: 'SIGTERM' });
-      expect(await s.driver.inspect(name)).toEqual({ exists: true, info: bootstrapped, agent: 'stopped' });
+      expect(await s.driver.inspect(name)).toEqual({
+        exists: true,
+        info: bootstrapped,
+        agent: 'stopped',
+        launched,
+      });
       expect(await s.driver.stopAgent(name)).toBe('not-running');
 
       expect(await s.driver.destroy(name)).toBe('destroyed');
