@@ -98,6 +98,7 @@ describe('POST /v1/spawn with the linux driver, as root', { timeout: SPAWN_TIMEO
       'create-jail:done',
       'bootstrap:done',
       'provision:done',
+      'reconfigure:skipped',
       'start-agent:done',
       'wait-registered:done',
       'activate-tenant:done',
