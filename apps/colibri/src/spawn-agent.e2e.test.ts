@@ -671,6 +671,7 @@ describe('colibri spawn-agent --jail / destroy-agent, end to end as root', {
     expect(result.status).toBe(5);
     expect(result.stderr).toMatch(/^ {2}\| broken runtime: giving up without registering$/m);
     // Replayed escaped, never raw: nothing in what colibri printed drives the terminal.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
     expect(result.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
     expect(result.stderr).toContain('  | \\x1b]0;owned\\x07\\x1b[32m✓ all good\\x1b[0m');
     expect(result.stderr).toMatch(

@@ -4,6 +4,7 @@
  * U+009F: 0x9B is an 8-bit CSI), and the invisible Unicode that reorders or hides what is read
  * (bidi marks, embeddings, overrides and isolates; line and paragraph separators).
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const ACTIVE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 /** In JSON text: C0 controls are escaped by JSON.stringify already; these are not. */
 const ACTIVE_IN_JSON = /[\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
