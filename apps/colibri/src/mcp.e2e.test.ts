@@ -85,7 +85,6 @@ describe('colibri mcp (stdio)', () => {
   it('submits, waits and works a task end to end: an operator client and an agent worker client', async () => {
     const agent = await hive.json<{ agent: { id: string }; token: string }>([
       'register-agent',
-      '--name',
       'domedog',
       '--capabilities',
       'linux,image-render',
@@ -140,13 +139,7 @@ describe('colibri mcp (stdio)', () => {
     expect(toolErrorOf(await call(operator, 'get_task', { task_id: 'no-such-task' }))).toEqual(
       await cliError(['show-task', 'no-such-task']),
     );
-    const agent = await hive.json<{ token: string }>([
-      'register-agent',
-      '--name',
-      'lean',
-      '--capabilities',
-      'shell',
-    ]);
+    const agent = await hive.json<{ token: string }>(['register-agent', 'lean', '--capabilities', 'shell']);
     const asAgent = await mcp(['--toolsets', 'all'], { COLIBRI_TOKEN: agent.token });
     expect(toolErrorOf(await call(asAgent, 'list_agents'))).toEqual(
       await cliError(['list-agents'], { COLIBRI_TOKEN: agent.token }),
