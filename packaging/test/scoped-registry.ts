@@ -83,6 +83,10 @@ export async function startScopedRegistry(packages: readonly PackedPackage[]): P
   return {
     url: base,
     requests,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
