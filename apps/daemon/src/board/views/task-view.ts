@@ -67,7 +67,7 @@ export function confirmCancelView(view: TaskView, csrf: string): SafeHtml {
   const { task } = view;
   return html`<section id="confirm">
 <h2>Cancel this task?</h2>
-<p>${task.title} <span class="mono">${task.id}</span> is ${status(task.status)}. Cancelling ends it for good${task.status === 'running' || task.status === 'assigned' ? '; its agent is told at its next poll or report' : ''}.</p>
+<p>${task.title} <span class="mono">${task.id}</span> is ${status(task.status)}. Cancelling ends it for good${task.status === 'running' || task.status === 'assigned' ? '; its agent is told at once and stops the handler' : ''}.</p>
 <form method="post" action="/board/tasks/${segment(task.id)}/cancel">${csrfField(csrf)}<input type="hidden" name="confirm" value="yes"><button class="danger" type="submit">Yes, cancel it</button> <a href="/board/tasks/${segment(task.id)}">No, go back</a></form>
 </section>`;
 }
