@@ -53,6 +53,7 @@ describe('authentication and authorization', () => {
       ['POST', `/v1/tasks/${acmeTask}/transition`],
       ['POST', '/v1/join-tokens'],
       ['GET', '/metrics'],
+      ['GET', '/v1/openapi.json'],
     ];
     for (const [method, path] of routes) {
       for (const headers of [

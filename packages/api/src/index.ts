@@ -1,4 +1,6 @@
 export type * from './api-types.js';
+export { documented, hintFor, type JsonSchemaFragment } from './json-schema-hints.js';
+export { buildOpenApiDocument, type OpenApiDocument } from './openapi.js';
 export {
   agentOfflineRequestSchema,
   destroyAgentRequestSchema,
@@ -26,4 +28,31 @@ export {
   transitionTaskRequestSchema,
   updateCapabilitiesRequestSchema,
 } from './request-schemas.js';
+export {
+  agentOfflineResponseSchema,
+  agentResponseSchema,
+  apiAgentSchema,
+  apiTaskEventSchema,
+  apiTaskSchema,
+  apiTenantEventSchema,
+  apiTenantSchema,
+  destroyReportSchema,
+  errorEnvelopeSchema,
+  healthResponseSchema,
+  intakeTaskResponseSchema,
+  joinTokenResponseSchema,
+  listAgentsResponseSchema,
+  listTenantsResponseSchema,
+  openApiResponseSchema,
+  parkedReasonSchema,
+  registerAgentResponseSchema,
+  revokeJoinTokenResponseSchema,
+  showTaskResponseSchema,
+  showTenantResponseSchema,
+  spawnReportSchema,
+  statusResponseSchema,
+  taskResponseSchema,
+  tasksResponseSchema,
+  tenantResponseSchema,
+} from './response-schemas.js';
 export { API_ROUTES, type ApiRoute, type RouteAccess } from './route-table.js';

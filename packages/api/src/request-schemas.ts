@@ -1,6 +1,9 @@
 import { ColibriError } from '@colibri/errors';
 import {
+  AGENT_NAME_PATTERN,
   AGENT_STATUSES,
+  CAPABILITY_TAG_PATTERN,
+  MAX_COLLECTION_NAME_LENGTH,
   noNul,
   parseAgentName,
   parseCapabilities,
@@ -8,11 +11,13 @@ import {
   parseJailName,
   parseTenantName,
   TASK_STATUSES,
+  TENANT_NAME_PATTERN,
   TENANT_PROVISION_OUTCOMES,
   TENANT_STATUSES,
   viaParser,
 } from '@colibri/protocol';
 import * as v from 'valibot';
+import { documented } from './json-schema-hints.js';
 
 // valibot schemas of colibrid's request bodies and query strings. The daemon validates every
 // request once with them, at its boundary, and hands typed, frozen values inward; a client may use
@@ -33,9 +38,41 @@ const text = (min: number, max: number) =>
     v.maxLength(max, `must be at most ${max} characters`),
     noNul(),
   );
-const tenant = viaParser(parseTenantName);
-const capabilities = viaParser((value) => parseCapabilities(value));
-const requiredCapabilities = viaParser((value) => parseCapabilities(value, 'requiredCapabilities'));
+const tenant = documented(viaParser(parseTenantName), {
+  type: 'string',
+  pattern: TENANT_NAME_PATTERN.source,
+  description: 'a tenant name (also its default jail and collection name)',
+});
+const tags = (description: string) => ({
+  type: 'array',
+  items: { type: 'string', pattern: CAPABILITY_TAG_PATTERN.source },
+  uniqueItems: true,
+  description,
+});
+const capabilities = documented(
+  viaParser((value) => parseCapabilities(value)),
+  tags('capability tags (exact strings, no hierarchy)'),
+);
+const requiredCapabilities = documented(
+  viaParser((value) => parseCapabilities(value, 'requiredCapabilities')),
+  tags('every tag the agent must have (none = any online agent)'),
+);
+const agentName = documented(viaParser(parseAgentName), {
+  type: 'string',
+  pattern: AGENT_NAME_PATTERN.source,
+  description: 'an agent name',
+});
+const jailName = documented(viaParser(parseJailName), {
+  type: 'string',
+  pattern: TENANT_NAME_PATTERN.source,
+  description: 'a jail name',
+});
+const collectionName = documented(viaParser(parseCollectionName), {
+  type: 'string',
+  minLength: 1,
+  maxLength: MAX_COLLECTION_NAME_LENGTH,
+  description: 'a Vaultwarden collection name (no control characters)',
+});
 
 /** The longest a long-poll may wait, in seconds. */
 export const MAX_POLL_WAIT_SECONDS = 60;
@@ -44,7 +81,7 @@ export const MAX_JOIN_TOKEN_TTL_SECONDS = 7 * 24 * 3600;
 
 /** `POST /v1/agents`. */
 export const registerAgentRequestSchema = v.strictObject({
-  name: viaParser(parseAgentName),
+  name: agentName,
   capabilities,
   host: v.optional(v.nullable(text(1, 253))),
   tenant: v.optional(v.nullable(tenant)),
@@ -132,8 +169,8 @@ const collectionId = v.pipe(
 /** `POST /v1/tenants`. */
 export const registerTenantRequestSchema = v.strictObject({
   tenant,
-  jail: v.optional(viaParser(parseJailName)),
-  collection: v.optional(v.nullable(viaParser(parseCollectionName))),
+  jail: v.optional(jailName),
+  collection: v.optional(v.nullable(collectionName)),
 });
 
 /** `POST /v1/tenants/:tenant/provision`. `no-bucket` carries no collection id. */
@@ -202,14 +239,14 @@ export const revokeJoinTokenRequestSchema = v.strictObject({
 
 /** `POST /v1/spawn`. */
 export const spawnAgentRequestSchema = v.strictObject({
-  name: viaParser(parseAgentName),
+  name: agentName,
   tenant,
   capabilities: v.optional(v.nullable(capabilities)),
 });
 
 /** `POST /v1/spawn/destroy`. */
 export const destroyAgentRequestSchema = v.strictObject({
-  name: viaParser(parseAgentName),
+  name: agentName,
   tenant: v.optional(tenant),
 });
 

@@ -21,9 +21,31 @@ import {
   transitionTaskRequestSchema,
   updateCapabilitiesRequestSchema,
 } from './request-schemas.js';
+import {
+  agentOfflineResponseSchema,
+  agentResponseSchema,
+  destroyReportSchema,
+  healthResponseSchema,
+  intakeTaskResponseSchema,
+  joinTokenResponseSchema,
+  listAgentsResponseSchema,
+  listTenantsResponseSchema,
+  openApiResponseSchema,
+  registerAgentResponseSchema,
+  revokeJoinTokenResponseSchema,
+  showTaskResponseSchema,
+  showTenantResponseSchema,
+  spawnReportSchema,
+  statusResponseSchema,
+  taskResponseSchema,
+  tasksResponseSchema,
+  tenantResponseSchema,
+} from './response-schemas.js';
 
 /** Who may call a route; the daemon enforces it, the table documents it. */
 export type RouteAccess =
+  /** Anyone, without a token (only `/healthz`: it tells nothing but that colibrid and its database answer). */
+  | 'public'
   /** Only the operator token. */
   | 'operator'
   /** The operator, or an agent within the rules the route's `who` describes. */
@@ -47,12 +69,38 @@ export interface ApiRoute {
   readonly body?: v.GenericSchema;
   /** The query-string schema, when the route takes one. */
   readonly query?: v.GenericSchema;
+  /** The status of a successful answer (201 for what creates something). */
+  readonly status: 200 | 201;
+  /** The schema of a successful answer's JSON body; absent for a text answer (`/metrics`). */
+  readonly response?: v.GenericSchema;
+  /** The content type of a successful answer. Default `application/json`. */
+  readonly contentType?: string;
 }
 
 const route = (r: ApiRoute): ApiRoute => Object.freeze(r);
 
-/** Every route colibrid serves under `/v1` and `/metrics`, in one place the daemon, the client and the docs read. */
+/** Every route colibrid serves (`/healthz`, `/v1/…`, `/metrics`), in one place the daemon, the client and the docs read. */
 export const API_ROUTES: readonly ApiRoute[] = Object.freeze([
+  route({
+    id: 'health',
+    method: 'GET',
+    path: '/healthz',
+    summary: 'Liveness and database reachability (no token; no counts or names)',
+    access: 'public',
+    who: 'anyone',
+    status: 200,
+    response: healthResponseSchema,
+  }),
+  route({
+    id: 'openApi',
+    method: 'GET',
+    path: '/v1/openapi.json',
+    summary: 'This API as an OpenAPI 3.1 document, generated from the route table and its valibot schemas',
+    access: 'operator-or-agent',
+    who: 'operator, agent',
+    status: 200,
+    response: openApiResponseSchema,
+  }),
   route({
     id: 'status',
     method: 'GET',
@@ -60,6 +108,8 @@ export const API_ROUTES: readonly ApiRoute[] = Object.freeze([
     summary: 'Counts of agents and tasks, the daemon version',
     access: 'operator-or-agent',
     who: "operator (all counts), agent (its tenant's counts)",
+    status: 200,
+    response: statusResponseSchema,
   }),
   route({
     id: 'registerAgent',
@@ -69,6 +119,8 @@ export const API_ROUTES: readonly ApiRoute[] = Object.freeze([
     access: 'operator-or-join-token',
     who: 'operator, or a one-time join token (tenant forced)',
     body: registerAgentRequestSchema,
+    status: 201,
+    response: registerAgentResponseSchema,
   }),
   route({
     id: 'listAgents',
@@ -78,6 +130,8 @@ export const API_ROUTES: readonly ApiRoute[] = Object.freeze([
     access: 'operator',
     who: 'operator (retired agents only with includeRetired)',
     query: listAgentsQuerySchema,
+    status: 200,
+    response: listAgentsResponseSchema,
   }),
   route({
     id: 'retireAgent',
@@ -87,6 +141,8 @@ export const API_ROUTES: readonly ApiRoute[] = Object.freeze([
     access: 'operator',
     who: 'operator',
     body: retireAgentRequestSchema,
+    status: 200,
+    response: agentOfflineResponseSchema,
   }),
   route({
     id: 'heartbeat',
@@ -96,6 +152,8 @@ export const API_ROUTES: readonly ApiRoute[] = Object.freeze([
     access: 'operator-or-agent',
     who: 'the agent itself, operator',
     body: heartbeatRequestSchema,
+    status: 200,
+    response: agentResponseSchema,
   }),
   route({
     id: 'updateCapabilities',
@@ -105,6 +163,8 @@ export const API_ROUTES: readonly ApiRoute[] = Object.freeze([
     access: 'operator-or-agent',
     who: 'the agent itself, operator',
     body: updateCapabilitiesRequestSchema,
+    status: 200,
+    response: agentResponseSchema,
   }),
   route({
     id: 'poll',
@@ -115,6 +175,8 @@ export const API_ROUTES: readonly ApiRoute[] = Object.freeze([
     who: 'the agent itself, operator',
     body: pollRequestSchema,
     query: pollQuerySchema,
+    status: 200,
+    response: tasksResponseSchema,
   }),
   route({
     id: 'goOffline',
@@ -124,6 +186,8 @@ export const API_ROUTES: readonly ApiRoute[] = Object.freeze([
     access: 'operator-or-agent',
     who: 'the agent itself, operator',
     body: agentOfflineRequestSchema,
+    status: 200,
+    response: agentOfflineResponseSchema,
   }),
   route({
     id: 'intakeTask',
@@ -133,6 +197,8 @@ export const API_ROUTES: readonly ApiRoute[] = Object.freeze([
     access: 'operator-or-agent',
     who: 'operator (any tenant), agent (its own tenant)',
     body: intakeTaskRequestSchema,
+    status: 201,
+    response: intakeTaskResponseSchema,
   }),
   route({
     id: 'listTasks',
@@ -142,6 +208,8 @@ export const API_ROUTES: readonly ApiRoute[] = Object.freeze([
     access: 'operator-or-agent',
     who: 'operator, agent (only the tasks it may show)',
     query: listTasksQuerySchema,
+    status: 200,
+    response: tasksResponseSchema,
   }),
   route({
     id: 'showTask',
@@ -150,6 +218,8 @@ export const API_ROUTES: readonly ApiRoute[] = Object.freeze([
     summary: 'A task with its history and, when parked, why',
     access: 'operator-or-agent',
     who: "operator, the assigned agent, agents of the task's tenant",
+    status: 200,
+    response: showTaskResponseSchema,
   }),
   route({
     id: 'transitionTask',
@@ -159,6 +229,8 @@ export const API_ROUTES: readonly ApiRoute[] = Object.freeze([
     access: 'operator-or-agent',
     who: 'operator, the assigned agent (with its attempt)',
     body: transitionTaskRequestSchema,
+    status: 200,
+    response: taskResponseSchema,
   }),
   route({
     id: 'createJoinToken',
@@ -168,6 +240,8 @@ export const API_ROUTES: readonly ApiRoute[] = Object.freeze([
     access: 'operator',
     who: 'operator',
     body: joinTokenRequestSchema,
+    status: 201,
+    response: joinTokenResponseSchema,
   }),
   route({
     id: 'revokeJoinToken',
@@ -177,6 +251,8 @@ export const API_ROUTES: readonly ApiRoute[] = Object.freeze([
     access: 'operator',
     who: 'operator',
     body: revokeJoinTokenRequestSchema,
+    status: 200,
+    response: revokeJoinTokenResponseSchema,
   }),
   route({
     id: 'spawnAgent',
@@ -186,6 +262,8 @@ export const API_ROUTES: readonly ApiRoute[] = Object.freeze([
     access: 'operator-or-agent',
     who: 'operator, a mother agent within the spawn policy',
     body: spawnAgentRequestSchema,
+    status: 201,
+    response: spawnReportSchema,
   }),
   route({
     id: 'destroyAgent',
@@ -195,6 +273,8 @@ export const API_ROUTES: readonly ApiRoute[] = Object.freeze([
     access: 'operator-or-agent',
     who: "operator, the agent's mother",
     body: destroyAgentRequestSchema,
+    status: 200,
+    response: destroyReportSchema,
   }),
   route({
     id: 'registerTenant',
@@ -204,6 +284,8 @@ export const API_ROUTES: readonly ApiRoute[] = Object.freeze([
     access: 'operator',
     who: 'operator',
     body: registerTenantRequestSchema,
+    status: 201,
+    response: tenantResponseSchema,
   }),
   route({
     id: 'listTenants',
@@ -213,6 +295,8 @@ export const API_ROUTES: readonly ApiRoute[] = Object.freeze([
     access: 'operator',
     who: 'operator',
     query: listTenantsQuerySchema,
+    status: 200,
+    response: listTenantsResponseSchema,
   }),
   route({
     id: 'getTenant',
@@ -221,6 +305,8 @@ export const API_ROUTES: readonly ApiRoute[] = Object.freeze([
     summary: 'A tenant with its event log',
     access: 'operator',
     who: 'operator',
+    status: 200,
+    response: showTenantResponseSchema,
   }),
   route({
     id: 'recordProvision',
@@ -230,6 +316,8 @@ export const API_ROUTES: readonly ApiRoute[] = Object.freeze([
     access: 'operator',
     who: 'operator',
     body: recordProvisionRequestSchema,
+    status: 200,
+    response: tenantResponseSchema,
   }),
   route({
     id: 'resetTenantCollection',
@@ -239,6 +327,8 @@ export const API_ROUTES: readonly ApiRoute[] = Object.freeze([
     access: 'operator',
     who: 'operator',
     body: resetCollectionRequestSchema,
+    status: 200,
+    response: tenantResponseSchema,
   }),
   route({
     id: 'setTenantStatus',
@@ -248,6 +338,8 @@ export const API_ROUTES: readonly ApiRoute[] = Object.freeze([
     access: 'operator',
     who: 'operator',
     body: setTenantStatusRequestSchema,
+    status: 200,
+    response: tenantResponseSchema,
   }),
   route({
     id: 'createBoardLoginCode',
@@ -264,5 +356,7 @@ export const API_ROUTES: readonly ApiRoute[] = Object.freeze([
     summary: 'Prometheus text exposition',
     access: 'operator',
     who: 'operator',
+    status: 200,
+    contentType: 'text/plain; version=0.0.4; charset=utf-8',
   }),
 ]);

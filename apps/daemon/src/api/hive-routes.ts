@@ -1,4 +1,10 @@
-import { joinTokenRequestSchema, parseRequest, revokeJoinTokenRequestSchema } from '@colibri/api';
+import {
+  buildOpenApiDocument,
+  joinTokenRequestSchema,
+  type OpenApiDocument,
+  parseRequest,
+  revokeJoinTokenRequestSchema,
+} from '@colibri/api';
 import { ColibriError } from '@colibri/errors';
 import { hashToken, newToken } from '../auth/hash-token.js';
 import { requireOperator } from './access.js';
@@ -90,6 +96,16 @@ const health = async (app: Parameters<Handler>[0]) => {
   return { status: 200, body: { status: 'ok', store: 'ok' } };
 };
 
+let openApi: { version: string; document: OpenApiDocument } | undefined;
+
+/** The API as OpenAPI 3.1, generated from the route table once per version (it never changes while running). */
+const openApiDocument: Handler = async (app) => {
+  if (openApi?.version !== app.version) {
+    openApi = { version: app.version, document: buildOpenApiDocument({ version: app.version }) };
+  }
+  return { status: 200, body: openApi.document };
+};
+
 /** Routes served without a token. */
 export const publicRoutes: readonly PublicRoute[] = [
   { method: 'GET', pattern: '/healthz', audience: ['anyone'], handler: health },
@@ -98,6 +114,7 @@ export const publicRoutes: readonly PublicRoute[] = [
 /** Status, join tokens and metrics. */
 export const hiveRoutes: readonly ApiRoute[] = [
   { method: 'GET', pattern: '/v1/status', audience: ['operator', 'agent'], handler: status },
+  { method: 'GET', pattern: '/v1/openapi.json', audience: ['operator', 'agent'], handler: openApiDocument },
   { method: 'POST', pattern: '/v1/join-tokens', audience: ['operator'], handler: joinToken },
   { method: 'POST', pattern: '/v1/join-tokens/revoke', audience: ['operator'], handler: revokeJoinToken },
   { method: 'GET', pattern: '/metrics', audience: ['operator'], handler: metrics },

@@ -1,10 +1,11 @@
 import { chmodSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import { API_ROUTES } from '@colibri/api';
 import { ColibriError, isColibriError } from '@colibri/errors';
 import { DEFAULT_SPAWN_POLICY, type SpawnPolicy } from '@colibri/spawn-policy';
 import type { ChangeSubscription, Store } from '@colibri/store';
 import { agentRoutes } from '../api/agent-routes.js';
-import type { ApiRoute, App, Reply } from '../api/app.js';
+import type { ApiRoute, App, PublicRoute, Reply } from '../api/app.js';
 import { authorizeRoute } from '../api/authorize-route.js';
 import { hiveRoutes, publicRoutes } from '../api/hive-routes.js';
 import { spawnRoutes } from '../api/spawn-routes.js';
@@ -23,6 +24,7 @@ import { isClientAbort } from '../http/client-aborted.js';
 import { httpStatusOf } from '../http/http-status.js';
 import { MAX_BODY_BYTES, readJsonBody } from '../http/read-json-body.js';
 import { matchRoute } from '../http/router.js';
+import { routesFromTable } from '../http/routes-from-table.js';
 import type { Logger } from '../logger.js';
 import { createMcpEndpoint, MCP_PATH } from '../mcp/mcp-endpoint.js';
 import { DaemonMetrics } from '../metrics/daemon-metrics.js';
@@ -77,13 +79,15 @@ export interface ColibriServer {
   close(): Promise<void>;
 }
 
-const ROUTES: readonly ApiRoute[] = [
-  ...hiveRoutes,
-  ...agentRoutes,
-  ...taskRoutes,
-  ...tenantRoutes,
-  ...spawnRoutes,
-];
+// Registered from the wire contract's route table: a route missing on either side fails at start.
+const ROUTES: readonly ApiRoute[] = routesFromTable(
+  API_ROUTES.filter((route) => route.access !== 'public'),
+  [...hiveRoutes, ...agentRoutes, ...taskRoutes, ...tenantRoutes, ...spawnRoutes],
+);
+const PUBLIC_ROUTES: readonly PublicRoute[] = routesFromTable(
+  API_ROUTES.filter((route) => route.access === 'public'),
+  publicRoutes,
+);
 
 function envelope(error: ColibriError) {
   return { error: { code: error.code, message: error.message, details: error.details } };
@@ -194,8 +198,8 @@ export function createServer(deps: ServerDeps): ColibriServer {
     let clientAborted = false;
     try {
       const url = new URL(req.url ?? '/', 'http://colibri');
-      if (publicRoutes.some((r) => r.pattern === url.pathname)) {
-        const { route } = matchRoute(publicRoutes, req.method ?? '', url.pathname);
+      if (PUBLIC_ROUTES.some((r) => r.pattern === url.pathname)) {
+        const { route } = matchRoute(PUBLIC_ROUTES, req.method ?? '', url.pathname);
         pattern = route.pattern;
         // No token is read, no body parsed: the answer depends on nothing the caller sent.
         req.resume();
