@@ -36,6 +36,7 @@ export {
   apiTaskSchema,
   apiTenantEventSchema,
   apiTenantSchema,
+  boardLoginCodeResponseSchema,
   destroyReportSchema,
   errorEnvelopeSchema,
   healthResponseSchema,

@@ -160,6 +160,8 @@ export const showTenantResponseSchema = v.object({
   tenant: apiTenantSchema,
   events: v.array(apiTenantEventSchema),
 });
+/** `POST /v1/board/login-codes`: a one-time code and the board path that redeems it. */
+export const boardLoginCodeResponseSchema = v.object({ code: v.string(), path: v.string(), expiresAt: time });
 /** `GET /healthz`. */
 export const healthResponseSchema = v.object({ status: v.literal('ok'), store: v.literal('ok') });
 /** `GET /v1/openapi.json`: an OpenAPI 3.1 document (its shape is OpenAPI's). */

@@ -24,6 +24,7 @@ import {
 import {
   agentOfflineResponseSchema,
   agentResponseSchema,
+  boardLoginCodeResponseSchema,
   destroyReportSchema,
   healthResponseSchema,
   intakeTaskResponseSchema,
@@ -348,6 +349,8 @@ export const API_ROUTES: readonly ApiRoute[] = Object.freeze([
     summary: 'A one-time code that signs a browser in to the board as the caller (60 s, once)',
     access: 'operator-or-agent',
     who: "operator (sees the whole hive), agent (sees what its token may read: its tenant's tasks and itself)",
+    status: 201,
+    response: boardLoginCodeResponseSchema,
   }),
   route({
     id: 'metrics',

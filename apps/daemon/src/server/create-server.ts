@@ -79,11 +79,14 @@ export interface ColibriServer {
   close(): Promise<void>;
 }
 
-// Registered from the wire contract's route table: a route missing on either side fails at start.
-const ROUTES: readonly ApiRoute[] = routesFromTable(
-  API_ROUTES.filter((route) => route.access !== 'public'),
-  [...hiveRoutes, ...agentRoutes, ...taskRoutes, ...tenantRoutes, ...spawnRoutes],
-);
+/** The API's handlers (the board adds its login-code route per server). */
+const ROUTES: readonly ApiRoute[] = [
+  ...hiveRoutes,
+  ...agentRoutes,
+  ...taskRoutes,
+  ...tenantRoutes,
+  ...spawnRoutes,
+];
 const PUBLIC_ROUTES: readonly PublicRoute[] = routesFromTable(
   API_ROUTES.filter((route) => route.access === 'public'),
   publicRoutes,
@@ -160,7 +163,11 @@ export function createServer(deps: ServerDeps): ColibriServer {
     metrics,
   });
   const board = createBoard({ app, routes: ROUTES, changes: boardChanges });
-  const routes: readonly ApiRoute[] = [...ROUTES, ...board.apiRoutes];
+  // Registered from the wire contract's route table: a route missing on either side fails here.
+  const routes: readonly ApiRoute[] = routesFromTable(
+    API_ROUTES.filter((route) => route.access !== 'public'),
+    [...ROUTES, ...board.apiRoutes],
+  );
   // Other daemons on the same PostgreSQL act on the store too: their changes reach this one here.
   const follower = new ChangeFollower(dispatcher, deps.logger);
   let changes: ChangeSubscription | undefined;
