@@ -169,13 +169,21 @@ describe('colibri provision-tenant against a real colibrid', { timeout: 60_000 }
     expect(outside.status).toBe(77);
     expect(outside.stderr).toContain('not inside the allowed jail root');
     const noCreds = await hive.colibri(
-      ['provision-tenant', 'acme', '--jail-root', jailRoot, '--server', 'https://vault.test'],
+      ['provision-tenant', 'acme', '--jail-root', jailRoot, '--vault-server', 'https://vault.test'],
       {
         BW_CLIENTID: 'user.x',
       },
     );
     expect(noCreds.status).toBe(2);
     expect(noCreds.stderr).toContain('BW_CLIENTSECRET, BW_PASSWORD are not set');
+    // The old spelling still works for one release, with a deprecation warning.
+    const oldSpelling = await hive.colibri(
+      ['provision-tenant', 'acme', '--jail-root', jailRoot, '--server', 'https://vault.test'],
+      { BW_CLIENTID: 'user.x' },
+    );
+    expect(oldSpelling.status).toBe(2);
+    expect(oldSpelling.stderr).toContain('The "--server" flag has been deprecated. Use "--vault-server"');
+    expect(oldSpelling.stderr).toContain('BW_CLIENTSECRET, BW_PASSWORD are not set');
     const flagCreds = await hive.colibri(['provision-tenant', 'acme', '--password', 'x']);
     expect(flagCreds.status).toBe(2);
     const unknown = await hive.colibri(['provision-tenant', 'nobody', ...flags()]);

@@ -6,13 +6,13 @@ import { homedir } from 'node:os';
 import { ColibriError, errorKind, isColibriError } from '@colibri/errors';
 import { colibriPaths } from '@colibri/protocol';
 import { openStore, type Store } from '@colibri/store';
+import { createSecretSource } from '@colibri/vault';
 import { formatEffectiveConfig } from './config/format-effective-config.js';
 import { loadSpawnPolicy } from './config/load-spawn-policy.js';
 import { HELP, resolveConfig } from './config/resolve-config.js';
 import { prepareHome } from './home/prepare-home.js';
 import { createLogger, type Logger } from './logger.js';
 import { type ColibriServer, createServer } from './server/create-server.js';
-import { createSecretSource } from './spawn/create-secret-source.js';
 import { createSpawnService } from './spawn/create-spawn-service.js';
 import type { SpawnService } from './spawn/spawn-service.js';
 import { createStoreProvisionEnv } from './spawn/store-provision-env.js';
@@ -108,7 +108,7 @@ async function main(): Promise<void> {
         socketPath: config.socketPath,
         provision: createStoreProvisionEnv({
           store,
-          source: createSecretSource(config.spawn.vault, logger.child({ component: 'vault' })),
+          source: createSecretSource(config.spawn.vault, { logger: logger.child({ component: 'vault' }) }),
           clock: () => new Date(),
         }),
         logger,

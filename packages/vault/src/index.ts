@@ -11,6 +11,14 @@ export {
   type CommandRunOptions,
   createExecaRunner,
 } from './command-runner.js';
+export { type CreateSecretSourceOptions, createSecretSource } from './config/create-secret-source.js';
+export {
+  resolveVaultConfig,
+  VAULT_FLAG_NAMES,
+  type VaultConfig,
+  type VaultConfigSources,
+  type VaultFlags,
+} from './config/resolve-vault-config.js';
 export { createDirectorySource, type DirectorySourceOptions } from './directory/create-directory-source.js';
 export { PINNED_BW_VERSION } from './pinned-bw-version.js';
 export {

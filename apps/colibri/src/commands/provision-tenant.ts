@@ -1,10 +1,9 @@
 import type { ApiTenant } from '@colibri/api';
 import type { ColibriClient } from '@colibri/client';
-import type { ProvisionProgressEvent, ProvisionResult, SecretSource } from '@colibri/vault';
+import type { ProvisionProgressEvent, ProvisionResult } from '@colibri/vault';
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
 import { BaseCommand } from '../base-command.js';
-import type { ProvisionSourceConfig } from '../provision/resolve-provision-config.js';
 
 /** The longest reason the daemon's event log takes. */
 const MAX_REASON = 1000;
@@ -26,7 +25,7 @@ export default class ProvisionTenant extends BaseCommand<typeof ProvisionTenant>
     "Exit code: 0 when no tenant failed; when all failures are of one kind, that kind's usual code (2 invalid " +
     'input, 4 conflict, 5 unavailable, 77 refused…); failures of several kinds exit 1.';
   static override examples = [
-    'BW_CLIENTID=user.… BW_CLIENTSECRET=… BW_PASSWORD=… <%= config.bin %> provision-tenant acme --server https://vault.example.org',
+    'BW_CLIENTID=user.… BW_CLIENTSECRET=… BW_PASSWORD=… <%= config.bin %> provision-tenant acme --vault-server https://vault.example.org',
     '<%= config.bin %> provision-tenant --all --driver bastille --jail-root /usr/local/bastille/jails',
     '<%= config.bin %> provision-tenant acme --source directory --secrets-dir ./demo-secrets --jail-home /srv/jails/acme/home/agent --owner 1001:1001 --json',
   ];
@@ -68,9 +67,12 @@ export default class ProvisionTenant extends BaseCommand<typeof ProvisionTenant>
         "with --source directory: holds <tenant>.env files (KEY='value' lines, mode 0600) [env: COLIBRI_SECRETS_DIR]",
       helpValue: 'PATH',
     }),
-    server: Flags.string({
-      description: 'the Vaultwarden/Bitwarden server, https only [env: COLIBRI_VAULT_SERVER]',
+    'vault-server': Flags.string({
+      description:
+        'the Vaultwarden/Bitwarden server, https only [env: COLIBRI_VAULT_SERVER] (--server: deprecated alias)',
       helpValue: 'URL',
+      aliases: ['server'],
+      deprecateAliases: true,
     }),
   };
 
@@ -134,7 +136,7 @@ export default class ProvisionTenant extends BaseCommand<typeof ProvisionTenant>
     }
 
     const provisioned = await vault.provisionTenants({
-      source: this.#source(vault, config.source),
+      source: vault.createSecretSource(config.source),
       allowedRoot: config.jailRoot,
       tenants: plans.flatMap((plan) => ('target' in plan ? [plan.target] : [])),
       ...(onProgress === undefined ? {} : { onProgress }),
@@ -166,16 +168,6 @@ export default class ProvisionTenant extends BaseCommand<typeof ProvisionTenant>
       }
     }
     return exitCode === 0 ? results : this.exit(exitCode);
-  }
-
-  #source(vault: typeof import('@colibri/vault'), config: ProvisionSourceConfig): SecretSource {
-    if (config.kind === 'directory') return vault.createDirectorySource({ directory: config.directory });
-    return vault.createBitwardenSource({
-      serverUrl: config.serverUrl,
-      appDataDir: config.appDataDir,
-      credentials: config.credentials,
-      extraEnv: config.extraEnv,
-    });
   }
 
   /**

@@ -140,10 +140,13 @@ export default class SpawnAgent extends BaseCommand<typeof SpawnAgent> {
       helpGroup: VAULT,
       helpValue: 'PATH',
     }),
-    server: Flags.string({
-      description: 'the Vaultwarden/Bitwarden server, https only [env: COLIBRI_VAULT_SERVER]',
+    'vault-server': Flags.string({
+      description:
+        'the Vaultwarden/Bitwarden server, https only [env: COLIBRI_VAULT_SERVER] (--server: deprecated alias)',
       helpGroup: VAULT,
       helpValue: 'URL',
+      aliases: ['server'],
+      deprecateAliases: true,
     }),
   };
 
@@ -172,11 +175,7 @@ export default class SpawnAgent extends BaseCommand<typeof SpawnAgent> {
     await this.#checkHandlersDir(config.handlersDir);
     const { checkSecretsDirectory } = await import('../provision/check-secrets-directory.js');
     await checkSecretsDirectory(config.vault);
-    const [vault, format, { createSecretSource }] = await Promise.all([
-      import('@colibri/vault'),
-      import('../spawn/format-spawn.js'),
-      import('../spawn/create-secret-source.js'),
-    ]);
+    const [vault, format] = await Promise.all([import('@colibri/vault'), import('../spawn/format-spawn.js')]);
     const client = await this.client();
     const driver = await createJailDriver(config.driver);
     const human = !this.jsonEnabled();
@@ -190,7 +189,7 @@ export default class SpawnAgent extends BaseCommand<typeof SpawnAgent> {
         driver,
         hive: createClientHivePort(client),
         provision: spawner.createVaultProvisionEnv({
-          source: createSecretSource(vault, config.vault),
+          source: vault.createSecretSource(config.vault),
           listTenantCollections: async () => (await client.listTenants()).tenants,
           recordOutcome: async ({ tenant, ...record }) => {
             await client.recordProvision(tenant, record);

@@ -26,9 +26,9 @@ function refused(run: () => unknown): ColibriError {
 }
 
 describe('resolveProvisionConfig', () => {
-  it('bitwarden: server from --server over COLIBRI_VAULT_SERVER, credentials from the env, appdata under home', () => {
+  it('bitwarden: server from --vault-server over COLIBRI_VAULT_SERVER, credentials from the env, appdata under home', () => {
     const config = resolveProvisionConfig(
-      { server: 'https://flag.example' },
+      { 'vault-server': 'https://flag.example' },
       sources({ ...CREDS, COLIBRI_VAULT_SERVER: 'https://env.example', NODE_EXTRA_CA_CERTS: 'ca.pem' }),
     );
     expect(config).toEqual({
@@ -52,15 +52,15 @@ describe('resolveProvisionConfig', () => {
   it('names the missing credential variables, and never echoes the ones that are set', () => {
     const error = refused(() =>
       resolveProvisionConfig(
-        { server: 'https://v' },
+        { 'vault-server': 'https://v' },
         sources({ BW_CLIENTID: 'user.abc', BW_CLIENTSECRET: 'client-secret-1' }),
       ),
     );
     expect(error.message).toContain('BW_PASSWORD is not set');
     expect(error.message).not.toContain('client-secret-1');
-    expect(refused(() => resolveProvisionConfig({ server: 'https://v' }, sources())).message).toContain(
-      'BW_CLIENTID, BW_CLIENTSECRET, BW_PASSWORD are not set',
-    );
+    expect(
+      refused(() => resolveProvisionConfig({ 'vault-server': 'https://v' }, sources())).message,
+    ).toContain('BW_CLIENTID, BW_CLIENTSECRET, BW_PASSWORD are not set');
     expect(refused(() => resolveProvisionConfig({}, sources(CREDS))).message).toContain(
       'COLIBRI_VAULT_SERVER',
     );
@@ -78,11 +78,11 @@ describe('resolveProvisionConfig', () => {
     refused(() => resolveProvisionConfig({ source: 'directory' }, sources()));
     refused(() =>
       resolveProvisionConfig(
-        { source: 'bitwarden', 'secrets-dir': 'x', server: 'https://v' },
+        { source: 'bitwarden', 'secrets-dir': 'x', 'vault-server': 'https://v' },
         sources(CREDS),
       ),
     );
-    refused(() => resolveProvisionConfig({ 'secrets-dir': 'x', server: 'https://v' }, sources()));
+    refused(() => resolveProvisionConfig({ 'secrets-dir': 'x', 'vault-server': 'https://v' }, sources()));
   });
 
   it("the layout: --driver, else bastille on FreeBSD; bastille's jails directory is its default jail root", () => {

@@ -1,35 +1,22 @@
-import { isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import { ColibriError } from '@colibri/errors';
 import { DEFAULT_BASTILLE_JAILS_DIR, DEFAULT_LINUX_JAIL_ROOT } from '@colibri/spawner';
+import { resolveVaultConfig, type VaultConfig, type VaultFlags } from '@colibri/vault/config';
 
-/** `colibri provision-tenant`'s own flags, as parsed (absent = undefined). */
-export interface ProvisionFlags {
+/** `colibri provision-tenant`'s own flags, as parsed (absent = undefined); the vault's are shared. */
+export interface ProvisionFlags extends VaultFlags {
   readonly all?: boolean | undefined;
   readonly driver?: string | undefined;
   readonly 'jail-root'?: string | undefined;
   readonly 'jail-home'?: string | undefined;
   readonly owner?: string | undefined;
-  readonly source?: string | undefined;
-  readonly 'secrets-dir'?: string | undefined;
-  readonly server?: string | undefined;
 }
 
-/** Where the tenants' secrets come from, fully resolved. Credentials never come from flags. */
-export type ProvisionSourceConfig =
-  | {
-      readonly kind: 'bitwarden';
-      readonly serverUrl: string;
-      /** `$COLIBRI_HOME/bw`, created 0700 by the vault library. */
-      readonly appDataDir: string;
-      readonly credentials: {
-        readonly clientId: string;
-        readonly clientSecret: string;
-        readonly masterPassword: string;
-      };
-      /** NODE_EXTRA_CA_CERTS when set: a private CA for the vault server. */
-      readonly extraEnv: Readonly<Record<string, string>>;
-    }
-  | { readonly kind: 'directory'; readonly directory: string };
+/**
+ * Where the tenants' secrets come from, fully resolved by the vault's one resolver (the CLI always
+ * needs a source, so never `none`). Credentials never come from flags.
+ */
+export type ProvisionSourceConfig = Exclude<VaultConfig, { readonly kind: 'none' }>;
 
 export interface ProvisionConfig {
   readonly source: ProvisionSourceConfig;
@@ -77,69 +64,22 @@ export function parseOwner(input: string): { uid: number; gid: number } {
 }
 
 /**
- * Resolves `provision-tenant`'s configuration once: flags > environment > defaults. The vault
- * credentials come ONLY from the environment (BW_CLIENTID, BW_CLIENTSECRET, BW_PASSWORD): a flag
- * would put them in argv, where every local user can read them (`ps`).
+ * Resolves `provision-tenant`'s configuration once: flags > environment > defaults; the vault part
+ * by `resolveVaultConfig`, exactly as colibrid and spawn-agent resolve it. The vault credentials
+ * come ONLY from the environment (BW_CLIENTID, BW_CLIENTSECRET, BW_PASSWORD): a flag would put them
+ * in argv, where every local user can read them (`ps`).
  */
 export function resolveProvisionConfig(
   flags: ProvisionFlags,
   sources: ProvisionConfigSources,
 ): ProvisionConfig {
   const { env, cwd, home } = sources;
-  const secretsDir = nonEmpty(flags['secrets-dir']) ?? nonEmpty(env.COLIBRI_SECRETS_DIR);
-  const kind = flags.source ?? (nonEmpty(flags['secrets-dir']) === undefined ? 'bitwarden' : 'directory');
-  if (kind !== 'bitwarden' && kind !== 'directory') {
-    return invalid(`--source must be bitwarden or directory, got ${JSON.stringify(kind)}`, 'source');
-  }
-  let source: ProvisionSourceConfig;
-  if (kind === 'directory') {
-    if (secretsDir === undefined) {
-      return invalid(
-        '--source directory needs the directory holding <tenant>.env files: pass --secrets-dir or set COLIBRI_SECRETS_DIR',
-        'secrets-dir',
-      );
-    }
-    source = { kind, directory: resolve(cwd, secretsDir) };
-  } else {
-    if (nonEmpty(flags['secrets-dir']) !== undefined) {
-      return invalid('--secrets-dir only applies to --source directory', 'secrets-dir');
-    }
-    const serverUrl = nonEmpty(flags.server) ?? nonEmpty(env.COLIBRI_VAULT_SERVER);
-    if (serverUrl === undefined) {
-      return invalid(
-        'no vault server: pass --server https://vault.example.org or set COLIBRI_VAULT_SERVER ' +
-          '(or use --source directory --secrets-dir DIR for local files)',
-        'server',
-      );
-    }
-    const clientId = nonEmpty(env.BW_CLIENTID);
-    const clientSecret = nonEmpty(env.BW_CLIENTSECRET);
-    const masterPassword = env.BW_PASSWORD === '' ? undefined : env.BW_PASSWORD;
-    const missing = [
-      clientId === undefined ? 'BW_CLIENTID' : undefined,
-      clientSecret === undefined ? 'BW_CLIENTSECRET' : undefined,
-      masterPassword === undefined ? 'BW_PASSWORD' : undefined,
-    ].filter((name) => name !== undefined);
-    if (clientId === undefined || clientSecret === undefined || masterPassword === undefined) {
-      return invalid(
-        `the vault credentials come from the environment only, and ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} ` +
-          "not set: export the service-account user's personal API key (BW_CLIENTID=user.…, BW_CLIENTSECRET) " +
-          'and its master password (BW_PASSWORD)',
-        'server',
-      );
-    }
-    const caCerts = nonEmpty(env.NODE_EXTRA_CA_CERTS);
-    source = {
-      kind,
-      serverUrl,
-      appDataDir: join(home, 'bw'),
-      credentials: { clientId, clientSecret, masterPassword },
-      extraEnv: caCerts === undefined ? {} : { NODE_EXTRA_CA_CERTS: resolve(cwd, caCerts) },
-    };
-  }
-  if (kind === 'directory' && nonEmpty(flags.server) !== undefined) {
-    return invalid('--server only applies to --source bitwarden', 'server');
-  }
+  const vault = resolveVaultConfig(
+    { source: flags.source, 'secrets-dir': flags['secrets-dir'], 'vault-server': flags['vault-server'] },
+    { env, cwd, home, program: 'colibri', required: true },
+  );
+  if (vault.kind === 'none') return invalid('no secret source configured', 'vault-server'); // required: unreachable
+  const source: ProvisionSourceConfig = vault;
 
   const layout = nonEmpty(flags.driver) ?? (sources.platform === 'freebsd' ? 'bastille' : 'linux');
   if (layout !== 'linux' && layout !== 'bastille') {

@@ -205,7 +205,11 @@ describe('resolveSpawnConfig', () => {
 
   it('the vault source is resolved like provision-tenant: credentials from the environment only', () => {
     const error = failure(() =>
-      resolveSpawnConfig('acme', { jail: true, server: 'https://vault.example' }, sources({ env: {} })),
+      resolveSpawnConfig(
+        'acme',
+        { jail: true, 'vault-server': 'https://vault.example' },
+        sources({ env: {} }),
+      ),
     );
     expect(error.message).toMatch(/BW_CLIENTID, BW_CLIENTSECRET, BW_PASSWORD are not set/);
     const config = resolveSpawnConfig(

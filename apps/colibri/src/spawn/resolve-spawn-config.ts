@@ -55,7 +55,7 @@ export interface SpawnAgentFlags extends DriverFlags {
   readonly 'runtime-packages'?: string | undefined;
   readonly source?: string | undefined;
   readonly 'secrets-dir'?: string | undefined;
-  readonly server?: string | undefined;
+  readonly 'vault-server'?: string | undefined;
 }
 
 /** What resolution reads besides the flags; the command passes the real values. */
@@ -286,7 +286,7 @@ export function resolveSpawnConfig(
   }
 
   const { source } = resolveProvisionConfig(
-    { source: flags.source, 'secrets-dir': flags['secrets-dir'], server: flags.server },
+    { source: flags.source, 'secrets-dir': flags['secrets-dir'], 'vault-server': flags['vault-server'] },
     { env: sources.env, cwd: sources.cwd, home: sources.home, singleTenant: true },
   );
   return Object.freeze({

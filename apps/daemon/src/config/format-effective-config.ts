@@ -49,6 +49,7 @@ function effectiveValues(config: DaemonConfig): Record<ConfigFileKey, string> {
     'spawn-runtime-dir': spawn === undefined ? none : (spawn.runtimeDir ?? '(this installation)'),
     'spawn-handlers': spawn?.handlersDir ?? none,
     'spawn-daemon-url': spawn?.daemonUrl ?? none,
+    source: vault === undefined || vault.kind === 'none' ? none : vault.kind,
     'secrets-dir': vault?.kind === 'directory' ? vault.directory : none,
     'vault-server': vault?.kind === 'bitwarden' ? vault.serverUrl : none,
     'bastille-release': spawn?.bastille?.release ?? none,

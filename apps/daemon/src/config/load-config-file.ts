@@ -51,6 +51,7 @@ const configFileSchema = v.strictObject({
   'spawn-runtime-dir': v.optional(text),
   'spawn-handlers': v.optional(text),
   'spawn-daemon-url': v.optional(text),
+  source: v.optional(v.picklist(['bitwarden', 'directory'], 'must be bitwarden or directory')),
   'secrets-dir': v.optional(text),
   'vault-server': v.optional(text),
   'bastille-release': v.optional(text),

@@ -106,6 +106,7 @@ const OPTIONS = {
   'spawn-runtime-dir': { type: 'string' },
   'spawn-handlers': { type: 'string' },
   'spawn-daemon-url': { type: 'string' },
+  source: { type: 'string' },
   'secrets-dir': { type: 'string' },
   'vault-server': { type: 'string' },
   'bastille-release': { type: 'string' },
@@ -198,9 +199,10 @@ mother agents the spawn policy allows; run colibrid as root on the jail host):
   --bastille-packages LIST  bastille: pinned NAME@VERSION,… installed offline from the
                          --spawn-runtime-dir package cache (colibri@VERSION included).
   --secrets-dir DIR      take each tenant's secrets from DIR/<tenant>.env. Env COLIBRI_SECRETS_DIR.
-  --vault-server URL     else from this Vaultwarden/Bitwarden server (env COLIBRI_VAULT_SERVER), with
+  --vault-server URL     or from this Vaultwarden/Bitwarden server (env COLIBRI_VAULT_SERVER), with
                          BW_CLIENTID, BW_CLIENTSECRET and BW_PASSWORD read once from colibrid's
                          environment (never a flag). Neither: only tenants without a collection.
+  --source bitwarden|directory  which of the two, when both are set in the environment.
 
   -h, --help             this text.
   -v, --version          print the version.

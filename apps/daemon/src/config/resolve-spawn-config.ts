@@ -1,34 +1,20 @@
-import { isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import { ColibriError } from '@colibri/errors';
 import { DEFAULT_LINUX_JAIL_ROOT } from '@colibri/spawner';
+import { resolveVaultConfig, type VaultConfig } from '@colibri/vault/config';
 
 /** The jail drivers colibrid can spawn with. */
 export const SPAWN_DRIVERS = ['linux', 'bastille'] as const;
 export type SpawnDriverName = (typeof SPAWN_DRIVERS)[number];
 
 /**
- * Where the tenants' `.env` secrets come from when colibrid spawns an agent. The bootstrap
- * credential lives on this host only (the orchestrator): read once at start from colibrid's own
- * environment, never from a flag (argv is world-readable), never handed to a jail.
+ * Where the tenants' `.env` secrets come from when colibrid spawns an agent: resolved by the
+ * vault's one resolver (`@colibri/vault/config`), as the CLI's provision-tenant and spawn-agent do.
+ * The bootstrap credential lives on this host only (the orchestrator): read once at start from
+ * colibrid's own environment, never from a flag, never handed to a jail. `none`: only tenants
+ * without a collection (no bucket) can be spawned.
  */
-export type SpawnVaultConfig =
-  /** No vault configured: only tenants without a collection (no bucket) can be spawned. */
-  | { readonly kind: 'none' }
-  /** `<directory>/<tenant>.env` files (development, demos). */
-  | { readonly kind: 'directory'; readonly directory: string }
-  | {
-      readonly kind: 'bitwarden';
-      readonly serverUrl: string;
-      /** bw's state directory, `$home/bw` (shared with the CLI's provision-tenant; the vault locks it). */
-      readonly appDataDir: string;
-      readonly credentials: {
-        readonly clientId: string;
-        readonly clientSecret: string;
-        readonly masterPassword: string;
-      };
-      /** NODE_EXTRA_CA_CERTS when set: a private CA for the vault server. */
-      readonly extraEnv: Readonly<Record<string, string>>;
-    };
+export type SpawnVaultConfig = VaultConfig;
 
 /** How colibrid spawns jailed agents (`POST /v1/spawn`); absent when no `--spawn-driver` is given. */
 export interface SpawnConfig {
@@ -63,6 +49,7 @@ export interface SpawnFlags {
   readonly 'spawn-runtime-dir'?: string | undefined;
   readonly 'spawn-handlers'?: string | undefined;
   readonly 'spawn-daemon-url'?: string | undefined;
+  readonly source?: string | undefined;
   readonly 'secrets-dir'?: string | undefined;
   readonly 'vault-server'?: string | undefined;
   readonly 'bastille-release'?: string | undefined;
@@ -122,49 +109,6 @@ function invalid(message: string, flag: string): never {
   throw new ColibriError('COLIBRI_INVALID_INPUT', message, { flag });
 }
 
-/** The vault source: `--secrets-dir`/COLIBRI_SECRETS_DIR, else Bitwarden when a server is named, else none. */
-function resolveVault(
-  flags: SpawnFlags,
-  env: Readonly<Record<string, string | undefined>>,
-  home: string,
-  at: (path: string) => string,
-): SpawnVaultConfig {
-  const directory = nonEmpty(flags['secrets-dir']) ?? nonEmpty(env.COLIBRI_SECRETS_DIR);
-  const serverFlag = nonEmpty(flags['vault-server']);
-  if (directory !== undefined) {
-    if (serverFlag !== undefined) {
-      return invalid('--secrets-dir and --vault-server are two secret sources; pass one', 'vault-server');
-    }
-    return { kind: 'directory', directory: at(directory) };
-  }
-  const serverUrl = serverFlag ?? nonEmpty(env.COLIBRI_VAULT_SERVER);
-  if (serverUrl === undefined) return { kind: 'none' };
-  const clientId = nonEmpty(env.BW_CLIENTID);
-  const clientSecret = nonEmpty(env.BW_CLIENTSECRET);
-  const masterPassword = env.BW_PASSWORD === '' ? undefined : env.BW_PASSWORD;
-  if (clientId === undefined || clientSecret === undefined || masterPassword === undefined) {
-    const missing = [
-      clientId === undefined ? 'BW_CLIENTID' : undefined,
-      clientSecret === undefined ? 'BW_CLIENTSECRET' : undefined,
-      masterPassword === undefined ? 'BW_PASSWORD' : undefined,
-    ].filter((name) => name !== undefined);
-    return invalid(
-      `the vault server ${serverUrl} needs its credentials in colibrid's environment, and ${missing.join(', ')} ` +
-        `${missing.length === 1 ? 'is' : 'are'} not set: export the service-account user's personal API key ` +
-        '(BW_CLIENTID=user.…, BW_CLIENTSECRET) and its master password (BW_PASSWORD) before starting colibrid',
-      'vault-server',
-    );
-  }
-  const caCerts = nonEmpty(env.NODE_EXTRA_CA_CERTS);
-  return {
-    kind: 'bitwarden',
-    serverUrl,
-    appDataDir: join(home, 'bw'),
-    credentials: { clientId, clientSecret, masterPassword },
-    extraEnv: caCerts === undefined ? {} : { NODE_EXTRA_CA_CERTS: at(caCerts) },
-  };
-}
-
 /**
  * Resolves the spawn configuration once (flags > environment > defaults). Undefined when no driver
  * is configured: the spawn routes then say how to start colibrid with one. Any other spawn flag
@@ -185,6 +129,7 @@ export function resolveSpawnConfig(
         'spawn-runtime-dir',
         'spawn-handlers',
         'spawn-daemon-url',
+        'source',
         'secrets-dir',
         'vault-server',
         'bastille-release',
@@ -256,7 +201,7 @@ export function resolveSpawnConfig(
     runtimeDir: runtimeDir === undefined ? undefined : at(runtimeDir),
     handlersDir: handlersDir === undefined ? undefined : at(handlersDir),
     daemonUrl,
-    vault: resolveVault(flags, env, home, at),
+    vault: resolveVaultConfig(flags, { env, cwd, home, program: 'colibrid', required: false }),
     bastille: kind === 'bastille' ? resolveBastille(flags, env) : undefined,
   });
 }

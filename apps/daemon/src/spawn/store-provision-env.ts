@@ -1,7 +1,7 @@
 import { createVaultProvisionEnv, type ProvisionEnv } from '@colibri/spawner';
 import type { Store } from '@colibri/store';
 import type { SecretSource } from '@colibri/vault';
-import { NO_VAULT } from './create-secret-source.js';
+import { NO_VAULT } from './no-vault-source.js';
 
 /**
  * colibrid's `.env` writer for the join chain: `@colibri/spawner`'s vault adapter over its own

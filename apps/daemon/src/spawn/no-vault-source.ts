@@ -1,29 +1,5 @@
 import { ColibriError } from '@colibri/errors';
-import {
-  createBitwardenSource,
-  createDirectorySource,
-  type SecretSource,
-  type VaultLogger,
-} from '@colibri/vault';
-import type { SpawnVaultConfig } from '../config/resolve-spawn-config.js';
-
-/** The secret source colibrid's configuration names, or undefined when it has none. */
-export function createSecretSource(config: SpawnVaultConfig, logger: VaultLogger): SecretSource | undefined {
-  switch (config.kind) {
-    case 'none':
-      return undefined;
-    case 'directory':
-      return createDirectorySource({ directory: config.directory });
-    case 'bitwarden':
-      return createBitwardenSource({
-        serverUrl: config.serverUrl,
-        appDataDir: config.appDataDir,
-        credentials: config.credentials,
-        extraEnv: config.extraEnv,
-        logger,
-      });
-  }
-}
+import type { SecretSource } from '@colibri/vault';
 
 /** Stands in when colibrid has no vault: a tenant without a collection needs none (its `.env` holds only the join token). */
 export const NO_VAULT: SecretSource = {
