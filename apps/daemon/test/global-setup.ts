@@ -7,6 +7,8 @@ declare module 'vitest' {
     postgresDatabaseUrl: string;
     /** Fresh databases on the same server for the several-daemons tests, one per test. */
     multiDaemonDatabaseUrls: string[];
+    /** Fresh databases for the large-backlog tests on PostgreSQL, one per test. */
+    backlogDatabaseUrls: string[];
   }
 }
 
@@ -17,5 +19,8 @@ export default async function setup(project: TestProject) {
   const multi: string[] = [];
   for (let i = 1; i <= 6; i++) multi.push(await server.createDatabase(`colibrid_multi_${i}`));
   project.provide('multiDaemonDatabaseUrls', multi);
+  const backlog: string[] = [];
+  for (let i = 1; i <= 3; i++) backlog.push(await server.createDatabase(`colibrid_backlog_${i}`));
+  project.provide('backlogDatabaseUrls', backlog);
   return () => server.stop();
 }

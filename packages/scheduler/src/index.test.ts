@@ -5,7 +5,9 @@ describe('@colibri/scheduler', () => {
   it('exports exactly its public API', () => {
     expect(Object.keys(scheduler).sort()).toEqual([
       'AgentIndex',
+      'ParkedTaskIndex',
       'capabilityMatchScore',
+      'compareParked',
       'explainParked',
       'isEligible',
       'parseCapabilities',

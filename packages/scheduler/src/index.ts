@@ -3,6 +3,7 @@ export { AgentIndex } from './agent-index.js';
 export { capabilityMatchScore } from './capability-match-score.js';
 export { explainParked, type ParkedCandidate, type ParkedExplanation } from './explain-parked.js';
 export { isEligible } from './is-eligible.js';
+export { compareParked, type ParkedTask, ParkedTaskIndex } from './parked-task-index.js';
 export { pickAgent } from './pick-agent.js';
 export { qualifies } from './qualifies.js';
 export type { SchedulableAgent, TaskRequirements } from './schedulable-agent.js';

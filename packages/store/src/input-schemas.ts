@@ -126,6 +126,26 @@ export const assignTaskSchema = v.object({
   at: v.optional(date),
 });
 
+/** At most this many tasks go into one `intakeTasks` transaction. */
+export const MAX_INTAKE_BATCH = 10_000;
+
+/** At most this many assignments go into one `assignTasks` transaction. */
+export const MAX_ASSIGN_BATCH = 1000;
+
+export const scanParkedSchema = v.object({
+  after: v.optional(
+    v.object({
+      priority: v.pipe(v.number(), v.integer('must be an integer')),
+      createdAt: date,
+      id: v.string(),
+    }),
+  ),
+  limit: v.optional(
+    v.pipe(v.number(), v.integer('must be an integer'), v.minValue(1), v.maxValue(10_000)),
+    1000,
+  ),
+});
+
 export const transitionTaskSchema = v.object({
   taskId: v.string(),
   to: v.picklist(

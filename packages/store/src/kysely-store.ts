@@ -11,12 +11,15 @@ import {
   intakeTaskSchema,
   isStoreId,
   joinTokenHashSchema,
+  MAX_ASSIGN_BATCH,
+  MAX_INTAKE_BATCH,
   markAgentOfflineSchema,
   parseInput,
   recordTenantProvisionSchema,
   registerAgentSchema,
   resetTenantCollectionSchema,
   retireAgentSchema,
+  scanParkedSchema,
   setTenantStatusSchema,
   TOKEN_HASH_PATTERN,
   transitionTaskSchema,
@@ -28,6 +31,7 @@ import type { Database } from './schema.js';
 import type {
   AgentOfflineResult,
   AgentRecord,
+  AssignOutcome,
   AssignTaskInput,
   ChangeListener,
   ChangeSubscription,
@@ -39,10 +43,12 @@ import type {
   ListAgentsFilter,
   ListTasksFilter,
   ListTenantsFilter,
+  ParkedTaskSummary,
   RecordTenantProvisionInput,
   RegisterAgentInput,
   RegisterWithJoinTokenInput,
   RetireAgentOptions,
+  ScanParkedOptions,
   Store,
   StoreDriverName,
   StoreOptions,
@@ -272,6 +278,19 @@ export class KyselyStore implements Store {
     return this.#transaction((trx, context) => tasks.intakeTask(trx, context, task));
   }
 
+  async intakeTasks(inputs: readonly IntakeTaskInput[]): Promise<TaskRecord[]> {
+    if (!Array.isArray(inputs) || inputs.length > MAX_INTAKE_BATCH) {
+      throw new ColibriError(
+        'COLIBRI_INVALID_INPUT',
+        `intakeTasks: expected a list of at most ${MAX_INTAKE_BATCH} tasks`,
+        { field: 'inputs' },
+      );
+    }
+    const parsed = inputs.map((input, i) => parseInput(intakeTaskSchema, input, `intakeTasks[${i}]`));
+    if (parsed.length === 0) return [];
+    return this.#transaction((trx, context) => tasks.intakeTasks(trx, context, parsed));
+  }
+
   async getTask(taskId: string): Promise<TaskRecord> {
     if (!isStoreId(taskId)) throw taskNotFound(taskId);
     const row = await this.#read((db) => tasks.getTaskRow(db, taskId));
@@ -286,6 +305,24 @@ export class KyselyStore implements Store {
   async assignTask(input: AssignTaskInput): Promise<TaskRecord> {
     const assignment = parseInput(assignTaskSchema, input, 'assignTask');
     return this.#transaction((trx, context) => tasks.assignTask(trx, context, assignment));
+  }
+
+  async assignTasks(inputs: readonly AssignTaskInput[]): Promise<AssignOutcome[]> {
+    if (!Array.isArray(inputs) || inputs.length > MAX_ASSIGN_BATCH) {
+      throw new ColibriError(
+        'COLIBRI_INVALID_INPUT',
+        `assignTasks: expected a list of at most ${MAX_ASSIGN_BATCH} assignments`,
+        { field: 'inputs' },
+      );
+    }
+    const assignments = inputs.map((input, i) => parseInput(assignTaskSchema, input, `assignTasks[${i}]`));
+    if (assignments.length === 0) return [];
+    return this.#transaction((trx, context) => tasks.assignTasks(trx, context, assignments));
+  }
+
+  async scanParkedTasks(options: ScanParkedOptions = {}): Promise<ParkedTaskSummary[]> {
+    const scan = parseInput(scanParkedSchema, options, 'scanParkedTasks');
+    return this.#read((db) => tasks.scanParkedTasks(db, this.#context, scan));
   }
 
   async transitionTask(input: TransitionTaskInput): Promise<TaskRecord> {

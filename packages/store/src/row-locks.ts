@@ -46,3 +46,20 @@ export async function lockJoinToken(
   if (context.adapter.supportsRowLocks) query = query.forUpdate();
   return query.executeTakeFirst();
 }
+
+/** Several tasks' or agents' rows by id, locked (in one statement); absent ids are simply missing. */
+export async function lockRows<T extends 'tasks' | 'agents'>(
+  trx: Trx,
+  context: StoreContext,
+  table: T,
+  ids: readonly string[],
+): Promise<(T extends 'tasks' ? TaskRow : AgentRow)[]> {
+  // Locked in id order: two batches touching the same rows take their locks in the same order.
+  let query = trx
+    .selectFrom(table as 'tasks')
+    .selectAll()
+    .where('id', 'in', [...ids])
+    .orderBy('id');
+  if (context.adapter.supportsRowLocks) query = query.forUpdate();
+  return (await query.execute()) as never;
+}

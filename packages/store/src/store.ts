@@ -1,3 +1,4 @@
+import type { ColibriError } from '@colibri/errors';
 import type { AgentStatus, TaskStatus, TenantProvisionOutcome, TenantStatus } from '@colibri/protocol';
 
 /** The two storage drivers: SQLite (embedded default, one host) and PostgreSQL (several daemons). */
@@ -279,6 +280,37 @@ export interface TransitionTaskInput {
   readonly at?: Date;
 }
 
+/** One assignment's outcome in {@link Store.assignTasks}: the task as assigned, or why not. */
+export type AssignOutcome =
+  | { readonly ok: true; readonly task: TaskRecord }
+  | { readonly ok: false; readonly error: ColibriError };
+
+/** A parked task's dispatch fields, as {@link Store.scanParkedTasks} reads them (no payload, no result). */
+export interface ParkedTaskSummary {
+  readonly id: string;
+  readonly tenant: string | null;
+  readonly requiredCapabilities: readonly string[];
+  readonly priority: number;
+  /** The attempt it is parked at: the `expectedAttempt` of its next assignment. */
+  readonly attempt: number;
+  readonly createdAt: Date;
+}
+
+/** Where a scan of parked tasks resumes: just after this task in dispatch order. */
+export interface ParkedTaskCursor {
+  readonly priority: number;
+  readonly createdAt: Date;
+  readonly id: string;
+}
+
+/** Options of {@link Store.scanParkedTasks}. */
+export interface ScanParkedOptions {
+  /** Resume after this task (the last one of the previous page); absent = from the start. */
+  readonly after?: ParkedTaskCursor;
+  /** Page size: 1 to 10,000, default 1,000. */
+  readonly limit?: number;
+}
+
 /** Filters for {@link Store.listTasks}. */
 export interface ListTasksFilter {
   readonly status?: TaskStatus | readonly TaskStatus[];
@@ -450,6 +482,11 @@ export interface Store {
 
   /** Accepts a task: it starts `parked`, with an intake event. */
   intakeTask(input: IntakeTaskInput): Promise<TaskRecord>;
+  /**
+   * Accepts up to 10,000 tasks in ONE transaction (one commit), each as `intakeTask` would, in
+   * order; all or nothing (every input is validated first: `COLIBRI_INVALID_INPUT` names the index).
+   */
+  intakeTasks(inputs: readonly IntakeTaskInput[]): Promise<TaskRecord[]>;
   /** Throws `COLIBRI_TASK_NOT_FOUND`. */
   getTask(taskId: string): Promise<TaskRecord>;
   /** Tasks in dispatch order: highest priority first, then oldest. */
@@ -460,6 +497,20 @@ export interface Store {
    * Increments the attempt: the new value is the agent's fencing token.
    */
   assignTask(input: AssignTaskInput): Promise<TaskRecord>;
+  /**
+   * Up to 1,000 assignments in ONE transaction (one commit), each exactly as `assignTask` would
+   * make it, in order. A refused one (`COLIBRI_STALE_ATTEMPT`, `COLIBRI_ILLEGAL_TRANSITION`,
+   * `COLIBRI_AGENT_NOT_ELIGIBLE`, `COLIBRI_*_NOT_FOUND`) changes nothing and does not stop the
+   * others: each input gets its outcome at the same position. Input is validated as a whole first
+   * (`COLIBRI_INVALID_INPUT`, nothing done).
+   */
+  assignTasks(inputs: readonly AssignTaskInput[]): Promise<AssignOutcome[]>;
+  /**
+   * One page of the parked tasks in dispatch order (highest priority, then oldest, then id), with
+   * only what matching needs: a daemon rebuilds its index of parked tasks page by page, with no
+   * limit on the backlog (keyset pagination: pass the last one as `after`).
+   */
+  scanParkedTasks(options?: ScanParkedOptions): Promise<ParkedTaskSummary[]>;
   /** Any other legal transition; see {@link TransitionTaskInput}. */
   transitionTask(input: TransitionTaskInput): Promise<TaskRecord>;
   /** Re-queues every assigned/running task whose lease ended before `now`. Returns the tasks changed. */

@@ -3,12 +3,26 @@ import { ColibriError } from '@colibri/errors';
 import { isLegalTaskTransition, TASK_STATUSES, type TaskStatus } from '@colibri/protocol';
 import type * as v from 'valibot';
 import { fromDbTime } from './dialect/dialect-adapter.js';
-import type { assignTaskSchema, intakeTaskSchema, transitionTaskSchema } from './input-schemas.js';
+import type {
+  assignTaskSchema,
+  intakeTaskSchema,
+  scanParkedSchema,
+  transitionTaskSchema,
+} from './input-schemas.js';
+import { isStoreId } from './input-schemas.js';
 import { asList, byTenant } from './list-filters.js';
-import { lockAgent, lockTask } from './row-locks.js';
+import { lockAgent, lockRows, lockTask } from './row-locks.js';
 import { type AgentRow, countsByStatus, type TaskRow, toTask, toTaskEvent } from './row-mapping.js';
-import type { ListTasksFilter, TaskCountFilter, TaskEvent, TaskRecord } from './store.js';
+import type {
+  AssignOutcome,
+  ListTasksFilter,
+  ParkedTaskSummary,
+  TaskCountFilter,
+  TaskEvent,
+  TaskRecord,
+} from './store.js';
 import type { Db, StoreContext, Trx } from './store-context.js';
+import { agentNotFound, taskNotFound } from './store-errors.js';
 
 /** The statuses in which a task holds its agent (and a lease). */
 export const UNFINISHED: readonly TaskStatus[] = ['assigned', 'running'];
@@ -16,6 +30,7 @@ export const UNFINISHED: readonly TaskStatus[] = ['assigned', 'running'];
 type IntakeTask = v.InferOutput<typeof intakeTaskSchema>;
 type AssignTask = v.InferOutput<typeof assignTaskSchema>;
 type TransitionTask = v.InferOutput<typeof transitionTaskSchema>;
+type ScanParked = v.InferOutput<typeof scanParkedSchema>;
 
 /** A task's change as its event-log row records it. */
 interface TaskEventValues {
@@ -138,10 +153,8 @@ function ineligibility(task: TaskRow, agent: AgentRow): string | null {
   return null;
 }
 
-/** Takes a validated task in, parked at attempt 0, with its `intake` event. */
-export async function intakeTask(trx: Trx, context: StoreContext, task: IntakeTask): Promise<TaskRecord> {
-  const at = context.time(task.at);
-  const row: TaskRow = {
+function newTaskRow(task: IntakeTask, at: string | Date): TaskRow {
+  return {
     id: randomUUID(),
     title: task.title,
     payload: task.payload,
@@ -158,6 +171,12 @@ export async function intakeTask(trx: Trx, context: StoreContext, task: IntakeTa
     created_at: at,
     updated_at: at,
   };
+}
+
+/** Takes a validated task in, parked at attempt 0, with its `intake` event. */
+export async function intakeTask(trx: Trx, context: StoreContext, task: IntakeTask): Promise<TaskRecord> {
+  const at = context.time(task.at);
+  const row = newTaskRow(task, at);
   const inserted = await trx.insertInto('tasks').values(row).returningAll().executeTakeFirstOrThrow();
   await insertTaskEvent(trx, {
     taskId: row.id,
@@ -169,6 +188,41 @@ export async function intakeTask(trx: Trx, context: StoreContext, task: IntakeTa
     at,
   });
   return toTask(inserted);
+}
+
+/** Rows per multi-row INSERT: well under both dialects' limits on bound parameters. */
+const INSERT_CHUNK = 500;
+
+/** Takes many validated tasks in with multi-row inserts (tasks, then their `intake` events), in order. */
+export async function intakeTasks(
+  trx: Trx,
+  context: StoreContext,
+  tasks: readonly IntakeTask[],
+): Promise<TaskRecord[]> {
+  const taken: TaskRecord[] = [];
+  for (let from = 0; from < tasks.length; from += INSERT_CHUNK) {
+    const rows = tasks
+      .slice(from, from + INSERT_CHUNK)
+      .map((task) => newTaskRow(task, context.time(task.at)));
+    const inserted = await trx.insertInto('tasks').values(rows).returningAll().execute();
+    const byId = new Map(inserted.map((row) => [row.id, row]));
+    await trx
+      .insertInto('task_events')
+      .values(
+        rows.map((row) => ({
+          task_id: row.id,
+          from_status: null,
+          to_status: 'parked' as const,
+          agent_id: null,
+          attempt: 0,
+          reason: 'intake',
+          at: row.created_at,
+        })),
+      )
+      .execute();
+    for (const row of rows) taken.push(toTask(byId.get(row.id)!));
+  }
+  return taken;
 }
 
 /** Assigns a parked task at the attempt the caller read to an eligible agent (compare-and-set). */
@@ -235,6 +289,169 @@ export async function assignTask(
     await trx.updateTable('agents').set({ status: 'active' }).where('id', '=', agent.id).execute();
   }
   return toTask(updated);
+}
+
+function timeKey(value: string | Date): string {
+  return value instanceof Date ? String(value.getTime()) : value;
+}
+
+/** Why an assignment of a batch is refused (the checks of `assignTask`, on rows read under lock), or null. */
+function assignmentRefusal(
+  assignment: AssignTask,
+  task: TaskRow | undefined,
+  agent: AgentRow | undefined,
+  claimed: ReadonlySet<string>,
+): ColibriError | null {
+  if (task === undefined) return taskNotFound(assignment.taskId);
+  if (task.status !== 'parked' || claimed.has(task.id)) {
+    const status = claimed.has(task.id) ? 'assigned' : task.status;
+    return new ColibriError(
+      'COLIBRI_ILLEGAL_TRANSITION',
+      `task ${task.id} is ${status}, not parked: only a parked task can be assigned`,
+      { taskId: task.id, from: status, to: 'assigned' },
+    );
+  }
+  if (task.attempt !== assignment.expectedAttempt) {
+    return new ColibriError(
+      'COLIBRI_STALE_ATTEMPT',
+      `task ${task.id} is at attempt ${task.attempt}, not ${assignment.expectedAttempt}: another scheduler moved first`,
+      { taskId: task.id, attempt: task.attempt, expectedAttempt: assignment.expectedAttempt },
+    );
+  }
+  if (agent === undefined) return agentNotFound(assignment.agentId);
+  const why = ineligibility(task, agent);
+  if (why !== null) {
+    return new ColibriError('COLIBRI_AGENT_NOT_ELIGIBLE', `cannot assign task ${task.id}: ${why}`, {
+      taskId: task.id,
+      agentId: agent.id,
+    });
+  }
+  return null;
+}
+
+/**
+ * Several assignments in `trx`, each with exactly the checks and effects of `assignTask`, but
+ * set-based: one locked read of the tasks, one of the agents, one compare-and-set UPDATE per
+ * (agent, lease, time) group, one multi-row INSERT of the events and one UPDATE of the agents
+ * that become active — a handful of statements for the whole batch instead of five per task. A
+ * refused assignment writes nothing and is that input's outcome; the others go on.
+ */
+export async function assignTasks(
+  trx: Trx,
+  context: StoreContext,
+  assignments: readonly AssignTask[],
+): Promise<AssignOutcome[]> {
+  const taskIds = [...new Set(assignments.map((a) => a.taskId).filter(isStoreId))];
+  const agentIds = [...new Set(assignments.map((a) => a.agentId).filter(isStoreId))];
+  // Tasks before agents, as `assignTask` locks them, so batches and single assignments agree on the order.
+  const taskRows = taskIds.length === 0 ? [] : await lockRows(trx, context, 'tasks', taskIds);
+  const agentRows = agentIds.length === 0 ? [] : await lockRows(trx, context, 'agents', agentIds);
+  const tasksById = new Map(taskRows.map((row) => [row.id, row as TaskRow]));
+  const agentsById = new Map(agentRows.map((row) => [row.id, row as AgentRow]));
+  const outcomes: (AssignOutcome | undefined)[] = [];
+  /** The planned writes, grouped by what one UPDATE can set for all of them. */
+  const groups = new Map<
+    string,
+    { agent: AgentRow; lease: string | Date; at: string | Date; items: number[] }
+  >();
+  const claimed = new Set<string>();
+  assignments.forEach((assignment, i) => {
+    const task = tasksById.get(assignment.taskId);
+    const agent = agentsById.get(assignment.agentId);
+    const refusal = assignmentRefusal(assignment, task, agent, claimed);
+    if (refusal !== null) {
+      outcomes[i] = { ok: false, error: refusal };
+      return;
+    }
+    claimed.add(assignment.taskId);
+    const lease = context.adapter.toDbTime(assignment.leaseExpiresAt);
+    const at = context.time(assignment.at);
+    const key = JSON.stringify([assignment.agentId, timeKey(lease), timeKey(at)]);
+    let group = groups.get(key);
+    if (group === undefined) {
+      group = { agent: agent!, lease, at, items: [] };
+      groups.set(key, group);
+    }
+    group.items.push(i);
+  });
+  const events: TaskEventValues[] = [];
+  const activated = new Set<string>();
+  for (const { agent, lease, at, items } of groups.values()) {
+    const planned = items.map((i) => tasksById.get(assignments[i]!.taskId)!);
+    const updated = await trx
+      .updateTable('tasks')
+      .set((eb) => ({
+        status: 'assigned',
+        attempt: eb('attempt', '+', 1),
+        assigned_agent_id: agent.id,
+        lease_expires_at: lease,
+        updated_at: at,
+      }))
+      .where('status', '=', 'parked')
+      .where((eb) =>
+        eb(
+          eb.refTuple('id', 'attempt'),
+          'in',
+          planned.map((task) => eb.tuple(task.id, task.attempt)),
+        ),
+      )
+      .returningAll()
+      .execute();
+    const byId = new Map(updated.map((row) => [row.id, row]));
+    for (const i of items) {
+      const assignment = assignments[i]!;
+      const row = byId.get(assignment.taskId);
+      if (row === undefined) {
+        outcomes[i] = {
+          ok: false,
+          error: new ColibriError(
+            'COLIBRI_STALE_ATTEMPT',
+            `task ${assignment.taskId} was assigned by someone else first`,
+            {
+              taskId: assignment.taskId,
+            },
+          ),
+        };
+        continue;
+      }
+      outcomes[i] = { ok: true, task: toTask(row) };
+      events.push({
+        taskId: row.id,
+        from: 'parked',
+        to: 'assigned',
+        agentId: agent.id,
+        attempt: Number(row.attempt),
+        reason: assignment.reason ?? null,
+        at,
+      });
+      if (agent.status === 'idle') activated.add(agent.id);
+    }
+  }
+  for (let from = 0; from < events.length; from += INSERT_CHUNK) {
+    await trx
+      .insertInto('task_events')
+      .values(
+        events.slice(from, from + INSERT_CHUNK).map((event) => ({
+          task_id: event.taskId,
+          from_status: event.from,
+          to_status: event.to,
+          agent_id: event.agentId,
+          attempt: event.attempt,
+          reason: event.reason,
+          at: event.at,
+        })),
+      )
+      .execute();
+  }
+  if (activated.size > 0) {
+    await trx
+      .updateTable('agents')
+      .set({ status: 'active' })
+      .where('id', 'in', [...activated])
+      .where('status', '=', 'idle')
+      .execute();
+  }
+  return outcomes as AssignOutcome[];
 }
 
 /** The cross-field rules of a transition, checked before any transaction is opened. */
@@ -351,6 +568,50 @@ export async function handBackTasks(
     (row.status === 'failed' ? failed : requeued).push(toTask(row));
   }
   return { requeued, failed };
+}
+
+/** One page of parked tasks in dispatch order, only the columns matching needs (keyset pagination). */
+export async function scanParkedTasks(
+  db: Db,
+  context: StoreContext,
+  scan: ScanParked,
+): Promise<ParkedTaskSummary[]> {
+  let query = db
+    .selectFrom('tasks')
+    .select(['id', 'tenant', 'required_capabilities', 'priority', 'attempt', 'created_at'])
+    .where('status', '=', 'parked');
+  const after = scan.after;
+  if (after !== undefined) {
+    const createdAt = context.adapter.toDbTime(after.createdAt);
+    query = query.where((eb) =>
+      eb.or([
+        eb('priority', '<', after.priority),
+        eb.and([
+          eb('priority', '=', after.priority),
+          eb.or([
+            eb('created_at', '>', createdAt),
+            eb.and([eb('created_at', '=', createdAt), eb('id', '>', after.id)]),
+          ]),
+        ]),
+      ]),
+    );
+  }
+  const rows = await query
+    .orderBy('priority', 'desc')
+    .orderBy('created_at', 'asc')
+    .orderBy('id', 'asc')
+    .limit(scan.limit)
+    .execute();
+  return rows.map((row) =>
+    Object.freeze({
+      id: row.id,
+      tenant: row.tenant,
+      requiredCapabilities: Object.freeze(JSON.parse(row.required_capabilities) as string[]),
+      priority: Number(row.priority),
+      attempt: Number(row.attempt),
+      createdAt: fromDbTime(row.created_at),
+    }),
+  );
 }
 
 export async function getTaskRow(db: Db, taskId: string): Promise<TaskRow | undefined> {

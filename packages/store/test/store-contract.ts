@@ -760,6 +760,160 @@ export function describeStoreContract(name: string, harness: ContractHarness): v
       });
     });
 
+    describe('batched assignment and the parked scan', () => {
+      it('intakeTasks takes many tasks in one transaction, all or nothing', async () => {
+        const taken = await store.intakeTasks([
+          { title: 'a', requiredCapabilities: ['linux'], priority: 2 },
+          { title: 'b', requiredCapabilities: [], tenant: 'acme' },
+        ]);
+        expect(taken.map((t) => [t.title, t.status, t.attempt, t.tenant])).toEqual([
+          ['a', 'parked', 0, null],
+          ['b', 'parked', 0, 'acme'],
+        ]);
+        expect(await store.getTask(taken[1]!.id)).toEqual(taken[1]);
+        expect((await store.listTaskEvents(taken[0]!.id)).map((e) => e.reason)).toEqual(['intake']);
+        await expectCode(
+          store.intakeTasks([
+            { title: 'ok', requiredCapabilities: [] },
+            { title: 'bad', requiredCapabilities: ['Not A Tag'] },
+          ]),
+          'COLIBRI_INVALID_CAPABILITY',
+          /intakeTasks\[1\]/,
+        );
+        expect(await store.listTasks()).toHaveLength(2);
+        expect(await store.intakeTasks([])).toEqual([]);
+      });
+
+      it('assignTasks makes many assignments in one call, each refused one alone changing nothing', async () => {
+        const agent = await media();
+        const acme = await store.registerAgent({ name: 'acme-1', capabilities: ['linux'], tenant: 'acme' });
+        const tasks = [];
+        for (let i = 0; i < 5; i++)
+          tasks.push(await store.intakeTask({ title: `t${i}`, requiredCapabilities: ['linux'] }));
+        const taken = await store.assignTask({
+          taskId: tasks[1]!.id,
+          agentId: agent.id,
+          expectedAttempt: 0,
+          leaseExpiresAt: lease(),
+        });
+        const outcomes = await store.assignTasks([
+          {
+            taskId: tasks[0]!.id,
+            agentId: agent.id,
+            expectedAttempt: 0,
+            leaseExpiresAt: lease(),
+            reason: 'batch',
+          },
+          { taskId: tasks[1]!.id, agentId: agent.id, expectedAttempt: 0, leaseExpiresAt: lease() },
+          { taskId: tasks[2]!.id, agentId: agent.id, expectedAttempt: 3, leaseExpiresAt: lease() },
+          { taskId: tasks[3]!.id, agentId: acme.id, expectedAttempt: 0, leaseExpiresAt: lease() },
+          { taskId: tasks[4]!.id, agentId: agent.id, expectedAttempt: 0, leaseExpiresAt: lease() },
+        ]);
+        expect(outcomes.map((o) => (o.ok ? o.task.status : o.error.code))).toEqual([
+          'assigned',
+          'COLIBRI_ILLEGAL_TRANSITION',
+          'COLIBRI_STALE_ATTEMPT',
+          'COLIBRI_AGENT_NOT_ELIGIBLE',
+          'assigned',
+        ]);
+        expect(outcomes[0]).toMatchObject({ ok: true, task: { attempt: 1, assignedAgentId: agent.id } });
+        expect(await store.getTask(tasks[1]!.id)).toEqual(taken);
+        for (const t of [tasks[2]!, tasks[3]!]) {
+          expect(await store.getTask(t.id)).toMatchObject({
+            status: 'parked',
+            attempt: 0,
+            assignedAgentId: null,
+          });
+          expect(await store.listTaskEvents(t.id)).toHaveLength(1);
+        }
+        expect((await store.listTaskEvents(tasks[0]!.id)).at(-1)).toMatchObject({
+          to: 'assigned',
+          reason: 'batch',
+        });
+        expect((await store.getAgent(agent.id)).status).toBe('active');
+        expect((await store.getAgent(acme.id)).status).toBe('idle');
+        expect(await store.assignTasks([])).toEqual([]);
+        await expectCode(
+          store.assignTasks([
+            { taskId: tasks[2]!.id, agentId: agent.id, expectedAttempt: -1, leaseExpiresAt: lease() },
+          ]),
+          'COLIBRI_INVALID_INPUT',
+          /assignTasks\[0\]/,
+        );
+        expect((await store.getTask(tasks[2]!.id)).status).toBe('parked');
+      });
+
+      it('assignTasks spreads one batch over several agents, and the same task twice is assigned once', async () => {
+        const a = await media();
+        const b = await store.registerAgent({ name: 'b', capabilities: ['linux'] });
+        const [t1, t2] = await store.intakeTasks([
+          { title: 't1', requiredCapabilities: ['linux'] },
+          { title: 't2', requiredCapabilities: ['linux'] },
+        ]);
+        const outcomes = await store.assignTasks([
+          { taskId: t1!.id, agentId: a.id, expectedAttempt: 0, leaseExpiresAt: lease() },
+          { taskId: t2!.id, agentId: b.id, expectedAttempt: 0, leaseExpiresAt: lease() },
+          { taskId: t1!.id, agentId: b.id, expectedAttempt: 0, leaseExpiresAt: lease() },
+        ]);
+        expect(outcomes.map((o) => (o.ok ? o.task.assignedAgentId : o.error.code))).toEqual([
+          a.id,
+          b.id,
+          'COLIBRI_ILLEGAL_TRANSITION',
+        ]);
+        expect((await store.getTask(t1!.id)).assignedAgentId).toBe(a.id);
+        expect((await store.listTaskEvents(t1!.id)).map((e) => e.to)).toEqual(['parked', 'assigned']);
+        expect((await store.countActiveTasksByAgent()).get(b.id)).toBe(1);
+        expect((await store.getAgent(b.id)).status).toBe('active');
+      });
+
+      it('scanParkedTasks pages through every parked task in dispatch order, without payloads', async () => {
+        const t0 = Date.now();
+        const ids: string[] = [];
+        for (let i = 0; i < 7; i++) {
+          const task = await store.intakeTask({
+            title: `p${i}`,
+            requiredCapabilities: i % 2 === 0 ? ['linux'] : [],
+            priority: i % 3,
+            payload: { big: 'x'.repeat(100) },
+            tenant: i === 3 ? 'acme' : null,
+            // Two pairs share a created_at: the id breaks the tie.
+            at: new Date(t0 + Math.floor(i / 2)),
+          });
+          ids.push(task.id);
+        }
+        const agent = await media();
+        await store.assignTask({
+          taskId: ids[6]!,
+          agentId: agent.id,
+          expectedAttempt: 0,
+          leaseExpiresAt: lease(),
+        });
+        const expected = (await store.listTasks({ status: 'parked' })).map((t) => t.id);
+        expect(expected).toHaveLength(6);
+        const seen: string[] = [];
+        let after: { priority: number; createdAt: Date; id: string } | undefined;
+        for (;;) {
+          const page = await store.scanParkedTasks({ limit: 4, ...(after ? { after } : {}) });
+          if (page.length === 0) break;
+          seen.push(...page.map((t) => t.id));
+          const last = page.at(-1)!;
+          after = { priority: last.priority, createdAt: last.createdAt, id: last.id };
+        }
+        expect(seen).toEqual(expected);
+        const [first] = await store.scanParkedTasks({ limit: 1 });
+        const full = await store.getTask(first!.id);
+        expect(first).toEqual({
+          id: full.id,
+          tenant: full.tenant,
+          requiredCapabilities: full.requiredCapabilities,
+          priority: full.priority,
+          attempt: full.attempt,
+          createdAt: full.createdAt,
+        });
+        await expectCode(store.scanParkedTasks({ limit: 0 }), 'COLIBRI_INVALID_INPUT', /limit/);
+      });
+    });
+
     describe('transitions', () => {
       async function assignedTask() {
         const agent = await media();

@@ -181,6 +181,7 @@ const transition: Handler = async (app, { principal, params, body }) => {
     { taskId: after.id, from: before.status, to: after.status, attempt: after.attempt, by: actor(principal) },
     'task moved',
   );
+  if (after.status !== 'parked') app.dispatcher.taskNotParked(after.id);
   const final = after.status === 'parked' ? await app.dispatcher.dispatch(after) : after;
   return { status: 200, body: { task: toApiTask(final) } };
 };

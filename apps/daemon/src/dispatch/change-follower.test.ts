@@ -18,6 +18,9 @@ function fakeDispatcher(fail: ReadonlySet<string> = new Set()) {
     waiters: new PollWaiters(),
     agentNoticed: (id) => step(`agent ${id}`).then(() => 0),
     retryParked: (id) => step(`parked ${id}`),
+    taskNotParked: (id) => {
+      calls.push(`not parked ${id}`);
+    },
     refreshLoads: () => step('loads'),
     sweep: () => step('sweep').then(() => 0),
   };
@@ -39,6 +42,16 @@ describe('ChangeFollower', () => {
     await waiter.until(60_000); // resolves at once; the test would time out otherwise
     waiter.cancel();
     await follower.idle();
+  });
+
+  it('takes a task that is no longer parked out of the index at once, before the batch', async () => {
+    const { dispatcher, calls } = fakeDispatcher();
+    const follower = new ChangeFollower(dispatcher, fakeLogger().logger);
+    follower.handle({ kind: 'task', taskId: T1, status: 'parked', agentId: null });
+    follower.handle({ kind: 'task', taskId: T2, status: 'cancelled', agentId: null });
+    expect(calls).toEqual([`not parked ${T2}`]);
+    await follower.idle();
+    expect(calls).toEqual([`not parked ${T2}`, 'loads', `parked ${T1}`]);
   });
 
   it('coalesces a burst: agents first, loads once, each parked task once', async () => {

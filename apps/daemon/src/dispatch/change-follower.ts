@@ -7,6 +7,7 @@ export interface FollowedDispatcher {
   readonly waiters: PollWaiters;
   agentNoticed(agentId: string): Promise<number>;
   retryParked(taskId: string): Promise<unknown>;
+  taskNotParked(taskId: string): void;
   refreshLoads(): Promise<void>;
   sweep(): Promise<number>;
 }
@@ -15,7 +16,8 @@ export interface FollowedDispatcher {
  * Turns the store's change feed into dispatcher work, so that several daemons on one PostgreSQL
  * act on each other's changes at once instead of at the next safety sweep:
  * - a task assigned to agent X, or cancelled while X held it, wakes X's long polls here;
- * - a parked task (taken in or re-queued anywhere) is offered to the agents this daemon knows;
+ * - a parked task (taken in or re-queued anywhere) is offered to the agents this daemon knows
+ *   (and stays in its index of parked tasks); any other task status takes it out of that index;
  * - a registered agent, one back online or with new tags, re-examines the parked tasks;
  * - any task change makes the agents' loads stale (recounted once per batch);
  * - a `resync` (the feed was away) wakes every long poll to re-read and runs the sweep.
@@ -49,6 +51,7 @@ export class ChangeFollower {
           this.#dispatcher.waiters.wake(change.agentId);
         }
         if (change.status === 'parked') this.#parked.add(change.taskId);
+        else this.#dispatcher.taskNotParked(change.taskId);
         this.#loadsStale = true;
         break;
       case 'agent':

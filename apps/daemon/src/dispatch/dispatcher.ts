@@ -1,7 +1,15 @@
 import type { ParkedReason } from '@colibri/api';
 import { isColibriError } from '@colibri/errors';
-import { AgentIndex, qualifies, type SchedulableAgent } from '@colibri/scheduler';
-import type { AgentOfflineResult, AgentRecord, Store, TaskRecord } from '@colibri/store';
+import { AgentIndex, type ParkedTask, ParkedTaskIndex, type SchedulableAgent } from '@colibri/scheduler';
+import type {
+  AgentOfflineResult,
+  AgentRecord,
+  AssignTaskInput,
+  ParkedTaskCursor,
+  ParkedTaskSummary,
+  Store,
+  TaskRecord,
+} from '@colibri/store';
 import { suggestTag } from '../explain/suggest-tag.js';
 import type { Logger } from '../logger.js';
 import type { Histogram } from '../metrics/histogram.js';
@@ -21,8 +29,13 @@ export interface DispatcherDeps {
   readonly deliverLatency: Histogram;
 }
 
-/** How many parked tasks one re-examination looks at (the store's listing limit). */
-const PARKED_SCAN_LIMIT = 10_000;
+/**
+ * How many parked tasks one batch assigns, in one store transaction; the dispatcher is released
+ * between batches so that intakes and other events interleave with a big unpark.
+ */
+const UNPARK_BATCH = 200;
+/** How many parked tasks the safety sweep reads per page (each page under the dispatcher, briefly). */
+const SWEEP_PAGE = 1000;
 /** How often one task's assignment is retried after losing a race or finding the index stale. */
 const ASSIGN_TRIES = 5;
 /** Bound on remembered assignment times awaiting delivery (for the delivery latency histogram). */
@@ -32,13 +45,50 @@ function schedulable(agent: AgentRecord, load: number): SchedulableAgent {
   return { id: agent.id, capabilities: agent.capabilities, status: agent.status, tenant: agent.tenant, load };
 }
 
+/** What the index of parked tasks keeps of a task (no payload). */
+function parkedOf(task: TaskRecord | ParkedTaskSummary): ParkedTask {
+  return {
+    id: task.id,
+    tenant: task.tenant,
+    requiredCapabilities: task.requiredCapabilities,
+    priority: task.priority,
+    createdAt: task.createdAt.getTime(),
+    attempt: task.attempt,
+  };
+}
+
+function assignReason(task: ParkedTask): string {
+  return task.requiredCapabilities.length === 0
+    ? 'no tags required: least loaded online agent'
+    : `has ${task.requiredCapabilities.join(', ')}; best fit of the online agents`;
+}
+
 /**
- * The daemon's scheduler: one `AgentIndex` fed from the store, and every assignment made through
- * it, one at a time (an in-process mutex). The store's compare-and-set keeps other daemons on the
- * same database honest: a lost race is re-read and retried.
+ * Lets the event loop take in what arrived (requests, timers) before the next batch. Needed, not
+ * only the mutex: with SQLite every query resolves at once (better-sqlite3 is synchronous), so
+ * without it a whole unpark would run in one go of microtasks and no request would be read meanwhile.
+ */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let at = 0; at < items.length; at += size) out.push(items.slice(at, at + size));
+  return out;
+}
+
+/**
+ * The daemon's scheduler: one `AgentIndex` of the fleet and one `ParkedTaskIndex` of the parked
+ * tasks, both fed from the store, and every assignment made through them under an in-process
+ * mutex. The store's compare-and-set keeps other daemons on the same database honest: a lost race
+ * is re-read and retried.
  *
- * Parked tasks are re-examined when an agent registers, comes back online or changes its tags,
- * highest priority first, then oldest; `sweep` is the slow safety net. Long polls wait in
+ * When an agent registers, comes back online or changes its tags, the parked tasks it can run are
+ * found in the index (never by reading the backlog) and assigned highest priority first, then
+ * oldest, in batches of one transaction each, the mutex released between batches so that intakes
+ * interleave. `sweep` is the slow safety net: it rebuilds the index from the store page by page,
+ * with no limit on the backlog, and assigns whatever an online agent can run. Long polls wait in
  * `waiters` and are woken by each assignment to their agent.
  */
 export class Dispatcher {
@@ -46,6 +96,9 @@ export class Dispatcher {
   readonly waiters = new PollWaiters();
   readonly #deps: DispatcherDeps;
   readonly #index = new AgentIndex();
+  readonly #parked = new ParkedTaskIndex();
+  /** Sweeps run one at a time (each page still takes the mutex). */
+  readonly #sweeps = new AsyncMutex();
   readonly #agents = new Map<string, AgentRecord>();
   readonly #advertised = new Set<string>();
   readonly #mutex = new AsyncMutex();
@@ -72,18 +125,29 @@ export class Dispatcher {
 
   /** Assigns a parked task now if an agent qualifies; returns the task as it ends up. */
   dispatch(task: TaskRecord): Promise<TaskRecord> {
-    return this.#mutex.run(() => this.#assign(task));
+    return this.#mutex.run(() => this.#assignOne(task));
+  }
+
+  /**
+   * The store says `taskId` is no longer parked (assigned, finished or cancelled, here or by
+   * another daemon): it leaves the index of parked tasks at once.
+   */
+  taskNotParked(taskId: string): void {
+    this.#parked.remove(taskId);
+  }
+
+  /** How many parked tasks this daemon's index holds. */
+  get parkedCount(): number {
+    return this.#parked.size;
   }
 
   /**
    * Takes in a registered agent or one whose tags changed, and re-examines the parked tasks it
    * could run (each still goes to the best agent of the whole fleet). Returns how many were assigned.
    */
-  agentChanged(agent: AgentRecord): Promise<number> {
-    return this.#mutex.run(async () => {
-      this.#remember(agent, this.loadOf(agent.id));
-      return agent.status === 'offline' ? 0 : this.#reexamine(agent);
-    });
+  async agentChanged(agent: AgentRecord): Promise<number> {
+    await this.#mutex.run(async () => this.#remember(agent, this.loadOf(agent.id)));
+    return agent.status === 'offline' ? 0 : this.#unparkFor(agent.id);
   }
 
   /** A heartbeat's result: re-examines parked tasks only when the agent has just come back online. */
@@ -97,19 +161,17 @@ export class Dispatcher {
   }
 
   /** An agent the liveness sweep marked offline: forget its load, dispatch its re-queued tasks elsewhere. */
-  agentWentOffline(result: AgentOfflineResult): Promise<void> {
-    return this.#mutex.run(async () => {
-      this.#remember(result.agent, 0);
-      for (const task of result.requeued) await this.#assign(task);
-    });
+  async agentWentOffline(result: AgentOfflineResult): Promise<void> {
+    await this.#mutex.run(async () => this.#remember(result.agent, 0));
+    for (const task of result.failed) this.#parked.remove(task.id);
+    await this.#dispatchMany(result.requeued);
   }
 
   /** Tasks whose leases lapsed were re-queued: recount loads, dispatch them again. */
-  leasesExpired(tasks: readonly TaskRecord[]): Promise<void> {
-    return this.#mutex.run(async () => {
-      await this.#resyncLoads();
-      for (const task of tasks) if (task.status === 'parked') await this.#assign(task);
-    });
+  async leasesExpired(tasks: readonly TaskRecord[]): Promise<void> {
+    await this.#mutex.run(() => this.#resyncLoads());
+    for (const task of tasks) if (task.status !== 'parked') this.#parked.remove(task.id);
+    await this.#dispatchMany(tasks.filter((task) => task.status === 'parked'));
   }
 
   /** A task left `assigned`/`running` of `agentId` (finished, failed, cancelled, handed back). */
@@ -124,8 +186,8 @@ export class Dispatcher {
    * the parked tasks it could run. An echo of a change this daemon made, or an idle ↔ active
    * flip, only updates the index. Returns how many tasks were assigned.
    */
-  agentNoticed(agentId: string): Promise<number> {
-    return this.#mutex.run(async () => {
+  async agentNoticed(agentId: string): Promise<number> {
+    const reexamine = await this.#mutex.run(async () => {
       let agent: AgentRecord;
       try {
         agent = await this.#deps.store.getAgent(agentId);
@@ -133,7 +195,7 @@ export class Dispatcher {
         if (!isColibriError(error, 'COLIBRI_AGENT_NOT_FOUND')) throw error;
         this.#index.remove(agentId);
         this.#agents.delete(agentId);
-        return 0;
+        return false;
       }
       const before = this.#index.get(agentId);
       const known = this.#agents.get(agentId);
@@ -143,9 +205,9 @@ export class Dispatcher {
         known.capabilities.length === agent.capabilities.length &&
         known.capabilities.every((tag) => agent.capabilities.includes(tag));
       this.#remember(agent, before?.load ?? 0);
-      if (agent.status === 'offline' || (wasOnline && sameTags)) return 0;
-      return this.#reexamine(agent);
+      return !(agent.status === 'offline' || (wasOnline && sameTags));
     });
+    return reexamine ? this.#unparkFor(agentId) : 0;
   }
 
   /**
@@ -159,7 +221,15 @@ export class Dispatcher {
         if (isColibriError(error, 'COLIBRI_TASK_NOT_FOUND')) return undefined;
         throw error;
       });
-      return task?.status === 'parked' ? this.#assign(task) : task;
+      if (task === undefined) {
+        this.#parked.remove(taskId);
+        return undefined;
+      }
+      if (task.status !== 'parked') {
+        this.#parked.remove(taskId);
+        return task;
+      }
+      return this.#assignOne(task);
     });
   }
 
@@ -168,14 +238,35 @@ export class Dispatcher {
     return this.#mutex.run(() => this.#resyncLoads());
   }
 
-  /** The safety net: resync from the store, then try every parked task again. */
+  /**
+   * The safety net: resync the fleet from the store, then read every parked task page by page (no
+   * limit), rebuilding the index of parked tasks (what the store no longer has parked is dropped)
+   * and assigning whatever an online agent can run. Each page holds the dispatcher only briefly.
+   */
   sweep(): Promise<number> {
-    return this.#mutex.run(async () => {
-      await this.#resync();
+    return this.#sweeps.run(async () => {
+      const { store } = this.#deps;
+      await this.#mutex.run(() => this.#resync());
+      const generation = this.#parked.beginSweep();
+      let after: ParkedTaskCursor | undefined;
       let assigned = 0;
-      for (const task of await this.#parked()) {
-        if ((await this.#assign(task)).status === 'assigned') assigned++;
+      for (;;) {
+        const page = await this.#mutex.run(async () => {
+          const rows = await store.scanParkedTasks({ limit: SWEEP_PAGE, ...(after ? { after } : {}) });
+          const tasks = rows.map(parkedOf);
+          for (const task of tasks) this.#parked.upsert(task);
+          return { rows, runnable: tasks.filter((task) => this.#index.pick(task) !== null) };
+        });
+        for (const batch of chunks(page.runnable, UNPARK_BATCH)) {
+          assigned += (await this.#mutex.run(() => this.#assignMany(batch))).assigned;
+          await yieldToEventLoop();
+        }
+        const last = page.rows.at(-1);
+        if (last === undefined || page.rows.length < SWEEP_PAGE) break;
+        await yieldToEventLoop();
+        after = { priority: last.priority, createdAt: last.createdAt, id: last.id };
       }
+      this.#parked.endSweep(generation);
       return assigned;
     });
   }
@@ -223,9 +314,9 @@ export class Dispatcher {
   /** Parked tasks per required tag that no eligible online agent offers (for /metrics). */
   async parkedByMissingTag(): Promise<Map<string, number>> {
     const counts = new Map<string, number>();
-    for (const task of await this.#parked()) {
-      for (const tag of this.#index.explainParked(task).unmatchedTags)
-        counts.set(tag, (counts.get(tag) ?? 0) + 1);
+    for (const group of this.#parked.groups()) {
+      for (const tag of this.#index.explainParked(group).unmatchedTags)
+        counts.set(tag, (counts.get(tag) ?? 0) + group.size);
     }
     return counts;
   }
@@ -236,10 +327,6 @@ export class Dispatcher {
     this.#agents.set(agent.id, agent);
     this.#index.upsert(schedulable(agent, agent.status === 'offline' ? 0 : load));
     for (const tag of agent.capabilities) this.#advertised.add(tag);
-  }
-
-  #parked(): Promise<TaskRecord[]> {
-    return this.#deps.store.listTasks({ status: 'parked', limit: PARKED_SCAN_LIMIT });
   }
 
   async #resync(): Promise<void> {
@@ -258,20 +345,145 @@ export class Dispatcher {
     for (const agent of this.#index.values()) this.#index.setLoad(agent.id, loads.get(agent.id) ?? 0);
   }
 
-  async #reexamine(agent: AgentRecord): Promise<number> {
-    const candidate = this.#index.get(agent.id);
-    if (candidate === undefined) return 0;
+  /**
+   * Assigns the parked tasks `agentId` can run, best first, in batches: each batch takes the
+   * mutex, asks the index for the next tasks (so whatever happened in between counts) and assigns
+   * them in one transaction; each task still goes to the best agent of the whole fleet. A task
+   * that stays parked despite the agent (a lost race, re-read) is not tried again in this run: the
+   * sweep will. Returns how many were assigned.
+   */
+  async #unparkFor(agentId: string): Promise<number> {
+    const tried = new Set<string>();
     let assigned = 0;
-    for (const task of await this.#parked()) {
-      if (!qualifies(task, candidate)) continue;
-      if ((await this.#assign(task)).status === 'assigned') assigned++;
+    for (;;) {
+      const batch = await this.#mutex.run(async () => {
+        const candidate = this.#index.get(agentId);
+        if (candidate === undefined || candidate.status === 'offline') return undefined;
+        const tasks = this.#parked
+          .runnableBy(candidate, UNPARK_BATCH + tried.size)
+          .filter((task) => !tried.has(task.id))
+          .slice(0, UNPARK_BATCH);
+        if (tasks.length === 0) return undefined;
+        const outcome = await this.#assignMany(tasks);
+        for (const id of outcome.unassigned) tried.add(id);
+        return outcome;
+      });
+      if (batch === undefined) return assigned;
+      assigned += batch.assigned;
+      await yieldToEventLoop();
     }
-    return assigned;
+  }
+
+  /** Dispatches re-queued tasks in batches, releasing the mutex between them. */
+  async #dispatchMany(tasks: readonly TaskRecord[]): Promise<void> {
+    for (const batch of chunks(tasks.map(parkedOf), UNPARK_BATCH)) {
+      await this.#mutex.run(() => this.#assignMany(batch));
+      await yieldToEventLoop();
+    }
+  }
+
+  /**
+   * Assigns each of `tasks` to the best agent of the fleet, all in ONE store transaction, and
+   * keeps the index of parked tasks current: assigned ones leave it, the others are (re)entered
+   * as the store has them. A refused assignment is re-read and retried alone (rare: another
+   * daemon moved first, or this daemon's view of an agent was stale).
+   */
+  async #assignMany(tasks: readonly ParkedTask[]): Promise<{ assigned: number; unassigned: string[] }> {
+    const { store, clock } = this.#deps;
+    const now = clock();
+    const leaseExpiresAt = new Date(now.getTime() + this.#deps.leaseMs);
+    const unassigned: string[] = [];
+    const planned: { task: ParkedTask; agent: SchedulableAgent }[] = [];
+    const inputs: AssignTaskInput[] = [];
+    for (const task of tasks) {
+      const pick = this.#index.pick(task);
+      if (pick === null) {
+        this.#parked.upsert(task);
+        unassigned.push(task.id);
+        continue;
+      }
+      // Counted now, so that the next picks of this batch spread over equally fitting agents.
+      this.#index.setLoad(pick.id, pick.load + 1);
+      planned.push({ task, agent: pick });
+      inputs.push({
+        taskId: task.id,
+        agentId: pick.id,
+        expectedAttempt: task.attempt,
+        leaseExpiresAt,
+        reason: assignReason(task),
+        at: now,
+      });
+    }
+    if (inputs.length === 0) return { assigned: 0, unassigned };
+    let outcomes: Awaited<ReturnType<Store['assignTasks']>>;
+    try {
+      outcomes = await store.assignTasks(inputs);
+    } catch (error) {
+      for (const { task, agent } of planned) {
+        this.#index.setLoad(agent.id, Math.max(0, this.loadOf(agent.id) - 1));
+        this.#parked.upsert(task);
+      }
+      throw error;
+    }
+    let assigned = 0;
+    const retry: ParkedTask[] = [];
+    outcomes.forEach((outcome, i) => {
+      const { task, agent } = planned[i]!;
+      if (outcome.ok) {
+        this.#assigned(outcome.task, agent.id, task.createdAt, now);
+        assigned++;
+        return;
+      }
+      this.#index.setLoad(agent.id, Math.max(0, this.loadOf(agent.id) - 1));
+      retry.push(task);
+    });
+    for (const task of retry) {
+      const current = await store.getTask(task.id).catch((error: unknown) => {
+        if (isColibriError(error, 'COLIBRI_TASK_NOT_FOUND')) return undefined;
+        throw error;
+      });
+      if (current === undefined) {
+        this.#parked.remove(task.id);
+        continue;
+      }
+      const final = current.status === 'parked' ? await this.#assignOne(current) : current;
+      if (final.status === 'parked') unassigned.push(final.id);
+      else if (final.status === 'assigned' && final.assignedAgentId !== null) assigned++;
+      if (final.status !== 'parked') this.#parked.remove(final.id);
+    }
+    return { assigned, unassigned };
+  }
+
+  /** The bookkeeping of one assignment that committed. */
+  #assigned(task: TaskRecord, agentId: string, createdAtMs: number, now: Date): void {
+    this.#parked.remove(task.id);
+    this.#deps.assignLatency.observe(Math.max(0, now.getTime() - createdAtMs) / 1000);
+    if (this.#assignedAt.size >= MAX_PENDING_DELIVERIES) this.#assignedAt.clear();
+    this.#assignedAt.set(`${task.id}#${task.attempt}`, now.getTime());
+    this.#deps.logger.info(
+      { taskId: task.id, agentId, agent: this.#agents.get(agentId)?.name, attempt: task.attempt },
+      'task assigned',
+    );
+    this.waiters.wake(agentId);
+  }
+
+  /** `#assign`, keeping the index of parked tasks current with the outcome. */
+  async #assignOne(task: TaskRecord): Promise<TaskRecord> {
+    try {
+      const final = await this.#assign(task);
+      if (final.status === 'parked') this.#parked.upsert(parkedOf(final));
+      else this.#parked.remove(final.id);
+      return final;
+    } catch (error) {
+      // Still parked as far as this daemon knows: keep it where the next agent event finds it.
+      if (task.status === 'parked') this.#parked.upsert(parkedOf(task));
+      throw error;
+    }
   }
 
   /** Assigns `task` to the best agent, retrying on a lost compare-and-set or a stale index. */
   async #assign(task: TaskRecord): Promise<TaskRecord> {
-    const { store, clock, logger } = this.#deps;
+    const { store, clock } = this.#deps;
     let current = task;
     for (let tries = 0; tries < ASSIGN_TRIES && current.status === 'parked'; tries++) {
       const pick = this.#index.pick(current);
@@ -283,26 +495,11 @@ export class Dispatcher {
           agentId: pick.id,
           expectedAttempt: current.attempt,
           leaseExpiresAt: new Date(now.getTime() + this.#deps.leaseMs),
-          reason:
-            current.requiredCapabilities.length === 0
-              ? 'no tags required: least loaded online agent'
-              : `has ${current.requiredCapabilities.join(', ')}; best fit of the online agents`,
+          reason: assignReason(parkedOf(current)),
           at: now,
         });
         this.#index.setLoad(pick.id, pick.load + 1);
-        this.#deps.assignLatency.observe(Math.max(0, now.getTime() - current.createdAt.getTime()) / 1000);
-        if (this.#assignedAt.size >= MAX_PENDING_DELIVERIES) this.#assignedAt.clear();
-        this.#assignedAt.set(`${assigned.id}#${assigned.attempt}`, now.getTime());
-        logger.info(
-          {
-            taskId: assigned.id,
-            agentId: pick.id,
-            agent: this.#agents.get(pick.id)?.name,
-            attempt: assigned.attempt,
-          },
-          'task assigned',
-        );
-        this.waiters.wake(pick.id);
+        this.#assigned(assigned, pick.id, current.createdAt.getTime(), now);
         return assigned;
       } catch (error) {
         if (
