@@ -1,4 +1,4 @@
-import type { AgentStatus, TaskStatus, TenantProvisionOutcome, TenantStatus } from '@colibri/protocol';
+import type { AgentStatus, Skill, TaskStatus, TenantProvisionOutcome, TenantStatus } from '@colibri/protocol';
 
 // The JSON shapes of colibrid's HTTP API (camelCase; times are ISO-8601 strings). The daemon
 // produces them and the CLI prints them with --json, so they are the scripting contract.
@@ -22,6 +22,61 @@ export interface ApiAgent {
   readonly spawnedBy: string | null;
   /** Its generation: 0 = started by the operator, its mother's depth + 1 for a spawned child. */
   readonly spawnDepth: number;
+  /** The skills it offers (handler + manifest, requirements met by its own tags), each with its digest. */
+  readonly skills: readonly ApiSkill[];
+  /** Skills it has a manifest for but does not offer, and what it lacks for each. */
+  readonly declinedSkills: readonly DeclinedSkill[];
+}
+
+/** A skill as an agent offers it: its manifest plus the digest the daemon computed from it. */
+export interface ApiSkill {
+  readonly name: string;
+  /** One line: what it does. */
+  readonly description: string;
+  /** Tags an agent needs to offer it (the agent's own confirmed tags must include them all). */
+  readonly requiredCapabilities: readonly string[];
+  /** JSON Schema every payload of a task asking for it must match, or null. */
+  readonly payloadSchema: Readonly<Record<string, unknown>> | null;
+  /** Its handler's time limit, or null for the agent's default. */
+  readonly timeoutSeconds: number | null;
+  /** 12 hex characters identifying the manifest's requirements and payload schema (see `skillDigest`). */
+  readonly digest: string;
+}
+
+/** A skill an agent has the manifest for but does not offer. */
+export interface DeclinedSkill {
+  readonly name: string;
+  /** Required tags the agent does not advertise (empty when its handler is the problem). */
+  readonly missing: readonly string[];
+  /** One sentence: why it is not offered. */
+  readonly reason: string;
+}
+
+/** One skill of the hive (`GET /v1/skills`): every manifest variant, who offers it, who has it but cannot. */
+export interface ApiSkillListing {
+  readonly name: string;
+  /** One entry per distinct manifest (digest); more than one is a conflict the daemon reports. */
+  readonly variants: readonly {
+    readonly digest: string;
+    readonly description: string;
+    readonly requiredCapabilities: readonly string[];
+    readonly payloadSchema: Readonly<Record<string, unknown>> | null;
+    readonly timeoutSeconds: number | null;
+    readonly agents: readonly { readonly id: string; readonly name: string; readonly status: AgentStatus }[];
+  }[];
+  /** Agents with the handler and manifest that do not offer it, and what they lack. */
+  readonly declinedBy: readonly {
+    readonly id: string;
+    readonly name: string;
+    readonly missing: readonly string[];
+    readonly reason: string;
+  }[];
+  /** True when the variants disagree: a task must then name one (`name@digest`). */
+  readonly conflict: boolean;
+}
+
+export interface ListSkillsResponse {
+  readonly skills: readonly ApiSkillListing[];
 }
 
 /** A task as the API shows it. */
@@ -30,6 +85,8 @@ export interface ApiTask {
   readonly title: string;
   readonly payload: unknown;
   readonly requiredCapabilities: readonly string[];
+  /** The skill it asks for (its digest once the daemon resolved which manifest), or null. */
+  readonly skill: { readonly name: string; readonly digest: string | null } | null;
   readonly status: TaskStatus;
   readonly tenant: string | null;
   readonly assignedAgentId: string | null;
@@ -67,6 +124,14 @@ export interface ParkedReason {
   readonly unmatchedTags: readonly string[];
   /** Required tags no agent has ever advertised (likely typos), with the nearest known tag if one is close. */
   readonly neverAdvertised: readonly { readonly tag: string; readonly suggestion: string | null }[];
+  /** For a task that asks for a skill: who offers it, who has it but lacks tags (absent otherwise). */
+  readonly skill?: {
+    readonly name: string;
+    readonly offeredBy: readonly string[];
+    readonly declinedBy: readonly { readonly agentName: string; readonly missing: readonly string[] }[];
+    /** The skill name nobody has ever offered, with the nearest known skill name if one is close. */
+    readonly neverOffered: { readonly suggestion: string | null } | null;
+  };
 }
 
 export interface RegisterAgentRequest {
@@ -75,6 +140,10 @@ export interface RegisterAgentRequest {
   readonly host?: string | null;
   /** Ignored (forced) when registering with a join token: the token's tenant wins; a different value is refused. */
   readonly tenant?: string | null;
+  /** The skills it offers (each one's requirements among `capabilities`). */
+  readonly skills?: readonly Skill[];
+  /** Skills it has a manifest for but does not offer (for "why is my task waiting?"). */
+  readonly declinedSkills?: readonly DeclinedSkill[];
 }
 export interface RegisterAgentResponse {
   readonly agent: ApiAgent;
@@ -96,7 +165,10 @@ export interface AgentOfflineResponse {
 
 export interface IntakeTaskRequest {
   readonly title: string;
-  readonly requiredCapabilities: readonly string[];
+  /** Optional with `skill` (the skill's requirements are added), required without. */
+  readonly requiredCapabilities?: readonly string[];
+  /** A skill name, or `name@digest` to pick one manifest when agents disagree. */
+  readonly skill?: string;
   readonly payload?: unknown;
   readonly priority?: number;
   /** With an agent token: must be the agent's own tenant (defaults to it). */

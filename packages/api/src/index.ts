@@ -11,6 +11,7 @@ export {
   listAgentsQuerySchema,
   listTasksQuerySchema,
   listTenantsQuerySchema,
+  MAX_AGENT_SKILLS,
   MAX_HELD_TASKS,
   MAX_JOIN_TOKEN_TTL_SECONDS,
   MAX_POLL_WAIT_SECONDS,

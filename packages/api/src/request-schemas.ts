@@ -3,6 +3,7 @@ import {
   AGENT_NAME_PATTERN,
   AGENT_STATUSES,
   CAPABILITY_TAG_PATTERN,
+  capabilityTagSchema,
   MAX_COLLECTION_NAME_LENGTH,
   noNul,
   parseAgentName,
@@ -10,6 +11,8 @@ import {
   parseCollectionName,
   parseJailName,
   parseTenantName,
+  SKILL_NAME_PATTERN,
+  skillSchema,
   TASK_STATUSES,
   TENANT_NAME_PATTERN,
   TENANT_PROVISION_OUTCOMES,
@@ -79,13 +82,62 @@ export const MAX_POLL_WAIT_SECONDS = 60;
 /** The longest a join token may live, in seconds (7 days). */
 export const MAX_JOIN_TOKEN_TTL_SECONDS = 7 * 24 * 3600;
 
+/** The longest list of skills one agent may offer or decline. */
+export const MAX_AGENT_SKILLS = 256;
+
+const skillName = v.pipe(
+  v.string('must be a string'),
+  v.regex(
+    SKILL_NAME_PATTERN,
+    'must be a skill name: 1-64 of a-z, 0-9, ".", "_", "-", starting with a letter or digit',
+  ),
+);
+const uniqueNames = <T extends { name: string }>(list: readonly T[]) =>
+  new Set(list.map((item) => item.name)).size === list.length;
+const skills = v.pipe(
+  v.array(skillSchema, 'must be a list of skills'),
+  v.maxLength(MAX_AGENT_SKILLS, `must list at most ${MAX_AGENT_SKILLS} skills`),
+  v.check(uniqueNames, 'must not list a skill twice'),
+);
+const declinedSkills = v.pipe(
+  v.array(
+    v.strictObject({
+      name: skillName,
+      missing: v.array(capabilityTagSchema, 'must be a list of capability tags'),
+      reason: text(1, 500),
+    }),
+    'must be a list of declined skills',
+  ),
+  v.maxLength(MAX_AGENT_SKILLS, `must list at most ${MAX_AGENT_SKILLS} skills`),
+  v.check(uniqueNames, 'must not list a skill twice'),
+);
+/** Every offered skill's requirements must be among the agent's own tags: an agent offers only what it can run. */
+const skillsWithinTags = <
+  T extends {
+    capabilities: readonly string[];
+    skills?: readonly { name: string; requiredCapabilities: readonly string[] }[] | undefined;
+  },
+>(
+  body: T,
+) =>
+  (body.skills ?? []).every((skill) =>
+    skill.requiredCapabilities.every((tag) => body.capabilities.includes(tag)),
+  );
+const skillsWithinTagsMessage =
+  "skills: every offered skill's requiredCapabilities must be among the agent's capabilities (decline the skill instead)";
+
 /** `POST /v1/agents`. */
-export const registerAgentRequestSchema = v.strictObject({
-  name: agentName,
-  capabilities,
-  host: v.optional(v.nullable(text(1, 253))),
-  tenant: v.optional(v.nullable(tenant)),
-});
+export const registerAgentRequestSchema = v.pipe(
+  v.strictObject({
+    name: agentName,
+    capabilities,
+    host: v.optional(v.nullable(text(1, 253))),
+    tenant: v.optional(v.nullable(tenant)),
+    skills: v.optional(skills),
+    declinedSkills: v.optional(declinedSkills),
+  }),
+  v.check(skillsWithinTags, skillsWithinTagsMessage),
+);
 
 /** The most tasks one agent may say it holds in a poll or heartbeat body. */
 export const MAX_HELD_TASKS = 1024;
@@ -121,16 +173,32 @@ export const pollRequestSchema = heldTasksRequestSchema;
 /** `POST /v1/tenants/:tenant/reset-collection`: no fields (the body may be absent or `{}`). */
 export const resetCollectionRequestSchema = v.strictObject({});
 
-/** `PUT /v1/agents/:id/capabilities`. */
-export const updateCapabilitiesRequestSchema = v.strictObject({ capabilities });
+/** `PUT /v1/agents/:id/capabilities`. Without `skills` the agent's skills stay as they are. */
+export const updateCapabilitiesRequestSchema = v.pipe(
+  v.strictObject({ capabilities, skills: v.optional(skills), declinedSkills: v.optional(declinedSkills) }),
+  v.check(skillsWithinTags, skillsWithinTagsMessage),
+);
 
-/** `POST /v1/tasks`. Payload size and JSON-ness are checked by the store. */
+/** A task's skill: `name`, or `name@digest` to pick one manifest when agents disagree. */
+const skillReference = v.pipe(
+  v.string('must be a string'),
+  v.regex(
+    /^[a-z0-9][a-z0-9._-]{0,63}(@[0-9a-f]{12})?$/,
+    'must be a skill name (a-z, 0-9, ".", "_", "-"), optionally followed by @ and its 12-hex digest',
+  ),
+);
+
+/**
+ * `POST /v1/tasks`. Payload size and JSON-ness are checked by the store. `requiredCapabilities` may be
+ * left out only when `skill` is given (the daemon refuses a task that names neither).
+ */
 export const intakeTaskRequestSchema = v.strictObject({
   title: v.pipe(
     text(1, 500),
     v.check((s) => s.trim().length > 0, 'must not be blank'),
   ),
-  requiredCapabilities,
+  requiredCapabilities: v.optional(requiredCapabilities),
+  skill: v.optional(skillReference),
   payload: v.optional(v.unknown()),
   priority: v.optional(integer(-1000, 1000)),
   tenant: v.optional(v.nullable(tenant)),

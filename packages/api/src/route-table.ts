@@ -191,6 +191,15 @@ export const API_ROUTES: readonly ApiRoute[] = Object.freeze([
     response: agentOfflineResponseSchema,
   }),
   route({
+    id: 'listSkills',
+    method: 'GET',
+    path: '/v1/skills',
+    summary:
+      'Every skill offered in the hive: its manifest variants, the agents offering each, who declines it and why',
+    access: 'operator-or-agent',
+    who: "operator (every agent), agent (the agents its tasks may reach: its tenant's and the shared ones)",
+  }),
+  route({
     id: 'intakeTask',
     method: 'POST',
     path: '/v1/tasks',

@@ -13,6 +13,7 @@ import type {
   IntakeTaskResponse,
   JoinTokenRequest,
   JoinTokenResponse,
+  ListSkillsResponse,
   PollResponse,
   RecordProvisionRequest,
   RegisterAgentRequest,
@@ -75,7 +76,14 @@ export interface ColibriClient {
   destroyAgent(name: string, options?: { tenant?: string; timeoutMs?: number }): Promise<ApiDestroyReport>;
   /** With `holding`, the answer's `revoked` lists the held attempts that are no longer the agent's. */
   heartbeat(agentId: string, options?: { holding?: readonly HeldTask[] }): Promise<HeartbeatResponse>;
-  updateCapabilities(agentId: string, capabilities: readonly string[]): Promise<{ agent: ApiAgent }>;
+  /** Replaces the agent's tags, and its skills when `skills` is given. */
+  updateCapabilities(
+    agentId: string,
+    capabilities: readonly string[],
+    skills?: Pick<RegisterAgentRequest, 'skills' | 'declinedSkills'>,
+  ): Promise<{ agent: ApiAgent }>;
+  /** Every skill offered in the hive (an agent sees its tenant's and the shared lanes'). */
+  listSkills(): Promise<ListSkillsResponse>;
   /**
    * The agent's assigned and running tasks. With `waitSeconds` it waits (long-poll) until there is
    * at least one assigned task or, with `holding`, until the agent's assigned/running set differs

@@ -264,8 +264,13 @@ export function createClient(options: ClientOptions): ColibriClient {
         path: `/v1/agents/${id(agentId)}/heartbeat`,
         ...(heartbeatOptions.holding === undefined ? {} : { body: { holding: heartbeatOptions.holding } }),
       }),
-    updateCapabilities: (agentId, capabilities) =>
-      call({ method: 'PUT', path: `/v1/agents/${id(agentId)}/capabilities`, body: { capabilities } }),
+    updateCapabilities: (agentId, capabilities, skills) =>
+      call({
+        method: 'PUT',
+        path: `/v1/agents/${id(agentId)}/capabilities`,
+        body: { capabilities, ...(skills ?? {}) },
+      }),
+    listSkills: () => call({ method: 'GET', path: '/v1/skills' }),
     poll: (agentId, pollOptions = {}) =>
       call({
         method: 'POST',

@@ -86,3 +86,10 @@ export {
   type LoadAgentSecretsOptions,
   loadAgentSecrets,
 } from './secrets/load-agent-secrets.js';
+export {
+  offerSkills,
+  readSkillManifests,
+  SKILL_MANIFEST_SUFFIXES,
+  type SkillManifest,
+  type SkillOffer,
+} from './skills/read-skill-manifests.js';

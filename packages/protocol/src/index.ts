@@ -16,6 +16,15 @@ export {
 } from './names.js';
 export { hasNul, NUL_MESSAGE, noNul } from './no-nul.js';
 export {
+  isSkillTag,
+  MAX_SKILL_DESCRIPTION_LENGTH,
+  SKILL_NAME_PATTERN,
+  type Skill,
+  skillDigest,
+  skillSchema,
+  skillTag,
+} from './skill.js';
+export {
   AGENT_STATUSES,
   type AgentStatus,
   isLegalTaskTransition,

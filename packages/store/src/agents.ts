@@ -71,6 +71,8 @@ export async function insertAgent(
     retired_reason: null,
     spawned_by: lineage.spawnedBy,
     spawn_depth: lineage.spawnDepth,
+    skills: JSON.stringify(agent.skills),
+    declined_skills: JSON.stringify(agent.declinedSkills),
   };
   const inserted = await trx.insertInto('agents').values(row).returningAll().executeTakeFirstOrThrow();
   await recordAdvertisedTags(trx, agent.capabilities, at);
@@ -116,12 +118,18 @@ export async function updateAgentCapabilities(
   context: StoreContext,
   agentId: string,
   tags: readonly string[],
+  skills?: { readonly skills: readonly unknown[]; readonly declinedSkills: readonly unknown[] },
 ): Promise<AgentRecord> {
   const agent = await lockAgent(trx, context, agentId);
   if (agent.retired_at !== null) throw agentRetired(agent, 'updateAgentCapabilities');
   const row = await trx
     .updateTable('agents')
-    .set({ capabilities: JSON.stringify(tags) })
+    .set({
+      capabilities: JSON.stringify(tags),
+      ...(skills === undefined
+        ? {}
+        : { skills: JSON.stringify(skills.skills), declined_skills: JSON.stringify(skills.declinedSkills) }),
+    })
     .where('id', '=', agentId)
     .returningAll()
     .executeTakeFirstOrThrow();

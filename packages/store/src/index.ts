@@ -3,6 +3,7 @@ export { openStore } from './open-store.js';
 export type {
   AgentOfflineResult,
   AgentRecord,
+  AgentSkills,
   AssignOutcome,
   AssignTaskInput,
   ChangeListener,
@@ -28,6 +29,8 @@ export type {
   StoreChange,
   StoreConfig,
   StoreDriverName,
+  StoredDeclinedSkill,
+  StoredSkill,
   StoreOptions,
   TaskCountFilter,
   TaskEvent,

@@ -6,6 +6,8 @@ import {
   parseCollectionName,
   parseJailName,
   parseTenantName,
+  SKILL_NAME_PATTERN,
+  skillSchema,
   TASK_STATUSES,
   TENANT_PROVISION_OUTCOMES,
   TENANT_STATUSES,
@@ -55,9 +57,35 @@ const tokenHash = v.pipe(
   v.regex(TOKEN_HASH_PATTERN, 'must be a sha256 digest in lower-case hex (64 characters), never a raw token'),
 );
 
+const storedSkill = v.object({
+  ...v.omit(skillSchema, ['payloadSchema', 'timeoutSeconds']).entries,
+  payloadSchema: v.optional(v.nullable(v.record(v.string(), v.unknown())), null),
+  timeoutSeconds: v.optional(v.nullable(v.number()), null),
+  digest: v.pipe(v.string(), v.regex(/^[0-9a-f]{12}$/, 'must be 12 lower-case hex characters (skillDigest)')),
+});
+const storedDeclinedSkill = v.object({
+  name: v.pipe(v.string(), v.regex(SKILL_NAME_PATTERN, 'must be a skill name')),
+  missing: v.array(v.string()),
+  reason: shortText(1000),
+});
+const uniqueSkillNames = <T extends { name: string }>(list: T[]) =>
+  new Set(list.map((s) => s.name)).size === list.length;
+/** An agent's skills as stored: JSON-encodable manifests with their digests, each name once. */
+const agentSkills = {
+  skills: v.optional(
+    v.pipe(v.array(storedSkill), v.check(uniqueSkillNames, 'must not list a skill twice')),
+    [],
+  ),
+  declinedSkills: v.optional(
+    v.pipe(v.array(storedDeclinedSkill), v.check(uniqueSkillNames, 'must not list a skill twice')),
+    [],
+  ),
+};
+
 export const registerAgentSchema = v.object({
   name: viaParser(parseAgentName),
   capabilities,
+  ...agentSkills,
   host: v.optional(v.nullable(v.pipe(shortText(253), v.minLength(1, 'must not be empty'))), null),
   tenant: v.optional(tenant, null),
   tokenHash: v.optional(tokenHash),
@@ -96,7 +124,7 @@ export const markAgentOfflineSchema = v.object({
 
 export const joinTokenHashSchema = v.object({ tokenHash });
 
-export const updateCapabilitiesSchema = v.object({ capabilities });
+export const updateCapabilitiesSchema = v.object({ capabilities, skills: v.optional(v.object(agentSkills)) });
 
 export const intakeTaskSchema = v.object({
   title: v.pipe(
@@ -113,6 +141,17 @@ export const intakeTaskSchema = v.object({
   maxAttempts: v.optional(
     v.pipe(v.number(), v.integer('must be an integer'), v.minValue(1), v.maxValue(100)),
     3,
+  ),
+  skill: v.optional(
+    v.nullable(
+      v.object({
+        name: v.pipe(v.string(), v.regex(SKILL_NAME_PATTERN, 'must be a skill name')),
+        digest: v.nullable(
+          v.pipe(v.string(), v.regex(/^[0-9a-f]{12}$/, 'must be 12 lower-case hex characters')),
+        ),
+      }),
+    ),
+    null,
   ),
   at: v.optional(date),
 });

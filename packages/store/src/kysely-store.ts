@@ -31,6 +31,7 @@ import type { Database } from './schema.js';
 import type {
   AgentOfflineResult,
   AgentRecord,
+  AgentSkills,
   AssignOutcome,
   AssignTaskInput,
   ChangeListener,
@@ -233,13 +234,19 @@ export class KyselyStore implements Store {
     return this.#read((db) => agents.listAgents(db, filter));
   }
 
-  async updateAgentCapabilities(agentId: string, capabilities: readonly string[]): Promise<AgentRecord> {
-    const { capabilities: tags } = parseInput(
+  async updateAgentCapabilities(
+    agentId: string,
+    capabilities: readonly string[],
+    skills?: AgentSkills,
+  ): Promise<AgentRecord> {
+    const { capabilities: tags, skills: newSkills } = parseInput(
       updateCapabilitiesSchema,
-      { capabilities },
+      { capabilities, skills },
       'updateAgentCapabilities',
     );
-    return this.#transaction((trx, context) => agents.updateAgentCapabilities(trx, context, agentId, tags));
+    return this.#transaction((trx, context) =>
+      agents.updateAgentCapabilities(trx, context, agentId, tags, newSkills),
+    );
   }
 
   async recordHeartbeat(

@@ -11,6 +11,8 @@ import type {
 import type {
   AgentRecord,
   JoinTokenRecord,
+  StoredDeclinedSkill,
+  StoredSkill,
   TaskEvent,
   TaskRecord,
   TenantEvent,
@@ -40,6 +42,8 @@ export function toAgent(row: AgentRow): AgentRecord {
     retiredReason: row.retired_reason,
     spawnedBy: row.spawned_by,
     spawnDepth: Number(row.spawn_depth),
+    skills: Object.freeze(JSON.parse(row.skills) as StoredSkill[]),
+    declinedSkills: Object.freeze(JSON.parse(row.declined_skills) as StoredDeclinedSkill[]),
   });
 }
 
@@ -60,6 +64,7 @@ export function toTask(row: TaskRow): TaskRecord {
     error: row.error,
     createdAt: fromDbTime(row.created_at),
     updatedAt: fromDbTime(row.updated_at),
+    skill: row.skill === null ? null : Object.freeze({ name: row.skill, digest: row.skill_digest }),
   });
 }
 

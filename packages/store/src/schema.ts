@@ -42,6 +42,10 @@ export interface AgentsTable {
   spawned_by: string | null;
   /** Its generation: 0 = started by the operator, parent's + 1 for a spawned child. */
   spawn_depth: number;
+  /** JSON list of the skills it offers (manifest + digest). Added by 0006. */
+  skills: Generated<DbJson>;
+  /** JSON list of the skills it declines, with what it lacks. Added by 0006. */
+  declined_skills: Generated<DbJson>;
 }
 
 export interface TasksTable {
@@ -60,6 +64,10 @@ export interface TasksTable {
   error: string | null;
   created_at: DbTime;
   updated_at: DbTime;
+  /** The skill it asks for, or null. Added by 0006. */
+  skill: string | null;
+  /** Which manifest of the skill (its digest), or null. */
+  skill_digest: string | null;
 }
 
 export interface TaskEventsTable {

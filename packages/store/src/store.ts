@@ -39,6 +39,29 @@ export interface StoreOptions {
   readonly clock?: () => Date;
 }
 
+/** A skill an agent offers: its manifest and the digest that identifies it (see `skillDigest`). */
+export interface StoredSkill {
+  readonly name: string;
+  readonly description: string;
+  readonly requiredCapabilities: readonly string[];
+  readonly payloadSchema: Readonly<Record<string, unknown>> | null;
+  readonly timeoutSeconds: number | null;
+  readonly digest: string;
+}
+
+/** A skill an agent has a manifest for but does not offer, with the tags it lacks. */
+export interface StoredDeclinedSkill {
+  readonly name: string;
+  readonly missing: readonly string[];
+  readonly reason: string;
+}
+
+/** What an agent says about its skills, at registration or with a tag change. */
+export interface AgentSkills {
+  readonly skills: readonly StoredSkill[];
+  readonly declinedSkills: readonly StoredDeclinedSkill[];
+}
+
 /** A registered agent. */
 export interface AgentRecord {
   readonly id: string;
@@ -61,6 +84,10 @@ export interface AgentRecord {
   readonly spawnedBy: string | null;
   /** Its generation: 0 = started by the operator, its mother's depth + 1 for a spawned child. */
   readonly spawnDepth: number;
+  /** The skills it offers. */
+  readonly skills: readonly StoredSkill[];
+  /** The skills it has a manifest for but does not offer. */
+  readonly declinedSkills: readonly StoredDeclinedSkill[];
 }
 
 /** A task and where it is in its life. */
@@ -85,6 +112,8 @@ export interface TaskRecord {
   readonly error: string | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
+  /** The skill it asks for and which manifest of it (digest null: any agent offering the name), or null. */
+  readonly skill: { readonly name: string; readonly digest: string | null } | null;
 }
 
 /** One entry of the append-only task event log. */
@@ -165,6 +194,10 @@ export interface RegisterAgentInput {
   readonly capabilities: readonly string[];
   readonly host?: string | null;
   readonly tenant?: string | null;
+  /** The skills it offers (default none). */
+  readonly skills?: readonly StoredSkill[];
+  /** The skills it declines (default none). */
+  readonly declinedSkills?: readonly StoredDeclinedSkill[];
   /**
    * sha256 (lower-case hex) of the bearer token issued to the agent, so that the daemon can find
    * the agent from a presented token (`findAgentByTokenHash`). Never the token itself.
@@ -247,6 +280,8 @@ export interface IntakeTaskInput {
   readonly tenant?: string | null;
   /** Assignments allowed before a re-queue fails the task instead. Integer in [1, 100], default 3. */
   readonly maxAttempts?: number;
+  /** The skill it asks for and which manifest of it (digest null: any agent offering the name). */
+  readonly skill?: { readonly name: string; readonly digest: string | null } | null;
   readonly at?: Date;
 }
 
@@ -294,6 +329,8 @@ export interface ParkedTaskSummary {
   /** The attempt it is parked at: the `expectedAttempt` of its next assignment. */
   readonly attempt: number;
   readonly createdAt: Date;
+  /** The skill it asks for (and which manifest), or null. */
+  readonly skill: { readonly name: string; readonly digest: string | null } | null;
 }
 
 /** Where a scan of parked tasks resumes: just after this task in dispatch order. */
@@ -426,8 +463,12 @@ export interface Store {
   retireAgent(agentId: string, options: RetireAgentOptions): Promise<AgentOfflineResult>;
   /** How many non-retired agents `agentId` spawned (its children alive, as the spawn policy counts them). */
   countChildren(agentId: string): Promise<number>;
-  /** Replaces an agent's tags (validated). */
-  updateAgentCapabilities(agentId: string, capabilities: readonly string[]): Promise<AgentRecord>;
+  /** Replaces an agent's tags (validated), and its skills when `skills` is given. */
+  updateAgentCapabilities(
+    agentId: string,
+    capabilities: readonly string[],
+    skills?: AgentSkills,
+  ): Promise<AgentRecord>;
   /**
    * Records a heartbeat: sets `lastHeartbeatAt`, brings an offline agent back (idle or active by
    * its tasks) and, when given, extends the leases of its assigned/running tasks.

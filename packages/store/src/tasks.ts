@@ -150,6 +150,16 @@ function ineligibility(task: TaskRow, agent: AgentRow): string | null {
   const offered = new Set(JSON.parse(agent.capabilities) as string[]);
   const missing = (JSON.parse(task.required_capabilities) as string[]).filter((tag) => !offered.has(tag));
   if (missing.length > 0) return `agent ${agent.name} lacks ${missing.join(', ')}`;
+  if (task.skill !== null) {
+    // The last guard of "never to an agent without the handler": the agent must offer the skill,
+    // and the very manifest the task was validated against when it names one.
+    const skills = JSON.parse(agent.skills) as { name: string; digest: string }[];
+    const offer = skills.find((skill) => skill.name === task.skill);
+    if (offer === undefined) return `agent ${agent.name} does not offer skill ${task.skill}`;
+    if (task.skill_digest !== null && offer.digest !== task.skill_digest) {
+      return `agent ${agent.name} offers skill ${task.skill} with another manifest (${offer.digest}, the task's is ${task.skill_digest})`;
+    }
+  }
   return null;
 }
 
@@ -170,6 +180,8 @@ function newTaskRow(task: IntakeTask, at: string | Date): TaskRow {
     error: null,
     created_at: at,
     updated_at: at,
+    skill: task.skill?.name ?? null,
+    skill_digest: task.skill?.digest ?? null,
   };
 }
 
@@ -578,7 +590,7 @@ export async function scanParkedTasks(
 ): Promise<ParkedTaskSummary[]> {
   let query = db
     .selectFrom('tasks')
-    .select(['id', 'tenant', 'required_capabilities', 'priority', 'attempt', 'created_at'])
+    .select(['id', 'tenant', 'required_capabilities', 'priority', 'attempt', 'created_at', 'skill', 'skill_digest'])
     .where('status', '=', 'parked');
   const after = scan.after;
   if (after !== undefined) {
@@ -610,6 +622,7 @@ export async function scanParkedTasks(
       priority: Number(row.priority),
       attempt: Number(row.attempt),
       createdAt: fromDbTime(row.created_at),
+      skill: row.skill === null ? null : Object.freeze({ name: row.skill, digest: row.skill_digest }),
     }),
   );
 }

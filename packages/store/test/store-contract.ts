@@ -182,6 +182,107 @@ export function describeStoreContract(name: string, harness: ContractHarness): v
       });
     });
 
+    describe('skills', () => {
+      const screenshot = {
+        name: 'tmux-screenshot',
+        description: 'Screenshot a tmux pane',
+        requiredCapabilities: ['screenshot', 'image-render'],
+        payloadSchema: { type: 'object', required: ['pane'], properties: { pane: { type: 'string' } } },
+        timeoutSeconds: 30,
+        digest: '0123456789ab',
+      };
+
+      it('keeps the skills an agent offers and declines, and replaces them only when asked', async () => {
+        const agent = await store.registerAgent({
+          name: 'osa',
+          capabilities: ['screenshot', 'image-render'],
+          skills: [screenshot],
+          declinedSkills: [
+            { name: 'gpu-render', missing: ['gpu'], reason: 'this agent does not advertise gpu' },
+          ],
+        });
+        expect(agent.skills).toEqual([screenshot]);
+        expect(agent.declinedSkills).toEqual([
+          { name: 'gpu-render', missing: ['gpu'], reason: 'this agent does not advertise gpu' },
+        ]);
+        expect((await store.getAgent(agent.id)).skills).toEqual([screenshot]);
+        expect(
+          (await store.updateAgentCapabilities(agent.id, ['screenshot', 'image-render', 'x'])).skills,
+        ).toEqual([screenshot]);
+        const cleared = await store.updateAgentCapabilities(agent.id, ['x'], {
+          skills: [],
+          declinedSkills: [],
+        });
+        expect(cleared).toMatchObject({ capabilities: ['x'], skills: [], declinedSkills: [] });
+        expect((await media()).skills).toEqual([]);
+      });
+
+      it('refuses a skill listed twice or without a digest, and changes nothing', async () => {
+        await expectCode(
+          store.registerAgent({ name: 'osa', capabilities: [], skills: [screenshot, screenshot] }),
+          'COLIBRI_INVALID_INPUT',
+          /twice/,
+        );
+        await expectCode(
+          store.registerAgent({ name: 'osa', capabilities: [], skills: [{ ...screenshot, digest: 'x' }] }),
+          'COLIBRI_INVALID_INPUT',
+          /digest/,
+        );
+        expect(await store.listAgents()).toHaveLength(0);
+      });
+
+      it('a task keeps the skill it asks for, with or without a digest', async () => {
+        const pinned = await store.intakeTask({
+          title: 'shot',
+          requiredCapabilities: ['screenshot'],
+          skill: { name: 'tmux-screenshot', digest: '0123456789ab' },
+        });
+        expect((await store.getTask(pinned.id)).skill).toEqual({
+          name: 'tmux-screenshot',
+          digest: '0123456789ab',
+        });
+        const loose = await store.intakeTask({
+          title: 'shot',
+          requiredCapabilities: [],
+          skill: { name: 'tmux-screenshot', digest: null },
+        });
+        expect(loose.skill).toEqual({ name: 'tmux-screenshot', digest: null });
+        expect((await store.intakeTask({ title: 'plain', requiredCapabilities: [] })).skill).toBeNull();
+      });
+
+      it('assigns a skill task only to an agent offering that skill (and that manifest when pinned)', async () => {
+        const offering = await store.registerAgent({
+          name: 'osa',
+          capabilities: ['screenshot', 'image-render'],
+          skills: [screenshot],
+        });
+        const other = await store.registerAgent({
+          name: 'debby',
+          capabilities: ['screenshot', 'image-render'],
+          skills: [{ ...screenshot, digest: 'ba9876543210' }],
+        });
+        const bare = await store.registerAgent({
+          name: 'bare',
+          capabilities: ['screenshot', 'image-render'],
+        });
+        const task = await store.intakeTask({
+          title: 'shot',
+          requiredCapabilities: ['screenshot'],
+          skill: { name: 'tmux-screenshot', digest: '0123456789ab' },
+        });
+        const assign = (agentId: string) =>
+          store.assignTask({ taskId: task.id, agentId, expectedAttempt: 0, leaseExpiresAt: lease() });
+        await expectCode(
+          assign(bare.id),
+          'COLIBRI_AGENT_NOT_ELIGIBLE',
+          /does not offer skill tmux-screenshot/,
+        );
+        await expectCode(assign(other.id), 'COLIBRI_AGENT_NOT_ELIGIBLE', /another manifest/);
+        expect((await store.getTask(task.id)).status).toBe('parked');
+        expect(await assign(offering.id)).toMatchObject({ status: 'assigned', assignedAgentId: offering.id });
+      });
+    });
+
     describe('authentication', () => {
       const hash = (seed: string) => createHash('sha256').update(seed).digest('hex');
       const inAnHour = () => new Date(Date.now() + HOUR);

@@ -19,14 +19,19 @@ export default class IntakeTask extends BaseCommand<typeof IntakeTask> {
     '<%= config.bin %> intake-task --title "nightly build" --capabilities linux,rust --priority 5 --tenant acme --json',
     '<%= config.bin %> intake-task --title "anything will do" --capabilities ""',
     '<%= config.bin %> intake-task --title "thumbnail" --capabilities image-render --payload \'{"handler":"render"}\' --wait 300 --json',
+    '<%= config.bin %> intake-task --title "screenshot pane 1" --skill tmux-screenshot --payload \'{"pane":"1"}\' --wait 60',
   ];
   static override flags = {
     title: Flags.string({ description: 'what the task is, for people', required: true, helpValue: 'TEXT' }),
     capabilities: Flags.string({
       description:
-        'comma-separated tags the agent must ALL have, e.g. linux,image-render ("" = any online agent)',
-      required: true,
+        'comma-separated tags the agent must ALL have, e.g. linux,image-render ("" = any online agent); required unless --skill is given',
       helpValue: 'TAGS',
+    }),
+    skill: Flags.string({
+      description:
+        'a skill to run (colibri list-skills shows them): it goes only to an agent that offers it, its requirements are added to --capabilities, and --payload is checked against its payload schema; NAME@DIGEST picks one manifest when agents disagree',
+      helpValue: 'NAME',
     }),
     payload: Flags.string({
       description: 'JSON handed to the agent, e.g. \'{"url":"https://example.org"}\'',
@@ -82,13 +87,23 @@ export default class IntakeTask extends BaseCommand<typeof IntakeTask> {
     const { parseCapabilityList } = await import('../parse-capability-list.js');
     const { parseJsonFlag } = await import('../parse-json-flag.js');
     const { flags } = this;
-    const requiredCapabilities = parseCapabilityList(flags.capabilities);
+    if (flags.capabilities === undefined && flags.skill === undefined) {
+      const { ColibriError } = await import('@colibri/errors');
+      throw new ColibriError(
+        'COLIBRI_INVALID_INPUT',
+        '--capabilities: required (the tags the agent must have, "" for any), unless --skill names a skill',
+        { flag: 'capabilities' },
+      );
+    }
+    const requiredCapabilities =
+      flags.capabilities === undefined ? undefined : parseCapabilityList(flags.capabilities);
     const payload = flags.payload === undefined ? undefined : parseJsonFlag('payload', flags.payload);
     const tenant = flags.tenant === undefined ? undefined : parseTenantName(flags.tenant);
     const client = await this.client();
     const response = await client.intakeTask({
       title: flags.title,
-      requiredCapabilities,
+      ...(requiredCapabilities === undefined ? {} : { requiredCapabilities }),
+      ...(flags.skill === undefined ? {} : { skill: flags.skill }),
       ...(payload === undefined ? {} : { payload }),
       ...(flags.priority === undefined ? {} : { priority: flags.priority }),
       ...(tenant === undefined ? {} : { tenant }),

@@ -1,4 +1,4 @@
-import type { ProbeReport } from '@colibri/mother';
+import type { ProbeReport, SkillOffer } from '@colibri/mother';
 import * as Flags from '@oclif/core/flags';
 import { BaseCommand } from '../base-command.js';
 
@@ -14,9 +14,15 @@ export default class Probe extends BaseCommand<typeof Probe> {
     '<%= config.bin %> probe',
     '<%= config.bin %> probe --explain',
     '<%= config.bin %> probe --json',
+    '<%= config.bin %> probe --explain --handlers-dir /usr/local/libexec/colibri/handlers',
   ];
   static override flags = {
     explain: Flags.boolean({ description: 'show the evidence for every tag, and why the others are absent' }),
+    'handlers-dir': Flags.string({
+      description:
+        'also show which skills (<name>.skill.yaml beside a handler) a host advertising exactly the probed tags would offer, and why not the others',
+      helpValue: 'DIR',
+    }),
     root: Flags.string({
       description: 'prefix for the fixed paths probed (/dev/zfs, /dev/dri, /tmp/.X11-unix); for tests',
       default: '/',
@@ -24,8 +30,8 @@ export default class Probe extends BaseCommand<typeof Probe> {
     }),
   };
 
-  async run(): Promise<ProbeReport> {
-    const [{ explainCapabilities }, { formatTable }] = await Promise.all([
+  async run(): Promise<ProbeReport & { skills?: readonly SkillOffer[] }> {
+    const [{ explainCapabilities, offerSkills, readSkillManifests }, { formatTable }] = await Promise.all([
       import('@colibri/mother'),
       import('../format/format-table.js'),
     ]);
@@ -34,9 +40,24 @@ export default class Probe extends BaseCommand<typeof Probe> {
       env: process.env,
       root: this.flags.root,
     });
+    const handlersDir = this.flags['handlers-dir'];
+    const skills =
+      handlersDir === undefined
+        ? undefined
+        : offerSkills(
+            await readSkillManifests(handlersDir),
+            report.tags.map((entry) => entry.tag),
+          );
+    const showSkills = async () => {
+      if (skills === undefined || handlersDir === undefined) return;
+      const { formatSkillOffers } = await import('../format/format-skill-offers.js');
+      this.log('');
+      this.log(formatSkillOffers(handlersDir, skills));
+    };
     if (!this.flags.explain) {
       this.log(report.tags.length === 0 ? 'no tags' : report.tags.map((entry) => entry.tag).join(' '));
-      return report;
+      await showSkills();
+      return skills === undefined ? report : { ...report, skills };
     }
     this.log(
       report.tags.length === 0
@@ -55,6 +76,7 @@ export default class Probe extends BaseCommand<typeof Probe> {
         ),
       );
     }
-    return report;
+    await showSkills();
+    return skills === undefined ? report : { ...report, skills };
   }
 }

@@ -15,6 +15,8 @@ export function agent(overrides: Partial<ApiAgent> = {}): ApiAgent {
     retiredAt: null,
     spawnedBy: null,
     spawnDepth: 0,
+    skills: [],
+    declinedSkills: [],
     ...overrides,
   };
 }
@@ -26,6 +28,7 @@ export function task(overrides: Partial<ApiTask> = {}): ApiTask {
     title: 'render thumbnails',
     payload: { url: 'https://example.org' },
     requiredCapabilities: ['image-render'],
+    skill: null,
     status: 'assigned',
     tenant: null,
     assignedAgentId: 'a-1',

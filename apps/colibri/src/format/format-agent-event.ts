@@ -14,6 +14,8 @@ export function formatAgentEvent(event: AgentEvent): string {
   switch (event.type) {
     case 'registered':
       return `registered as ${event.name} (agent ${event.agentId}, ${event.tenant === null ? 'shared' : `tenant ${event.tenant}`}) with ${VIA[event.via]}: ${event.capabilities.join(', ') || 'no tags'}`;
+    case 'skills':
+      return `skills offered: ${list(event.offered)}${event.declined.map((d) => `; not ${d.name}: ${d.reason}`).join('')}`;
     case 'capabilities-updated':
       return `capabilities updated: ${event.capabilities.join(', ') || 'no tags'}`;
     case 'stored-token-rejected':

@@ -11,9 +11,26 @@ export function formatNeverAdvertised(entry: ParkedReason['neverAdvertised'][num
 
 /** Why a task is parked, in one clause: which tags no eligible online agent offers, or that none is online. */
 export function briefParkedReason(reason: ParkedReason): string {
+  if (reason.skill !== undefined && reason.skill.offeredBy.length === 0) return skillClause(reason.skill);
   if (reason.unmatchedTags.length > 0) return `no eligible online agent offers ${list(reason.unmatchedTags)}`;
   if (reason.candidates.length === 0) return 'no eligible agent is online';
   return 'no single eligible online agent has all the required tags';
+}
+
+/** "no online agent offers skill X; osa has the handler but lacks gpu; … (did you mean …?)" */
+function skillClause(skill: NonNullable<ParkedReason['skill']>): string {
+  const parts = [`no online agent offers skill ${skill.name}`];
+  for (const declined of skill.declinedBy) {
+    parts.push(
+      `${declined.agentName} has the handler but ${declined.missing.length > 0 ? `lacks ${list(declined.missing)}` : 'cannot run it'}`,
+    );
+  }
+  if (skill.neverOffered !== null) {
+    const near =
+      skill.neverOffered.suggestion === null ? '' : ` (did you mean "${skill.neverOffered.suggestion}"?)`;
+    parts.push(`no agent has ever offered a skill named ${skill.name}${near}`);
+  }
+  return parts.join('; ');
 }
 
 /**

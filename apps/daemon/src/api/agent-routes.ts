@@ -17,6 +17,7 @@ import type { AgentRecord, RegisterAgentInput, TaskRecord } from '@colibri/store
 import { retireAgent } from '../agents/retire-agent.js';
 import { unknownToken } from '../auth/authenticator.js';
 import { hashToken, newToken } from '../auth/hash-token.js';
+import { prepareAgentSkills } from '../skills/skill-catalogue.js';
 import { queryObject, requireOperator, requireSelfOrOperator } from './access.js';
 import type { ApiRoute, App, Handler } from './app.js';
 import { toApiAgent, toApiTask } from './to-api.js';
@@ -100,6 +101,7 @@ const register: Handler = async (app, { principal, body }) => {
   const input: RegisterAgentInput = {
     name: request.name,
     capabilities: request.capabilities,
+    ...prepareAgentSkills(request.skills, request.declinedSkills),
     ...(request.host !== undefined ? { host: request.host } : {}),
     ...(request.tenant !== undefined ? { tenant: request.tenant } : {}),
     tokenHash,
@@ -115,6 +117,7 @@ const register: Handler = async (app, { principal, body }) => {
       agent: agent.name,
       tenant: agent.tenant,
       capabilities: agent.capabilities,
+      skills: agent.skills.map((skill) => skill.name),
       via: principal.kind === 'operator' ? 'operator' : 'join token',
     },
     'agent registered',
@@ -186,9 +189,15 @@ const capabilities: Handler = async (app, { principal, params, body }) => {
   const agentId = params.id!;
   requireSelfOrOperator(principal, agentId, 'change capabilities');
   const request = parseRequest(updateCapabilitiesRequestSchema, body, 'request body');
-  const agent = await app.store.updateAgentCapabilities(agentId, request.capabilities);
+  const agent = await app.store.updateAgentCapabilities(
+    agentId,
+    request.capabilities,
+    request.skills === undefined && request.declinedSkills === undefined
+      ? undefined
+      : prepareAgentSkills(request.skills, request.declinedSkills),
+  );
   app.logger.info(
-    { agentId, agent: agent.name, capabilities: agent.capabilities },
+    { agentId, agent: agent.name, capabilities: agent.capabilities, skills: agent.skills.map((s) => s.name) },
     'agent capabilities changed',
   );
   await reexamine(app, agent, 'changed');

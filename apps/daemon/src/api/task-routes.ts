@@ -7,6 +7,7 @@ import {
 import { ColibriError } from '@colibri/errors';
 import type { TaskRecord } from '@colibri/store';
 import type { Principal } from '../auth/authenticator.js';
+import { type ResolvedSkill, resolveSkill, validateSkillPayload } from '../skills/skill-catalogue.js';
 import { canRead, queryObject, visibleTasks } from './access.js';
 import type { ApiRoute, App, Handler } from './app.js';
 import { toApiTask, toApiTaskEvent } from './to-api.js';
@@ -30,9 +31,28 @@ function tenantOf(principal: Principal, requested: string | null | undefined): s
 const intake: Handler = async (app, { principal, body }) => {
   const request = parseRequest(intakeTaskRequestSchema, body, 'request body');
   const tenant = tenantOf(principal, request.tenant);
+  if (request.requiredCapabilities === undefined && request.skill === undefined) {
+    throw new ColibriError(
+      'COLIBRI_INVALID_INPUT',
+      'request body: requiredCapabilities: required (a list of tags, possibly empty), unless the task names a skill',
+      { field: 'requiredCapabilities' },
+    );
+  }
+  let skill: ResolvedSkill | null = null;
+  let requiredCapabilities = request.requiredCapabilities ?? [];
+  if (request.skill !== undefined) {
+    // Only the agents this task may reach define the skill for it: its tenant's and the shared ones.
+    const reachable = (await app.store.listAgents()).filter(
+      (agent) => agent.tenant === null || agent.tenant === tenant,
+    );
+    skill = resolveSkill(request.skill, reachable);
+    validateSkillPayload(skill, reachable, request.payload);
+    requiredCapabilities = [...new Set([...requiredCapabilities, ...skill.requiredCapabilities])];
+  }
   const task = await app.store.intakeTask({
     title: request.title,
-    requiredCapabilities: request.requiredCapabilities,
+    requiredCapabilities,
+    ...(skill === null ? {} : { skill: { name: skill.name, digest: skill.digest } }),
     tenant,
     ...(request.payload !== undefined ? { payload: request.payload } : {}),
     ...(request.priority !== undefined ? { priority: request.priority } : {}),
@@ -44,6 +64,7 @@ const intake: Handler = async (app, { principal, body }) => {
       taskId: task.id,
       tenant,
       requiredCapabilities: task.requiredCapabilities,
+      skill: task.skill?.name ?? null,
       priority: task.priority,
       by: actor(principal),
     },
@@ -53,6 +74,11 @@ const intake: Handler = async (app, { principal, body }) => {
     ({ tag, suggestion }) =>
       `required tag "${tag}" has never been advertised by any agent${suggestion === null ? '' : ` (did you mean "${suggestion}"?)`}; the task stays parked until an agent offers it`,
   );
+  if (skill !== null && skill.digest === null) {
+    warnings.push(
+      `no agent offers skill "${skill.name}" yet: its payload is not checked and the task stays parked until an agent offering it joins`,
+    );
+  }
   let final: TaskRecord = task;
   try {
     final = await app.dispatcher.dispatch(task);

@@ -18,6 +18,15 @@ export function toApiAgent(agent: AgentRecord, activeTasks: number): ApiAgent {
     retiredAt: iso(agent.retiredAt),
     spawnedBy: agent.spawnedBy,
     spawnDepth: agent.spawnDepth,
+    skills: agent.skills.map((skill) => ({
+      name: skill.name,
+      description: skill.description,
+      requiredCapabilities: skill.requiredCapabilities,
+      payloadSchema: skill.payloadSchema,
+      timeoutSeconds: skill.timeoutSeconds,
+      digest: skill.digest,
+    })),
+    declinedSkills: agent.declinedSkills,
   };
 }
 
@@ -28,6 +37,7 @@ export function toApiTask(task: TaskRecord): ApiTask {
     title: task.title,
     payload: task.payload,
     requiredCapabilities: task.requiredCapabilities,
+    skill: task.skill,
     status: task.status,
     tenant: task.tenant,
     assignedAgentId: task.assignedAgentId,

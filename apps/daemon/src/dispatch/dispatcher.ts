@@ -1,5 +1,6 @@
 import type { ParkedReason } from '@colibri/api';
 import { isColibriError } from '@colibri/errors';
+import { isSkillTag } from '@colibri/protocol';
 import { AgentIndex, type ParkedTask, ParkedTaskIndex, type SchedulableAgent } from '@colibri/scheduler';
 import type {
   AgentOfflineResult,
@@ -11,6 +12,7 @@ import type {
   TaskRecord,
 } from '@colibri/store';
 import { suggestTag } from '../explain/suggest-tag.js';
+import { explainSkill, skillRoutingTags, taskSkillTag } from '../skills/skill-catalogue.js';
 import type { Logger } from '../logger.js';
 import type { Histogram } from '../metrics/histogram.js';
 import { AsyncMutex } from './async-mutex.js';
@@ -42,15 +44,22 @@ const ASSIGN_TRIES = 5;
 const MAX_PENDING_DELIVERIES = 100_000;
 
 function schedulable(agent: AgentRecord, load: number): SchedulableAgent {
-  return { id: agent.id, capabilities: agent.capabilities, status: agent.status, tenant: agent.tenant, load };
+  // An agent's skills route as tags it cannot declare (`skill:<name>`, `skill:<name>@<digest>`).
+  const capabilities =
+    agent.skills.length === 0 ? agent.capabilities : [...agent.capabilities, ...skillRoutingTags(agent)];
+  return { id: agent.id, capabilities, status: agent.status, tenant: agent.tenant, load };
 }
 
-/** What the index of parked tasks keeps of a task (no payload). */
+/**
+ * What the index of parked tasks keeps of a task (no payload), and what the scheduler matches it
+ * on: its tags, plus its skill's routing tag when it asks for one.
+ */
 function parkedOf(task: TaskRecord | ParkedTaskSummary): ParkedTask {
+  const skill = taskSkillTag(task);
   return {
     id: task.id,
     tenant: task.tenant,
-    requiredCapabilities: task.requiredCapabilities,
+    requiredCapabilities: skill === null ? task.requiredCapabilities : [...task.requiredCapabilities, skill],
     priority: task.priority,
     createdAt: task.createdAt.getTime(),
     attempt: task.attempt,
@@ -58,9 +67,12 @@ function parkedOf(task: TaskRecord | ParkedTaskSummary): ParkedTask {
 }
 
 function assignReason(task: ParkedTask): string {
-  return task.requiredCapabilities.length === 0
-    ? 'no tags required: least loaded online agent'
-    : `has ${task.requiredCapabilities.join(', ')}; best fit of the online agents`;
+  const skill = task.requiredCapabilities.find(isSkillTag);
+  const tags = task.requiredCapabilities.filter((tag) => !isSkillTag(tag));
+  const offers = skill === undefined ? '' : `offers ${skill.slice('skill:'.length)}, `;
+  return tags.length === 0
+    ? `${offers}no tags required: least loaded online agent`
+    : `${offers}has ${tags.join(', ')}; best fit of the online agents`;
 }
 
 /**
@@ -299,15 +311,17 @@ export class Dispatcher {
 
   /** Why `task` is parked: the eligible online agents closest first, and what nobody offers. */
   async explain(task: TaskRecord): Promise<ParkedReason> {
-    const explanation = this.#index.explainParked(task);
+    const explanation = this.#index.explainParked(parkedOf(task));
+    const skill = explainSkill(task, [...this.#agents.values()]);
     return {
       candidates: explanation.candidates.map((c) => ({
         agentId: c.agentId,
         agentName: this.#agents.get(c.agentId)?.name ?? c.agentId,
-        missing: c.missing,
+        missing: c.missing.filter((tag) => !isSkillTag(tag)),
       })),
-      unmatchedTags: explanation.unmatchedTags,
+      unmatchedTags: explanation.unmatchedTags.filter((tag) => !isSkillTag(tag)),
       neverAdvertised: await this.neverAdvertised(task.requiredCapabilities),
+      ...(skill === undefined ? {} : { skill }),
     };
   }
 
@@ -316,7 +330,7 @@ export class Dispatcher {
     const counts = new Map<string, number>();
     for (const group of this.#parked.groups()) {
       for (const tag of this.#index.explainParked(group).unmatchedTags)
-        counts.set(tag, (counts.get(tag) ?? 0) + group.size);
+        if (!isSkillTag(tag)) counts.set(tag, (counts.get(tag) ?? 0) + group.size);
     }
     return counts;
   }
@@ -486,7 +500,7 @@ export class Dispatcher {
     const { store, clock } = this.#deps;
     let current = task;
     for (let tries = 0; tries < ASSIGN_TRIES && current.status === 'parked'; tries++) {
-      const pick = this.#index.pick(current);
+      const pick = this.#index.pick(parkedOf(current));
       if (pick === null) return current;
       const now = clock();
       try {

@@ -8,6 +8,7 @@ import { agentRoutes } from '../api/agent-routes.js';
 import type { ApiRoute, App, PublicRoute, Reply } from '../api/app.js';
 import { authorizeRoute } from '../api/authorize-route.js';
 import { hiveRoutes, publicRoutes } from '../api/hive-routes.js';
+import { skillRoutes } from '../api/skill-routes.js';
 import { spawnRoutes } from '../api/spawn-routes.js';
 import { taskRoutes } from '../api/task-routes.js';
 import { tenantRoutes } from '../api/tenant-routes.js';
@@ -86,6 +87,7 @@ const ROUTES: readonly ApiRoute[] = [
   ...taskRoutes,
   ...tenantRoutes,
   ...spawnRoutes,
+  ...skillRoutes,
 ];
 const PUBLIC_ROUTES: readonly PublicRoute[] = routesFromTable(
   API_ROUTES.filter((route) => route.access === 'public'),

@@ -23,6 +23,12 @@ export type AgentEvent =
       readonly via: RegistrationVia;
     }
   | {
+      /** Which skills this agent offers (handler + manifest, requirements among its tags), and why not the others. */
+      readonly type: 'skills';
+      readonly offered: readonly string[];
+      readonly declined: readonly { readonly name: string; readonly reason: string }[];
+    }
+  | {
       readonly type: 'capabilities-updated';
       readonly agentId: string;
       readonly capabilities: readonly string[];

@@ -1,6 +1,7 @@
-import type { ApiAgent } from '@colibri/api';
+import type { ApiAgent, DeclinedSkill } from '@colibri/api';
 import type { ColibriClient } from '@colibri/client';
 import { ColibriError } from '@colibri/errors';
+import { type Skill, skillDigest } from '@colibri/protocol';
 import type { AgentEventSink, RegistrationVia } from './agent-event.js';
 import { type Backoff, createBackoff } from './backoff.js';
 import { classifyError, errorCode, errorMessage } from './classify-error.js';
@@ -25,6 +26,8 @@ export interface EstablishSessionInput {
   readonly signal: AbortSignal;
   /** Skip the stored token (the daemon just refused it mid-run). */
   readonly skipStored?: boolean;
+  /** The skills this agent offers and declines (from its handlers' manifests). */
+  readonly skills: { readonly skills: readonly Skill[]; readonly declinedSkills: readonly DeclinedSkill[] };
 }
 
 const STOPPED = Symbol('stopped');
@@ -65,6 +68,16 @@ async function untilAnswered<T>(
 const sameTags = (a: readonly string[], b: readonly string[]) =>
   a.length === b.length && [...a].sort().join('\n') === [...b].sort().join('\n');
 
+/** Names with digests, and declined names with reasons: what must match for the daemon's record to be current. */
+const skillSignature = (
+  skills: readonly (Parameters<typeof skillDigest>[0] & { readonly name: string })[],
+  declined: readonly DeclinedSkill[],
+) =>
+  JSON.stringify([
+    skills.map((s) => `${s.name}@${skillDigest(s)}`).sort(),
+    declined.map((d) => `${d.name}:${d.reason}`).sort(),
+  ]);
+
 /** Resumes as an agent the daemon already knows; 'rejected' when the daemon does not know the token or agent. */
 async function resume(
   input: EstablishSessionInput,
@@ -98,9 +111,12 @@ async function resume(
       { agentId, name: agent.name },
     );
   }
-  if (!sameTags(agent.capabilities, options.capabilities)) {
+  const skillsChanged =
+    skillSignature(agent.skills ?? [], agent.declinedSkills ?? []) !==
+    skillSignature(input.skills.skills, input.skills.declinedSkills);
+  if (!sameTags(agent.capabilities, options.capabilities) || skillsChanged) {
     const updated = await untilAnswered(
-      () => client.updateCapabilities(agentId, options.capabilities),
+      () => client.updateCapabilities(agentId, options.capabilities, input.skills),
       input,
       backoff,
     );
@@ -181,6 +197,8 @@ export async function establishSession(input: EstablishSessionInput): Promise<Ag
         client.registerAgent({
           name: options.name,
           capabilities: options.capabilities,
+          ...(input.skills.skills.length > 0 ? { skills: input.skills.skills } : {}),
+          ...(input.skills.declinedSkills.length > 0 ? { declinedSkills: input.skills.declinedSkills } : {}),
           ...(options.host !== undefined ? { host: options.host } : {}),
           ...(options.tenant !== null ? { tenant: options.tenant } : {}),
         }),

@@ -1,10 +1,11 @@
 import type { ApiTask, HeldTask, RevokedTask, TransitionTaskRequest } from '@colibri/api';
 import { type ColibriClient, createClient } from '@colibri/client';
 import { ColibriError, ERROR_CODES } from '@colibri/errors';
+import { offerSkills, readSkillManifests } from '../skills/read-skill-manifests.js';
 import type { AgentEvent, ReportedStatus } from './agent-event.js';
 import { createBackoff } from './backoff.js';
 import { classifyError, errorCode, errorMessage } from './classify-error.js';
-import { type AgentSession, establishSession } from './establish-session.js';
+import { type AgentSession, type EstablishSessionInput, establishSession } from './establish-session.js';
 import { handlerEnvironment } from './handler-environment.js';
 import { parseHandlerPayload } from './parse-handler-payload.js';
 import { resolveHandler } from './resolve-handler.js';
@@ -57,6 +58,8 @@ class AgentRuntime {
   readonly #options: ResolvedRunAgentOptions;
   readonly #clientFor: (token: string) => ColibriClient;
   #session: AgentSession | undefined;
+  #skills: EstablishSessionInput['skills'] = { skills: [], declinedSkills: [] };
+  #skillTimeouts = new Map<string, number>();
   readonly #tasks = new Map<string, LocalTask>();
   /** Tasks (`id#attempt`) with a report on its way: held, though no handler runs for them any more. */
   readonly #reporting = new Map<string, number>();
@@ -129,14 +132,41 @@ class AgentRuntime {
     }
   }
 
+  /** Reads the handlers' skill manifests once and decides which this agent offers (its tags are fixed for the run). */
+  async #readSkills(): Promise<EstablishSessionInput['skills']> {
+    const offers = offerSkills(
+      await readSkillManifests(this.#options.handlersDir),
+      this.#options.capabilities,
+    );
+    this.#skillTimeouts = new Map(
+      offers
+        .filter((o) => o.offered && o.skill.timeoutSeconds != null)
+        .map((o) => [o.skill.name, o.skill.timeoutSeconds!]),
+    );
+    const skills = offers.filter((o) => o.offered).map((o) => o.skill);
+    const declinedSkills = offers
+      .filter((o) => !o.offered)
+      .map((o) => ({ name: o.skill.name, missing: o.missing, reason: o.reason ?? 'not offered' }));
+    if (offers.length > 0) {
+      this.#emit({
+        type: 'skills',
+        offered: skills.map((s) => s.name),
+        declined: declinedSkills.map((d) => ({ name: d.name, reason: d.reason })),
+      });
+    }
+    return { skills, declinedSkills };
+  }
+
   async #main(): Promise<void> {
     let heartbeat: Promise<void> | undefined;
     try {
+      this.#skills = await this.#readSkills();
       this.#session = await establishSession({
         options: this.#options,
         clientFor: this.#clientFor,
         emit: (event) => this.#emit(event),
         signal: this.#stopping.signal,
+        skills: this.#skills,
       });
       if (this.#session === undefined) {
         this.#rejectReady(
@@ -298,6 +328,7 @@ class AgentRuntime {
             emit: (event) => this.#emit(event),
             signal: stopping,
             skipStored: true,
+            skills: this.#skills,
           });
           if (next === undefined) return;
           this.#session = next;
@@ -387,7 +418,17 @@ class AgentRuntime {
     let timeoutMs: number;
     let handler: string;
     try {
-      ({ handler, timeoutMs } = parseHandlerPayload(task.payload, this.#options.handlerTimeoutMs));
+      if (task.skill != null) {
+        // A task that asks for a skill runs that skill's handler, within the manifest's time limit.
+        handler = task.skill.name;
+        const manifestSeconds = this.#skillTimeouts.get(handler);
+        timeoutMs =
+          manifestSeconds === undefined
+            ? this.#options.handlerTimeoutMs
+            : Math.min(this.#options.handlerTimeoutMs, manifestSeconds * 1000);
+      } else {
+        ({ handler, timeoutMs } = parseHandlerPayload(task.payload, this.#options.handlerTimeoutMs));
+      }
       executable = await resolveHandler(this.#options.handlersDir, handler);
     } catch (error) {
       release();

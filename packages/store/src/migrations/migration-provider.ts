@@ -5,6 +5,7 @@ import { authSchema } from './0002-auth.js';
 import { tenantLifecycleSchema } from './0003-tenant-lifecycle.js';
 import { changeFeedSchema } from './0004-change-feed.js';
 import { agentRetirementSchema } from './0005-agent-retirement.js';
+import { skillsSchema } from './0006-skills.js';
 
 /**
  * Migrations live in code (not files on disk) so a bundled or installed package always carries
@@ -17,6 +18,7 @@ export function migrationProvider(driver: StoreDriverName): MigrationProvider {
     '0003-tenant-lifecycle': tenantLifecycleSchema(driver),
     '0004-change-feed': changeFeedSchema(driver),
     '0005-agent-retirement': agentRetirementSchema(driver),
+    '0006-skills': skillsSchema(),
   };
   return { getMigrations: async () => migrations };
 }
