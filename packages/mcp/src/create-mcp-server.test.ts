@@ -11,6 +11,7 @@ const task: ApiTask = {
   title: 'render',
   payload: null,
   requiredCapabilities: ['image-render'],
+  skill: null,
   status: 'parked',
   tenant: null,
   assignedAgentId: null,

@@ -1,5 +1,6 @@
 import type {
   ApiAgent,
+  ApiSkill,
   ApiSpawnReport,
   ApiTask,
   ApiTaskEvent,
@@ -24,6 +25,7 @@ export const taskSchema = v.object({
   title: v.string(),
   payload: v.unknown(),
   requiredCapabilities: v.array(v.string()),
+  skill: v.nullable(v.object({ name: v.string(), digest: v.nullable(v.string()) })),
   status: v.picklist(TASK_STATUSES),
   tenant: v.nullable(v.string()),
   assignedAgentId: v.nullable(id),
@@ -64,6 +66,16 @@ export const parkedReasonSchema = v.object({
   neverAdvertised: v.array(v.object({ tag: v.string(), suggestion: v.nullable(v.string()) })),
 }) satisfies v.GenericSchema<ParkedReason>;
 
+/** {@link ApiSkill}. */
+export const skillSchema = v.object({
+  name: v.string(),
+  description: v.string(),
+  requiredCapabilities: v.array(v.string()),
+  payloadSchema: v.nullable(v.record(v.string(), v.unknown())),
+  timeoutSeconds: v.nullable(v.number()),
+  digest: v.pipe(v.string(), v.description('identifies the manifest; name@digest picks it when agents disagree')),
+}) satisfies v.GenericSchema<ApiSkill>;
+
 /** {@link ApiAgent}. */
 export const agentSchema = v.object({
   id,
@@ -78,6 +90,8 @@ export const agentSchema = v.object({
   retiredAt: nullableTime,
   spawnedBy: v.nullable(id),
   spawnDepth: v.number(),
+  skills: v.array(skillSchema),
+  declinedSkills: v.array(v.object({ name: v.string(), missing: v.array(v.string()), reason: v.string() })),
 }) satisfies v.GenericSchema<ApiAgent>;
 
 const countsOf = <const T extends readonly string[]>(keys: T) =>
