@@ -93,6 +93,11 @@ export async function startHive() {
       chmodSync(join(handlersDir, name), 0o755);
     },
 
+    /** Writes a skill manifest beside handler `name`: what it needs, and the payload it takes. */
+    manifest(name, yaml) {
+      writeFileSync(join(handlersDir, `${name}.skill.yaml`), yaml);
+    },
+
     /** Runs the colibri CLI as an operator would (zx quotes every argument); resolves with its --json output. */
     async colibri(args, env = {}) {
       const result = await $({

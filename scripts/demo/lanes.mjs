@@ -35,8 +35,19 @@ export function handlers(hive) {
     `text=$(sed -n 's/.*"text":"\\([^"]*\\)".*/\\1/p')\nsum=$(printf '%s' "$text" | cksum | cut -d' ' -f1)\nprintf '{"rendered":"%s.png","checksum":%s}\\n' "$text" "$sum"`,
   );
   hive.handler(
-    'screenshot',
+    'tmux-screenshot',
     `cat >/dev/null\nprintf '{"screenshot":"desktop-1.png","display":"simulated"}\\n'`,
+  );
+  // Skill manifests beside two handlers. Every lane has the files; only a lane whose own tags meet a
+  // manifest offers that skill (the seed's tmux-screenshot needs a display: no lane has one until
+  // the operator image joins).
+  hive.manifest(
+    'render',
+    'description: Render a text as an image\nrequiredCapabilities: [image-render]\npayloadSchema:\n  type: object\n  required: [text]\n  properties:\n    text: {type: string}\n',
+  );
+  hive.manifest(
+    'tmux-screenshot',
+    'description: Screenshot the operator desktop\nrequiredCapabilities: [screenshot]\n',
   );
 }
 
@@ -60,11 +71,7 @@ export async function run(hive) {
       requiredCapabilities: ['freebsd', 'nginx'],
       payload: { handler: 'nginx-check' },
     },
-    {
-      title: 'render the hive logo',
-      requiredCapabilities: ['image-render'],
-      payload: { handler: 'render', text: 'hive-logo' },
-    },
+    { title: 'render the hive logo', skill: 'render', payload: { text: 'hive-logo' } },
     {
       title: 'build the demo image',
       requiredCapabilities: ['linux', 'docker'],
@@ -75,7 +82,7 @@ export async function run(hive) {
     const { task } = await operator.intakeTask(spec);
     const done = await hive.finished(task.id);
     say(
-      `  "${spec.title}" needs ${spec.requiredCapabilities.join('+')} -> ${hive.laneOf(done.assignedAgentId)}: ${hive.describeResult(done)}`,
+      `  "${spec.title}" needs ${spec.skill === undefined ? '' : `skill ${spec.skill}: `}${done.requiredCapabilities.join('+')} -> ${hive.laneOf(done.assignedAgentId)}: ${hive.describeResult(done)}`,
     );
   }
 }

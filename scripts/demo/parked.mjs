@@ -1,22 +1,26 @@
-// Part 3: a task nobody can serve parks with the reason and is picked up the moment a fourth agent
-// with the missing tag joins.
+// Part 3: a skill nobody can offer yet parks with the reason and is picked up the moment a fourth
+// agent whose tags meet the skill's manifest joins.
 import { say, step } from './hive.mjs';
 
 export const name = 'parked';
 
 export async function run(hive) {
   const { operator } = hive;
-  step('a task nobody can serve yet parks, with the reason');
+  step('a skill nobody can offer yet parks, with the reason');
   const { task: shot } = await operator.intakeTask({
     title: 'screenshot the dashboard',
-    requiredCapabilities: ['screenshot'],
-    payload: { handler: 'screenshot' },
+    skill: 'tmux-screenshot',
   });
   const { parked } = await operator.showTask(shot.id);
-  const closest = parked?.candidates
-    .slice(0, 3)
-    .map((candidate) => `${candidate.agentName} lacks ${candidate.missing.join(', ')}`)
-    .join('; ');
+  const closest =
+    parked?.skill === undefined
+      ? undefined
+      : [
+          `no online agent offers skill ${parked.skill.name}`,
+          ...parked.skill.declinedBy.map(
+            (d) => `${d.agentName} has the handler but lacks ${d.missing.join(', ')}`,
+          ),
+        ].join('; ');
   say(`  "screenshot the dashboard" is ${shot.status}: ${closest ?? 'no agent online'}`);
 
   step('a fourth agent with a display joins: the parked task is picked up at once');
