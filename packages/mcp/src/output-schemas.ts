@@ -73,7 +73,10 @@ export const skillSchema = v.object({
   requiredCapabilities: v.array(v.string()),
   payloadSchema: v.nullable(v.record(v.string(), v.unknown())),
   timeoutSeconds: v.nullable(v.number()),
-  digest: v.pipe(v.string(), v.description('identifies the manifest; name@digest picks it when agents disagree')),
+  digest: v.pipe(
+    v.string(),
+    v.description('identifies the manifest; name@digest picks it when agents disagree'),
+  ),
 }) satisfies v.GenericSchema<ApiSkill>;
 
 /** {@link ApiAgent}. */

@@ -10,6 +10,7 @@ function taskIn(status: ApiTask['status'], attempt = 1): ShowTaskResponse {
       title: 't',
       payload: null,
       requiredCapabilities: [],
+      skill: null,
       status,
       tenant: null,
       assignedAgentId: status === 'parked' ? null : 'a1',
