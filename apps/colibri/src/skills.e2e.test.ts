@@ -108,7 +108,6 @@ describe('skills across real run-agent processes', { timeout: 180_000 }, () => {
         '--payload',
         '{"color":"red"}',
         '--wait',
-        '--wait-timeout',
         '60',
       ]);
       expect(done.task).toMatchObject({
@@ -179,7 +178,6 @@ describe('skills across real run-agent processes', { timeout: 180_000 }, () => {
       '--skill',
       `draw@${ink.digest}`,
       '--wait',
-      '--wait-timeout',
       '60',
     ]);
     expect(done.task).toMatchObject({
