@@ -125,13 +125,15 @@ export interface ParkedReason {
   /** Required tags no agent has ever advertised (likely typos), with the nearest known tag if one is close. */
   readonly neverAdvertised: readonly { readonly tag: string; readonly suggestion: string | null }[];
   /** For a task that asks for a skill: who offers it, who has it but lacks tags (absent otherwise). */
-  readonly skill?: {
-    readonly name: string;
-    readonly offeredBy: readonly string[];
-    readonly declinedBy: readonly { readonly agentName: string; readonly missing: readonly string[] }[];
-    /** The skill name nobody has ever offered, with the nearest known skill name if one is close. */
-    readonly neverOffered: { readonly suggestion: string | null } | null;
-  };
+  readonly skill?:
+    | {
+        readonly name: string;
+        readonly offeredBy: readonly string[];
+        readonly declinedBy: readonly { readonly agentName: string; readonly missing: readonly string[] }[];
+        /** The skill name nobody has ever offered, with the nearest known skill name if one is close. */
+        readonly neverOffered: { readonly suggestion: string | null } | null;
+      }
+    | undefined;
 }
 
 export interface RegisterAgentRequest {

@@ -11,6 +11,7 @@ import type {
   ApiTenantEvent,
   IntakeTaskResponse,
   JoinTokenResponse,
+  ListSkillsResponse,
   RegisterAgentResponse,
   RevokeJoinTokenResponse,
   ShowTaskResponse,
@@ -27,6 +28,7 @@ import type {
   destroyReportSchema,
   intakeTaskResponseSchema,
   joinTokenResponseSchema,
+  listSkillsResponseSchema,
   registerAgentResponseSchema,
   revokeJoinTokenResponseSchema,
   showTaskResponseSchema,
@@ -42,6 +44,7 @@ type Out<S extends v.GenericSchema> = v.InferOutput<S>;
 describe('response schemas mirror the API types', () => {
   it('each schema output is assignable to its interface', () => {
     expectTypeOf<Out<typeof apiAgentSchema>>().toExtend<ApiAgent>();
+    expectTypeOf<Out<typeof listSkillsResponseSchema>>().toExtend<ListSkillsResponse>();
     expectTypeOf<Out<typeof apiTaskSchema>>().toExtend<ApiTask>();
     expectTypeOf<Out<typeof apiTaskEventSchema>>().toExtend<ApiTaskEvent>();
     expectTypeOf<Out<typeof apiTenantSchema>>().toExtend<ApiTenant>();

@@ -12,6 +12,23 @@ const count = v.pipe(v.number(), v.integer(), v.minValue(0));
 const statusCounts = <T extends readonly string[]>(statuses: T) =>
   v.object(Object.fromEntries(statuses.map((s) => [s, count])) as Record<T[number], typeof count>);
 
+/** `ApiSkill`. */
+export const apiSkillSchema = v.object({
+  name: v.string(),
+  description: v.string(),
+  requiredCapabilities: v.array(v.string()),
+  payloadSchema: v.nullable(v.record(v.string(), v.unknown())),
+  timeoutSeconds: v.nullable(v.number()),
+  digest: v.pipe(v.string(), v.regex(/^[0-9a-f]{12}$/)),
+});
+
+/** `DeclinedSkill`. */
+export const declinedSkillSchema = v.object({
+  name: v.string(),
+  missing: v.array(v.string()),
+  reason: v.string(),
+});
+
 /** `ApiAgent`. */
 export const apiAgentSchema = v.object({
   id: v.string(),
@@ -26,6 +43,8 @@ export const apiAgentSchema = v.object({
   retiredAt: nullableTime,
   spawnedBy: v.nullable(v.string()),
   spawnDepth: count,
+  skills: v.array(apiSkillSchema),
+  declinedSkills: v.array(declinedSkillSchema),
 });
 
 /** `ApiTask`. */
@@ -34,6 +53,7 @@ export const apiTaskSchema = v.object({
   title: v.string(),
   payload: v.unknown(),
   requiredCapabilities: v.array(v.string()),
+  skill: v.nullable(v.object({ name: v.string(), digest: v.nullable(v.string()) })),
   status: v.picklist(TASK_STATUSES),
   tenant: v.nullable(v.string()),
   assignedAgentId: v.nullable(v.string()),
@@ -63,6 +83,37 @@ export const parkedReasonSchema = v.object({
   candidates: v.array(v.object({ agentId: v.string(), agentName: v.string(), missing: v.array(v.string()) })),
   unmatchedTags: v.array(v.string()),
   neverAdvertised: v.array(v.object({ tag: v.string(), suggestion: v.nullable(v.string()) })),
+  skill: v.optional(
+    v.object({
+      name: v.string(),
+      offeredBy: v.array(v.string()),
+      declinedBy: v.array(v.object({ agentName: v.string(), missing: v.array(v.string()) })),
+      neverOffered: v.nullable(v.object({ suggestion: v.nullable(v.string()) })),
+    }),
+  ),
+});
+
+/** `ListSkillsResponse`. */
+export const listSkillsResponseSchema = v.object({
+  skills: v.array(
+    v.object({
+      name: v.string(),
+      variants: v.array(
+        v.object({
+          digest: v.string(),
+          description: v.string(),
+          requiredCapabilities: v.array(v.string()),
+          payloadSchema: v.nullable(v.record(v.string(), v.unknown())),
+          timeoutSeconds: v.nullable(v.number()),
+          agents: v.array(v.object({ id: v.string(), name: v.string(), status: v.picklist(AGENT_STATUSES) })),
+        }),
+      ),
+      declinedBy: v.array(
+        v.object({ id: v.string(), name: v.string(), missing: v.array(v.string()), reason: v.string() }),
+      ),
+      conflict: v.boolean(),
+    }),
+  ),
 });
 
 /** `ApiTenant`. */

@@ -30,6 +30,7 @@ import {
   intakeTaskResponseSchema,
   joinTokenResponseSchema,
   listAgentsResponseSchema,
+  listSkillsResponseSchema,
   listTenantsResponseSchema,
   openApiResponseSchema,
   registerAgentResponseSchema,
@@ -198,6 +199,8 @@ export const API_ROUTES: readonly ApiRoute[] = Object.freeze([
       'Every skill offered in the hive: its manifest variants, the agents offering each, who declines it and why',
     access: 'operator-or-agent',
     who: "operator (every agent), agent (the agents its tasks may reach: its tenant's and the shared ones)",
+    status: 200,
+    response: listSkillsResponseSchema,
   }),
   route({
     id: 'intakeTask',

@@ -590,7 +590,16 @@ export async function scanParkedTasks(
 ): Promise<ParkedTaskSummary[]> {
   let query = db
     .selectFrom('tasks')
-    .select(['id', 'tenant', 'required_capabilities', 'priority', 'attempt', 'created_at', 'skill', 'skill_digest'])
+    .select([
+      'id',
+      'tenant',
+      'required_capabilities',
+      'priority',
+      'attempt',
+      'created_at',
+      'skill',
+      'skill_digest',
+    ])
     .where('status', '=', 'parked');
   const after = scan.after;
   if (after !== undefined) {

@@ -12,9 +12,9 @@ import type {
   TaskRecord,
 } from '@colibri/store';
 import { suggestTag } from '../explain/suggest-tag.js';
-import { explainSkill, skillRoutingTags, taskSkillTag } from '../skills/skill-catalogue.js';
 import type { Logger } from '../logger.js';
 import type { Histogram } from '../metrics/histogram.js';
+import { explainSkill, skillRoutingTags, taskSkillTag } from '../skills/skill-catalogue.js';
 import { AsyncMutex } from './async-mutex.js';
 import { PollWaiters } from './poll-waiters.js';
 
