@@ -38,13 +38,17 @@ describe('colibri board against a real colibrid', { timeout: 60_000 }, () => {
   });
 
   it('forwards /board (only) on 127.0.0.1, opens a one-time sign-in link, and stops on SIGTERM', async () => {
-    // A stand-in browser: it records the link it was asked to open.
+    // A stand-in browser: it records what it was asked to open, the page it was given, and whether
+    // it inherited a token.
     const opened = join(dir, 'opened.txt');
     const browser = join(dir, 'browser.sh');
-    writeFileSync(browser, `#!/bin/sh\nprintf '%s' "$1" > '${opened}'\n`);
+    writeFileSync(
+      browser,
+      `#!/bin/sh\nf=$(printf '%s' "$1" | sed 's|^file://||')\n{ printf '%s\\n' "$1"; cat "$f"; printf '\\ntoken:%s\\n' "$COLIBRI_TOKEN"; } > '${opened}.tmp' && mv '${opened}.tmp' '${opened}'\n`,
+    );
     chmodSync(browser, 0o755);
     const child = spawn(process.execPath, [COLIBRI_BIN, 'board', '--json'], {
-      env: cleanEnv({ COLIBRI_HOME: hive.home, BROWSER: browser }),
+      env: cleanEnv({ COLIBRI_HOME: hive.home, BROWSER: browser, COLIBRI_TOKEN: hive.operatorToken }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -62,7 +66,12 @@ describe('colibri board against a real colibrid', { timeout: 60_000 }, () => {
       expect(info.loginUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/board\/login\?code=[\w-]{43}$/);
       expect(info.loginUrl).not.toContain(hive.operatorToken);
       for (let i = 0; i < 100 && !existsSync(opened); i++) await new Promise((r) => setTimeout(r, 20));
-      expect(readFileSync(opened, 'utf8')).toBe(info.loginUrl);
+      // Not on the browser's argv (any local user can read it): a file page that redirects there.
+      const [argv, ...rest] = readFileSync(opened, 'utf8').split('\n');
+      expect(argv).toMatch(/^file:\/\/.*sign-in\.html$/);
+      expect(argv).not.toContain('code=');
+      expect(rest.join('\n')).toContain(`content="0;url=${info.loginUrl}"`);
+      expect(rest.join('\n')).toContain('token:\n');
 
       // The link signs in once: a session cookie, a redirect to a URL with no secret in it.
       const signIn = await get(info.loginUrl);

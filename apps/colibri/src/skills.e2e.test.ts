@@ -4,6 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ApiSkillListing, IntakeTaskResponse, ShowTaskResponse } from '@colibri/api';
+import { createClient } from '@colibri/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type AgentHome,
@@ -131,6 +132,16 @@ describe('skills across real run-agent processes', { timeout: 180_000 }, () => {
     expect(shown.stdout).toMatch(
       /no online agent offers skill snap; painter has the handler but lacks camera/,
     );
+    // Another tenant's agent with the handler is never named to this task's reader (tenant isolation).
+    const operator = createClient({ socketPath: hive.socket, token: hive.operatorToken });
+    await operator.registerAgent({
+      name: 'beta-lens',
+      tenant: 'beta',
+      capabilities: ['linux'],
+      declinedSkills: [{ name: 'snap', missing: ['camera'], reason: 'this agent does not advertise camera' }],
+    });
+    const isolated = await hive.json<ShowTaskResponse>(['show-task', parked.task.id]);
+    expect(isolated.parked?.skill?.declinedBy.map((d) => d.agentName)).toEqual(['painter']);
     const misspelt = await hive.json<IntakeTaskResponse>(['intake-task', '--title', 'x', '--skill', 'drawx']);
     const explained = await hive.json<ShowTaskResponse>(['show-task', misspelt.task.id]);
     expect(explained.parked?.skill?.neverOffered).toEqual({ suggestion: 'draw' });

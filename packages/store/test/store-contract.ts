@@ -1010,6 +1010,7 @@ export function describeStoreContract(name: string, harness: ContractHarness): v
           priority: full.priority,
           attempt: full.attempt,
           createdAt: full.createdAt,
+          skill: full.skill,
         });
         await expectCode(store.scanParkedTasks({ limit: 0 }), 'COLIBRI_INVALID_INPUT', /limit/);
       });

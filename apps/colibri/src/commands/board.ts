@@ -61,7 +61,10 @@ export default class Board extends BaseCommand<typeof Board> {
         : undefined;
     const origin = forwarder?.origin ?? (target.kind === 'url' ? target.url.replace(/\/+$/, '') : '');
     const loginUrl = `${origin}${login.path}`;
-    const opened = this.flags.open ? await openBrowser(loginUrl, process.env, process.platform) : false;
+    const browser = this.flags.open ? await openBrowser(loginUrl, process.env, process.platform) : undefined;
+    // The sign-in page only has to outlive the browser's first read of it; the code expires in 60 s anyway.
+    if (browser !== undefined) setTimeout(() => browser.dispose(), 60_000).unref();
+    const opened = browser !== undefined;
     const info: BoardInfo = {
       url: `${origin}/board`,
       loginUrl,

@@ -312,7 +312,11 @@ export class Dispatcher {
   /** Why `task` is parked: the eligible online agents closest first, and what nobody offers. */
   async explain(task: TaskRecord): Promise<ParkedReason> {
     const explanation = this.#index.explainParked(parkedOf(task));
-    const skill = explainSkill(task, [...this.#agents.values()]);
+    // Only the agents the tenant rule lets this task reach: another tenant's lanes are never named.
+    const reachable = [...this.#agents.values()].filter(
+      (agent) => agent.tenant === null || agent.tenant === task.tenant,
+    );
+    const skill = explainSkill(task, reachable);
     return {
       candidates: explanation.candidates.map((c) => ({
         agentId: c.agentId,

@@ -144,7 +144,12 @@ export function createMcpEndpoint(deps: McpEndpointDeps): McpEndpoint {
     {
       maxRequestBodySize: deps.maxBodyBytes,
       // Requests the SDK refused (malformed JSON-RPC …): the client got the answer; no bodies here.
-      onerror: (error) => app.logger.debug({ error: error.message }, 'mcp request refused'),
+      // A JSON parse error quotes the body it failed on: log only that the JSON was bad.
+      onerror: (error) =>
+        app.logger.debug(
+          { error: error instanceof SyntaxError ? 'invalid JSON' : error.message },
+          'mcp request refused',
+        ),
     },
   );
 
