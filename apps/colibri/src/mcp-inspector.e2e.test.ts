@@ -121,6 +121,7 @@ describe('the MCP inspector (--cli, headless)', () => {
       'cancel_task',
       'list_agents',
       'list_capabilities',
+      'list_skills',
       'explain_task',
       'get_status',
     ]);

@@ -65,9 +65,14 @@ describe('colibri mcp (stdio)', () => {
     const modern = await mcp(['--toolsets', 'all']);
     const legacy = await mcp(['--toolsets', 'all'], {}, 'legacy');
     const names = (await modern.listTools()).tools.map((t) => t.name);
-    expect(names).toHaveLength(16);
+    expect(names).toHaveLength(17);
+    expect(names).toContain('list_skills');
     expect((await legacy.listTools()).tools.map((t) => t.name)).toEqual(names);
     expect((await call(legacy, 'get_status')).structuredContent).toMatchObject({ driver: 'sqlite' });
+    // The CLI's client answers the port's listSkills too.
+    expect((await call(modern, 'list_skills')).structuredContent).toMatchObject({
+      skills: expect.any(Array),
+    });
     const readOnly = await mcp(['--toolsets', 'intake,worker', '--read-only']);
     expect((await readOnly.listTools()).tools.map((t) => t.name)).toEqual([
       'wait_for_task',

@@ -67,6 +67,7 @@ describe('POST /mcp on colibrid', () => {
       'cancel_task',
       'list_agents',
       'list_capabilities',
+      'list_skills',
       'explain_task',
       'get_status',
     ]);
@@ -86,6 +87,7 @@ describe('POST /mcp on colibrid', () => {
       'list_tasks',
       'list_agents',
       'list_capabilities',
+      'list_skills',
       'explain_task',
       'get_status',
     ]);
@@ -427,5 +429,43 @@ describe('POST /mcp on colibrid', () => {
         task: { title: 'own report' },
       });
     });
+  });
+
+  it("list_skills shows an agent's skill, and submit_task with skill (no requires) goes to that agent", async () => {
+    const painter = await daemon.operator.registerAgent({
+      name: 'painter',
+      capabilities: ['paint'],
+      skills: [{ name: 'draw', description: 'Draw', requiredCapabilities: ['paint'] }],
+    });
+    const client = await mcp(daemon.operatorToken);
+    const listed = await call(client, 'list_skills');
+    expect(listed.isError).toBeUndefined();
+    const { skills } = listed.structuredContent as { skills: { name: string }[] };
+    expect(skills.find((s) => s.name === 'draw')).toMatchObject({
+      name: 'draw',
+      conflict: false,
+      declinedBy: [],
+      variants: [
+        {
+          description: 'Draw',
+          requiredCapabilities: ['paint'],
+          payloadSchema: null,
+          digest: expect.stringMatching(/^[0-9a-f]{12}$/),
+          agents: [{ id: painter.agent.id, name: 'painter' }],
+        },
+      ],
+    });
+    expect((listed.content as { text: string }[])[0]!.text).toContain('draw');
+    const submitted = await call(client, 'submit_task', { title: 'a bird', skill: 'draw' });
+    expect(submitted.isError).toBeUndefined();
+    expect(submitted.structuredContent).toMatchObject({
+      task: { skill: { name: 'draw' }, requiredCapabilities: ['paint'], assignedAgentId: painter.agent.id },
+      assignedTo: { id: painter.agent.id, name: 'painter' },
+    });
+    const taskId = (submitted.structuredContent as { task: { id: string } }).task.id;
+    await call(client, 'cancel_task', { task_id: taskId, reason: 'test done' });
+    // Neither requires nor skill: colibrid's refusal, passed through.
+    const neither = toolErrorOf(await call(client, 'submit_task', { title: 'nothing asked' }));
+    expect(neither).toEqual(await apiError(daemon.operator.intakeTask({ title: 'nothing asked' })));
   });
 });

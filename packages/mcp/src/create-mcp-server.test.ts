@@ -46,6 +46,7 @@ function fakeHive(overrides: Partial<HivePort> = {}): HivePort {
     listTasks: refuse,
     transitionTask: refuse,
     listAgents: refuse,
+    listSkills: refuse,
     heartbeat: refuse,
     poll: refuse,
     spawnAgent: refuse,
@@ -78,6 +79,7 @@ describe('toolsets', () => {
       'cancel_task',
       'list_agents',
       'list_capabilities',
+      'list_skills',
       'explain_task',
       'get_status',
     ]);
@@ -96,6 +98,7 @@ describe('toolsets', () => {
       'list_tasks',
       'list_agents',
       'list_capabilities',
+      'list_skills',
       'explain_task',
       'get_status',
     ]);
@@ -116,10 +119,11 @@ describe('the MCP server', () => {
     const submit = tools.find((t) => t.name === 'submit_task')!;
     expect(submit.inputSchema).toMatchObject({
       type: 'object',
-      required: ['title', 'requires'],
+      required: ['title'],
       properties: {
         title: { type: 'string', minLength: 1, maxLength: 500 },
         requires: { type: 'array', items: { type: 'string' } },
+        skill: { type: 'string', minLength: 1, maxLength: 100 },
         priority: { type: 'integer', minimum: -1000, maximum: 1000 },
       },
       additionalProperties: false,
@@ -143,11 +147,14 @@ describe('the MCP server', () => {
         },
       }),
     );
-    const missing = await client.callTool({ name: 'submit_task', arguments: { title: '' } });
+    const missing = await client.callTool({
+      name: 'submit_task',
+      arguments: { title: '', priority: 'high' },
+    });
     expect(missing.isError).toBe(true);
     expect(missing.structuredContent).toMatchObject({ error: { code: 'COLIBRI_INVALID_INPUT' } });
     expect((missing.content as { text: string }[])[0]!.text).toMatch(
-      /^submit_task: title: must not be empty; requires: .* \[COLIBRI_INVALID_INPUT\]$/,
+      /^submit_task: title: must not be empty; priority: must be a number \[COLIBRI_INVALID_INPUT\]$/,
     );
     const unknownField = await client.callTool({
       name: 'submit_task',

@@ -118,7 +118,8 @@ export function createColibriMcpServer(options: ColibriMcpOptions): McpServer {
       instructions:
         'colibri routes tasks to agents by capability tags. submit_task hands work to whichever agent has every ' +
         'required tag (or parks it until one appears); wait_for_task returns its result; explain_task says why a ' +
-        'task waits; list_capabilities shows which tags are served. Worker tools (claim_next, report_running, ' +
+        'task waits; list_capabilities shows which tags are served; list_skills shows the skills agents offer (pass ' +
+        'one as submit_task skill, with a payload matching its payloadSchema). Worker tools (claim_next, report_running, ' +
         'complete_task, fail_task, heartbeat) let an agent do the work; pass the attempt claim_next returned.',
     },
   );

@@ -6,6 +6,7 @@ import type {
   IntakeTaskResponse,
   JoinTokenRequest,
   JoinTokenResponse,
+  ListSkillsResponse,
   ShowTaskResponse,
   SpawnAgentRequest,
   StatusResponse,
@@ -30,6 +31,8 @@ export interface HivePort {
     tenant?: string;
     includeRetired?: boolean;
   }): Promise<{ agents: ApiAgent[] }>;
+  /** Every skill offered in the hive: its manifest variants, who offers each, who declines it and why. */
+  listSkills(): Promise<ListSkillsResponse>;
   heartbeat(agentId: string): Promise<{ agent: ApiAgent }>;
   /** The agent's assigned and running tasks; with `waitSeconds` (≤ 60) a long poll `signal` may abort. */
   poll(

@@ -1,6 +1,7 @@
 import type {
   ApiAgent,
   ApiSkill,
+  ApiSkillListing,
   ApiSpawnReport,
   ApiTask,
   ApiTaskEvent,
@@ -78,6 +79,44 @@ export const skillSchema = v.object({
     v.description('identifies the manifest; name@digest picks it when agents disagree'),
   ),
 }) satisfies v.GenericSchema<ApiSkill>;
+
+/** {@link ApiSkillListing}. */
+export const skillListingSchema = v.object({
+  name: v.string(),
+  variants: v.pipe(
+    v.array(
+      v.object({
+        digest: v.pipe(
+          v.string(),
+          v.description('identifies this manifest; submit_task skill "name@digest" picks it on a conflict'),
+        ),
+        description: v.string(),
+        requiredCapabilities: v.pipe(
+          v.array(v.string()),
+          v.description("tags an agent needs to offer it (added to the task's requires)"),
+        ),
+        payloadSchema: v.pipe(
+          v.nullable(v.record(v.string(), v.unknown())),
+          v.description('JSON Schema the task payload must match, or null'),
+        ),
+        timeoutSeconds: v.nullable(v.number()),
+        agents: v.pipe(
+          v.array(v.object({ id, name: v.string(), status: v.picklist(AGENT_STATUSES) })),
+          v.description('agents offering this variant'),
+        ),
+      }),
+    ),
+    v.description('one entry per distinct manifest'),
+  ),
+  declinedBy: v.pipe(
+    v.array(v.object({ id, name: v.string(), missing: v.array(v.string()), reason: v.string() })),
+    v.description('agents with the manifest that do not offer it, what they lack and why'),
+  ),
+  conflict: v.pipe(
+    v.boolean(),
+    v.description('true when the variants disagree: submit_task must then name one as name@digest'),
+  ),
+}) satisfies v.GenericSchema<ApiSkillListing>;
 
 /** {@link ApiAgent}. */
 export const agentSchema = v.object({

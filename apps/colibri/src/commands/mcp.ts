@@ -21,7 +21,7 @@ export default class Mcp extends BaseCommand<typeof Mcp> {
     toolsets: Flags.string({
       description:
         'tool groups, comma-separated: intake (submit_task, wait_for_task, get_task, list_tasks, cancel_task), ' +
-        'observe (list_agents, list_capabilities, explain_task, get_status), worker (claim_next, report_running, ' +
+        'observe (list_agents, list_capabilities, list_skills, explain_task, get_status), worker (claim_next, report_running, ' +
         'complete_task, fail_task, heartbeat), admin (spawn_agent, join_token), or all',
       default: 'intake,observe',
       helpValue: 'LIST',

@@ -60,6 +60,7 @@ export function createInProcessHive(
           includeRetired: filter.includeRetired === true ? true : undefined,
         },
       }),
+    listSkills: () => call({ method: 'GET', path: '/v1/skills' }),
     heartbeat: (agentId) => call({ method: 'POST', path: `/v1/agents/${id(agentId)}/heartbeat` }),
     poll: (agentId, options = {}) =>
       call({

@@ -26,6 +26,8 @@ export const submitTask = defineTool({
   title: 'Submit a task to the hive',
   description:
     'Hands a task to whichever online agent has ALL the required capability tags (exact match; the best fit wins), ' +
+    'or, with skill (see list_skills), to an agent offering that skill (its required tags are added; requires may then ' +
+    'be left out, and the payload must match its payloadSchema), ' +
     'or parks it until one appears — parked is never failed. Returns the task, where it went (assignedTo) or why it ' +
     'parked (what each candidate lacks), and warnings for tags no agent has ever advertised, with the nearest ' +
     'spelling. Then call wait_for_task with its id for the result.',
@@ -33,8 +35,17 @@ export const submitTask = defineTool({
   readOnly: false,
   input: v.strictObject({
     title: text(1, 500, 'what to do, in a few words'),
-    requires: tagList(
-      'capability tags the agent must have, every one of them (e.g. ["image-render"]); [] = any agent. See list_capabilities',
+    requires: v.optional(
+      tagList(
+        'capability tags the agent must have, every one of them (e.g. ["image-render"]); [] = any agent. See list_capabilities. Required unless skill is given',
+      ),
+    ),
+    skill: v.optional(
+      text(
+        1,
+        100,
+        'the skill the task asks for (see list_skills): its name, or name@digest to pick one manifest when list_skills reports a conflict',
+      ),
     ),
     tenant: tenant(
       "the tenant the task belongs to (its agents or shared lanes serve it); with an agent token: the agent's own tenant, the default",
@@ -57,10 +68,13 @@ export const submitTask = defineTool({
     warnings: v.array(v.string()),
   }),
   async run(args, { hive }) {
-    const requiredCapabilities = parseCapabilities(args.requires, 'requires');
+    // Neither requires nor skill: colibrid refuses it, with its own code and message.
     const response = await hive.intakeTask({
       title: args.title,
-      requiredCapabilities,
+      ...(args.requires === undefined
+        ? {}
+        : { requiredCapabilities: parseCapabilities(args.requires, 'requires') }),
+      ...(args.skill === undefined ? {} : { skill: args.skill }),
       ...(args.tenant === undefined ? {} : { tenant: parseTenantName(args.tenant) }),
       ...(args.priority === undefined ? {} : { priority: args.priority }),
       ...(args.payload === undefined ? {} : { payload: args.payload }),

@@ -2,7 +2,13 @@ import { AGENT_STATUSES, parseTenantName } from '@colibri/protocol';
 import * as v from 'valibot';
 import { defineTool } from '../define-tool.js';
 import { taskId, tenant } from '../field-schemas.js';
-import { agentSchema, parkedReasonSchema, statusSchema, taskSchema } from '../output-schemas.js';
+import {
+  agentSchema,
+  parkedReasonSchema,
+  skillListingSchema,
+  statusSchema,
+  taskSchema,
+} from '../output-schemas.js';
 
 export const listAgents = defineTool({
   name: 'list_agents',
@@ -88,6 +94,33 @@ export const listCapabilities = defineTool({
           .join('\n'),
 });
 
+export const listSkills = defineTool({
+  name: 'list_skills',
+  title: 'List skills',
+  description:
+    'Every skill offered in the hive: for each manifest variant its description, required tags, payload JSON Schema ' +
+    'and the agents offering it; who has the skill but declines it and why; and conflict (variants disagree). Use it ' +
+    'to pick the skill of submit_task (name, or name@digest when conflict is true) and build a payload that matches ' +
+    "the variant's payloadSchema. An agent token sees its own tenant's agents and the shared lanes.",
+  toolset: 'observe',
+  readOnly: true,
+  input: v.strictObject({}),
+  output: v.object({ skills: v.array(skillListingSchema) }),
+  run: async (_args, { hive }) => hive.listSkills(),
+  summarize: ({ skills }) =>
+    skills.length === 0
+      ? 'no skills: no agent offers or declines one'
+      : skills
+          .map((s) => {
+            const offered = s.variants.flatMap((variant) => variant.agents.map((a) => a.name));
+            const declined = s.declinedBy.map((d) => `${d.name} declines: ${d.reason}`);
+            return `${s.name}${s.conflict ? ' (conflict: name a variant as name@digest)' : ''}: ${
+              s.variants[0]?.description ?? ''
+            }; offered by ${offered.join(', ') || 'nobody'}${declined.length === 0 ? '' : `; ${declined.join('; ')}`}`;
+          })
+          .join('\n'),
+});
+
 export const explainTask = defineTool({
   name: 'explain_task',
   title: 'Explain why a task waits',
@@ -161,4 +194,4 @@ export const getStatus = defineTool({
     `colibrid ${s.version} (${s.driver}), up ${s.uptimeSeconds} s; agents ${JSON.stringify(s.agents)}; tasks ${JSON.stringify(s.tasks)}`,
 });
 
-export const observeTools = [listAgents, listCapabilities, explainTask, getStatus];
+export const observeTools = [listAgents, listCapabilities, listSkills, explainTask, getStatus];
