@@ -64,6 +64,17 @@ async function signIn(page: Page, token: string): Promise<void> {
   await page.waitForSelector('#live-state[data-state="live"]', { timeout: 10_000 });
 }
 
+/**
+ * Clicks `selector` and waits for the navigation it starts. The query and the click run in one
+ * task of the page: a live refresh (htmx swapping #live on a change event) between puppeteer's
+ * query and its click would otherwise leave it holding a detached button.
+ */
+const clickAndNavigate = (page: Page, selector: string) =>
+  Promise.all([
+    page.waitForNavigation(),
+    page.$eval(selector, (element) => (element as HTMLElement).click()),
+  ]);
+
 /** The text of `selector` as a reader sees it (rendered: table cells apart, hidden parts left out). */
 const text = (page: Page, selector: string) =>
   // biome-ignore lint/performance/useDomNodeTextContent: the rendered text is what the test checks
@@ -71,7 +82,9 @@ const text = (page: Page, selector: string) =>
 
 beforeAll(async () => {
   const port = await freePort();
-  daemon = await startDaemon({ args: ['--listen', `127.0.0.1:${port}`] });
+  // The agents are seeded once and heartbeat only then; a TTL longer than the file can take on a
+  // loaded CI machine keeps them online to the last test (it took over a minute under load).
+  daemon = await startDaemon({ args: ['--listen', `127.0.0.1:${port}`, '--heartbeat-ttl', '30m'] });
   base = `http://127.0.0.1:${port}`;
   userDataDir = mkdtempSync(join(tmpdir(), 'colibri-board-chromium-'));
   browser = await puppeteer.launch({
@@ -207,7 +220,7 @@ describe('the board in a real browser', () => {
       for (const token of ['not-a-token', join.token]) {
         await page.goto(`${base}/board/login`);
         await page.type('input[name="token"]', token);
-        await Promise.all([page.waitForNavigation(), page.click('button[type="submit"]')]);
+        await clickAndNavigate(page, 'button[type="submit"]');
         expect(await text(page, '.error')).toMatch(/neither the operator token nor an agent token/);
         expect(await page.content()).not.toContain('domedog');
       }
@@ -245,12 +258,12 @@ describe('the board in a real browser', () => {
       const typed = await freshPage();
       await typed.page.goto(`${base}/board/login`);
       await typed.page.type('input[name="token"]', daemon.operatorToken);
-      await Promise.all([typed.page.waitForNavigation(), typed.page.click('button[type="submit"]')]);
+      await clickAndNavigate(typed.page, 'button[type="submit"]');
       expect(typed.page.url()).toBe(`${base}/board`);
       expect(await text(typed.page, '#agents')).toContain('hermes-osa');
       await typed.context.close();
       // Sign out: the cookie's session is gone.
-      await Promise.all([page.waitForNavigation(), page.click('form[action="/board/logout"] button')]);
+      await clickAndNavigate(page, 'form[action="/board/logout"] button');
       expect(page.url()).toBe(`${base}/board/login`);
       expect((await page.goto(`${base}/board`))?.status()).toBe(401);
     } finally {
@@ -381,7 +394,7 @@ describe('the board in a real browser', () => {
       const search = async (q: string) => {
         await page.goto(`${base}/board`);
         await page.type('input[name="q"]', q);
-        await Promise.all([page.waitForNavigation(), page.click('form[role="search"] button')]);
+        await clickAndNavigate(page, 'form[role="search"] button');
       };
       await search(tasks.gpu!.id);
       expect(page.url()).toBe(`${base}/board/tasks/${tasks.gpu!.id}`);
@@ -424,10 +437,10 @@ describe('the board in a real browser', () => {
       expect(forged).toBe(403);
       expect((await daemon.operator.showTask(task.id)).task.status).toBe('parked');
       await page.goto(`${base}/board/tasks/${task.id}`);
-      await Promise.all([page.waitForNavigation(), page.click('form[action$="/cancel"] button')]);
+      await clickAndNavigate(page, 'form[action$="/cancel"] button');
       expect(await text(page, '#confirm')).toMatch(/Cancel this task\?/);
       expect((await daemon.operator.showTask(task.id)).task.status).toBe('parked');
-      await Promise.all([page.waitForNavigation(), page.click('#confirm button')]);
+      await clickAndNavigate(page, '#confirm button');
       expect(page.url()).toBe(`${base}/board/tasks/${task.id}`);
       expect(await text(page, '#task')).toMatch(/status\s+cancelled/);
       const shown = await daemon.operator.showTask(task.id);
