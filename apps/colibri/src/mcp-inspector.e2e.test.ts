@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expectedToolNames } from '@colibri/mcp/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   COLIBRI_BIN,
@@ -113,18 +114,7 @@ describe('the MCP inspector (--cli, headless)', () => {
   it('lists and calls the tools of `colibri mcp` over stdio', async () => {
     const stdio = [process.execPath, COLIBRI_BIN, 'mcp', '-e', `COLIBRI_HOME=${hive.home}`];
     const listed = await inspector([...stdio, '--method', 'tools/list']);
-    expect((listed.tools as { name: string }[]).map((t) => t.name)).toEqual([
-      'submit_task',
-      'wait_for_task',
-      'get_task',
-      'list_tasks',
-      'cancel_task',
-      'list_agents',
-      'list_capabilities',
-      'list_skills',
-      'explain_task',
-      'get_status',
-    ]);
+    expect((listed.tools as { name: string }[]).map((t) => t.name)).toEqual(expectedToolNames());
     const called = await inspector([
       ...stdio,
       '--method',

@@ -1,3 +1,4 @@
+import { expectedToolNames } from '@colibri/mcp/testing';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -65,7 +66,7 @@ describe('colibri mcp (stdio)', () => {
     const modern = await mcp(['--toolsets', 'all']);
     const legacy = await mcp(['--toolsets', 'all'], {}, 'legacy');
     const names = (await modern.listTools()).tools.map((t) => t.name);
-    expect(names).toHaveLength(17);
+    expect(names).toEqual(expectedToolNames(['intake', 'observe', 'worker', 'admin']));
     expect(names).toContain('list_skills');
     expect((await legacy.listTools()).tools.map((t) => t.name)).toEqual(names);
     expect((await call(legacy, 'get_status')).structuredContent).toMatchObject({ driver: 'sqlite' });
@@ -74,11 +75,9 @@ describe('colibri mcp (stdio)', () => {
       skills: expect.any(Array),
     });
     const readOnly = await mcp(['--toolsets', 'intake,worker', '--read-only']);
-    expect((await readOnly.listTools()).tools.map((t) => t.name)).toEqual([
-      'wait_for_task',
-      'get_task',
-      'list_tasks',
-    ]);
+    expect((await readOnly.listTools()).tools.map((t) => t.name)).toEqual(
+      expectedToolNames(['intake', 'worker'], { readOnly: true }),
+    );
   });
 
   it('refuses an unknown toolset at start, like every flag error', async () => {

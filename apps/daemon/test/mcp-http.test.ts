@@ -1,5 +1,6 @@
 import { request } from 'node:http';
 import type { ColibriClient } from '@colibri/client';
+import { EXPECTED_TOOLS, expectedToolNames, READ_ONLY_TOOLS } from '@colibri/mcp/testing';
 import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Daemon, startDaemon } from './daemon-harness.js';
@@ -59,18 +60,7 @@ describe('POST /mcp on colibrid', () => {
     const modern = await mcp(daemon.operatorToken);
     const legacy = await mcp(daemon.operatorToken, { era: 'legacy' });
     const names = (await modern.listTools()).tools.map((t) => t.name);
-    expect(names).toEqual([
-      'submit_task',
-      'wait_for_task',
-      'get_task',
-      'list_tasks',
-      'cancel_task',
-      'list_agents',
-      'list_capabilities',
-      'list_skills',
-      'explain_task',
-      'get_status',
-    ]);
+    expect(names).toEqual(expectedToolNames());
     expect((await legacy.listTools()).tools.map((t) => t.name)).toEqual(names);
     const status = await call(legacy, 'get_status');
     expect(status.structuredContent).toMatchObject({
@@ -81,24 +71,9 @@ describe('POST /mcp on colibrid', () => {
 
   it('picks tools with ?toolsets= and ?read_only=, and refuses an unknown toolset', async () => {
     const all = await mcp(daemon.operatorToken, { query: '?toolsets=all&read_only=true' });
-    expect((await all.listTools()).tools.map((t) => t.name)).toEqual([
-      'wait_for_task',
-      'get_task',
-      'list_tasks',
-      'list_agents',
-      'list_capabilities',
-      'list_skills',
-      'explain_task',
-      'get_status',
-    ]);
+    expect((await all.listTools()).tools.map((t) => t.name)).toEqual(READ_ONLY_TOOLS);
     const worker = await mcp(daemon.operatorToken, { query: '?toolsets=worker' });
-    expect((await worker.listTools()).tools.map((t) => t.name)).toEqual([
-      'claim_next',
-      'report_running',
-      'complete_task',
-      'fail_task',
-      'heartbeat',
-    ]);
+    expect((await worker.listTools()).tools.map((t) => t.name)).toEqual(EXPECTED_TOOLS.worker);
     const refused = await fetch(`${base}/mcp?toolsets=wrker`, {
       method: 'POST',
       headers: { authorization: `Bearer ${daemon.operatorToken}`, 'content-type': 'application/json' },

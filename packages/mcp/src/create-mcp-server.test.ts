@@ -4,6 +4,7 @@ import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
 import { describe, expect, it } from 'vitest';
 import { createColibriMcpServer, selectTools } from './create-mcp-server.js';
 import type { HivePort } from './hive-port.js';
+import { expectedToolNames, READ_ONLY_TOOLS } from './testing/index.js';
 import { parseToolsets } from './toolsets.js';
 
 const task: ApiTask = {
@@ -71,37 +72,13 @@ async function connect(hive: HivePort, options: { toolsets?: string; readOnly?: 
 
 describe('toolsets', () => {
   it('offers intake and observe by default, and only what changes nothing with readOnly', () => {
-    expect(selectTools({}).map((t) => t.name)).toEqual([
-      'submit_task',
-      'wait_for_task',
-      'get_task',
-      'list_tasks',
-      'cancel_task',
-      'list_agents',
-      'list_capabilities',
-      'list_skills',
-      'explain_task',
-      'get_status',
-    ]);
-    expect(selectTools({ toolsets: parseToolsets('worker,admin') }).map((t) => t.name)).toEqual([
-      'claim_next',
-      'report_running',
-      'complete_task',
-      'fail_task',
-      'heartbeat',
-      'spawn_agent',
-      'join_token',
-    ]);
-    expect(selectTools({ toolsets: parseToolsets('all'), readOnly: true }).map((t) => t.name)).toEqual([
-      'wait_for_task',
-      'get_task',
-      'list_tasks',
-      'list_agents',
-      'list_capabilities',
-      'list_skills',
-      'explain_task',
-      'get_status',
-    ]);
+    expect(selectTools({}).map((t) => t.name)).toEqual(expectedToolNames());
+    expect(selectTools({ toolsets: parseToolsets('worker,admin') }).map((t) => t.name)).toEqual(
+      expectedToolNames(['worker', 'admin']),
+    );
+    expect(selectTools({ toolsets: parseToolsets('all'), readOnly: true }).map((t) => t.name)).toEqual(
+      READ_ONLY_TOOLS,
+    );
   });
 
   it('refuses an unknown or empty toolset by name', () => {

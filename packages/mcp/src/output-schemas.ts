@@ -1,176 +1,94 @@
-import type {
-  ApiAgent,
-  ApiSkill,
-  ApiSkillListing,
-  ApiSpawnReport,
-  ApiTask,
-  ApiTaskEvent,
-  JoinTokenResponse,
-  ParkedReason,
-  StatusResponse,
+import {
+  apiAgentSchema,
+  parkedReasonSchema as apiParkedReasonSchema,
+  apiSkillSchema,
+  spawnReportSchema as apiSpawnReportSchema,
+  apiTaskEventSchema,
+  apiTaskSchema,
+  joinTokenResponseSchema,
+  listSkillsResponseSchema,
+  statusResponseSchema,
 } from '@colibri/api';
-import { AGENT_STATUSES, TASK_STATUSES } from '@colibri/protocol';
 import * as v from 'valibot';
 
-// valibot schemas of the API's response shapes that the tools return (the `Api*` types of the wire
-// contract, checked against them with `satisfies`), so each tool's output schema is the contract's
-// shape. Objects are loose: a newer daemon may add fields.
+// The tools' results are the wire contract's response schemas (`@colibri/api`), not a copy: one
+// shape, the one colibrid answers and the OpenAPI document shows. This file only adds the words a
+// model reads in `tools/list` (JSON Schema `description`), on the fields whose meaning the name does
+// not carry.
 
-const time = v.pipe(v.string(), v.description('ISO-8601 time'));
-const nullableTime = v.nullable(time);
-const id = v.string();
+type Descriptions<E extends v.ObjectEntries> = { readonly [K in keyof E]?: string };
 
-/** {@link ApiTask}. */
-export const taskSchema = v.object({
-  id,
-  title: v.string(),
-  payload: v.unknown(),
-  requiredCapabilities: v.array(v.string()),
-  skill: v.nullable(v.object({ name: v.string(), digest: v.nullable(v.string()) })),
-  status: v.picklist(TASK_STATUSES),
-  tenant: v.nullable(v.string()),
-  assignedAgentId: v.nullable(id),
-  priority: v.number(),
-  attempt: v.pipe(
-    v.number(),
-    v.description('assignments so far; the fencing token an agent presents to move the task on'),
-  ),
-  maxAttempts: v.number(),
-  leaseExpiresAt: nullableTime,
-  result: v.unknown(),
-  error: v.nullable(v.string()),
-  createdAt: time,
-  updatedAt: time,
-}) satisfies v.GenericSchema<ApiTask>;
+/**
+ * `schema` with a `description` on each named field. The fields keep their schemas (checks and
+ * all): a description is one more pipe item, which the JSON Schema converter turns into
+ * `description` and validation ignores. The static type stays the api's (a pipe's output is its
+ * schema's output).
+ */
+function describeFields<E extends v.ObjectEntries>(
+  schema: v.ObjectSchema<E, undefined>,
+  descriptions: Descriptions<E>,
+): v.ObjectSchema<E, undefined> {
+  const entries: Record<string, v.GenericSchema> = { ...schema.entries };
+  for (const [key, text] of Object.entries(descriptions)) {
+    const field = schema.entries[key];
+    if (field === undefined || text === undefined) throw new Error(`no field ${key} to describe`);
+    entries[key] = v.pipe(field, v.description(text));
+  }
+  return v.object(entries) as unknown as v.ObjectSchema<E, undefined>;
+}
 
-/** {@link ApiTaskEvent}. */
-export const taskEventSchema = v.object({
-  id: v.number(),
-  from: v.nullable(v.picklist(TASK_STATUSES)),
-  to: v.picklist(TASK_STATUSES),
-  agentId: v.nullable(id),
-  attempt: v.number(),
-  reason: v.nullable(v.string()),
-  at: time,
-}) satisfies v.GenericSchema<ApiTaskEvent>;
+/** `ApiTask`. */
+export const taskSchema = describeFields(apiTaskSchema, {
+  attempt: 'assignments so far; the fencing token an agent presents to move the task on',
+});
 
-/** {@link ParkedReason}. */
-export const parkedReasonSchema = v.object({
-  candidates: v.array(
-    v.object({
-      agentId: id,
-      agentName: v.string(),
-      missing: v.array(v.string()),
-    }),
-  ),
-  unmatchedTags: v.array(v.string()),
-  neverAdvertised: v.array(v.object({ tag: v.string(), suggestion: v.nullable(v.string()) })),
-}) satisfies v.GenericSchema<ParkedReason>;
+/** `ApiTaskEvent`. */
+export const taskEventSchema = apiTaskEventSchema;
 
-/** {@link ApiSkill}. */
-export const skillSchema = v.object({
-  name: v.string(),
-  description: v.string(),
-  requiredCapabilities: v.array(v.string()),
-  payloadSchema: v.nullable(v.record(v.string(), v.unknown())),
-  timeoutSeconds: v.nullable(v.number()),
-  digest: v.pipe(
-    v.string(),
-    v.description('identifies the manifest; name@digest picks it when agents disagree'),
-  ),
-}) satisfies v.GenericSchema<ApiSkill>;
+/** `ParkedReason`, with its `skill` part (a task asked for by skill). */
+export const parkedReasonSchema = describeFields(apiParkedReasonSchema, {
+  candidates: 'online agents the task may reach and the required tags each lacks',
+  unmatchedTags: 'required tags no online agent has',
+  neverAdvertised: 'required tags no agent ever offered, with a near spelling when there is one',
+  skill: 'for a task asked for by skill: who offers it, who declines it and what they lack',
+});
 
-/** {@link ApiSkillListing}. */
-export const skillListingSchema = v.object({
-  name: v.string(),
-  variants: v.pipe(
-    v.array(
-      v.object({
-        digest: v.pipe(
-          v.string(),
-          v.description('identifies this manifest; submit_task skill "name@digest" picks it on a conflict'),
-        ),
-        description: v.string(),
-        requiredCapabilities: v.pipe(
-          v.array(v.string()),
-          v.description("tags an agent needs to offer it (added to the task's requires)"),
-        ),
-        payloadSchema: v.pipe(
-          v.nullable(v.record(v.string(), v.unknown())),
-          v.description('JSON Schema the task payload must match, or null'),
-        ),
-        timeoutSeconds: v.nullable(v.number()),
-        agents: v.pipe(
-          v.array(v.object({ id, name: v.string(), status: v.picklist(AGENT_STATUSES) })),
-          v.description('agents offering this variant'),
-        ),
-      }),
-    ),
-    v.description('one entry per distinct manifest'),
-  ),
-  declinedBy: v.pipe(
-    v.array(v.object({ id, name: v.string(), missing: v.array(v.string()), reason: v.string() })),
-    v.description('agents with the manifest that do not offer it, what they lack and why'),
-  ),
-  conflict: v.pipe(
-    v.boolean(),
-    v.description('true when the variants disagree: submit_task must then name one as name@digest'),
-  ),
-}) satisfies v.GenericSchema<ApiSkillListing>;
+/** `ApiSkill`. */
+export const skillSchema = describeFields(apiSkillSchema, {
+  digest: 'identifies the manifest; name@digest picks it when agents disagree',
+});
 
-/** {@link ApiAgent}. */
-export const agentSchema = v.object({
-  id,
-  name: v.string(),
-  host: v.nullable(v.string()),
-  capabilities: v.array(v.string()),
-  status: v.picklist(AGENT_STATUSES),
-  tenant: v.nullable(v.string()),
-  registeredAt: time,
-  lastHeartbeatAt: nullableTime,
-  activeTasks: v.number(),
-  retiredAt: nullableTime,
-  spawnedBy: v.nullable(id),
-  spawnDepth: v.number(),
-  skills: v.array(skillSchema),
-  declinedSkills: v.array(v.object({ name: v.string(), missing: v.array(v.string()), reason: v.string() })),
-}) satisfies v.GenericSchema<ApiAgent>;
+const skillListing = listSkillsResponseSchema.entries.skills.item;
+const variantSchema = describeFields(skillListing.entries.variants.item, {
+  digest: 'identifies this manifest; submit_task skill "name@digest" picks it on a conflict',
+  requiredCapabilities: "tags an agent needs to offer it (added to the task's requires)",
+  payloadSchema: 'JSON Schema the task payload must match, or null',
+  agents: 'agents offering this variant',
+});
 
-const countsOf = <const T extends readonly string[]>(keys: T) =>
-  v.object(
-    Object.fromEntries(keys.map((key) => [key, v.number()])) as Record<T[number], v.NumberSchema<undefined>>,
-  );
+/** `ApiSkillListing`: one skill of `list_skills`. */
+export const skillListingSchema = describeFields(
+  v.object({ ...skillListing.entries, variants: v.array(variantSchema) }),
+  {
+    variants: 'one entry per distinct manifest',
+    declinedBy: 'agents with the manifest that do not offer it, what they lack and why',
+    conflict: 'true when the variants disagree: submit_task must then name one as name@digest',
+  },
+);
 
-/** {@link StatusResponse}. */
-export const statusSchema = v.object({
-  version: v.string(),
-  driver: v.picklist(['sqlite', 'postgres']),
-  uptimeSeconds: v.number(),
-  agents: countsOf(AGENT_STATUSES),
-  tasks: countsOf(TASK_STATUSES),
-}) satisfies v.GenericSchema<StatusResponse>;
+/** `ApiAgent`. */
+export const agentSchema = describeFields(apiAgentSchema, {
+  skills: 'skills this agent offers (its tags meet their manifests)',
+  declinedSkills: 'skills it has a handler for but does not offer, and why',
+});
 
-/** {@link JoinTokenResponse}. */
-export const joinTokenSchema = v.object({
-  token: v.pipe(v.string(), v.description('one-time registration token; shown once')),
-  tenant: v.string(),
-  expiresAt: time,
-}) satisfies v.GenericSchema<JoinTokenResponse>;
+/** `StatusResponse`. */
+export const statusSchema = statusResponseSchema;
 
-/** {@link ApiSpawnReport}. */
-export const spawnReportSchema = v.object({
-  agentName: v.string(),
-  tenant: v.string(),
-  jail: v.string(),
-  driver: v.picklist(['bastille', 'linux']),
-  outcome: v.picklist(['spawned', 'already-healthy', 'repaired']),
-  agentId: id,
-  steps: v.array(
-    v.object({
-      step: v.string(),
-      status: v.picklist(['done', 'skipped', 'failed']),
-      durationMs: v.number(),
-      detail: v.string(),
-    }),
-  ),
-}) satisfies v.GenericSchema<ApiSpawnReport>;
+/** `JoinTokenResponse`. */
+export const joinTokenSchema = describeFields(joinTokenResponseSchema, {
+  token: 'one-time registration token; shown once',
+});
+
+/** `ApiSpawnReport`. */
+export const spawnReportSchema = apiSpawnReportSchema;
