@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { ColibriError, errorKind, isColibriError } from '@colibri/errors';
 import { colibriPaths } from '@colibri/protocol';
+import { closeInheritedDescriptors } from '@colibri/spawner';
 import { openStore, type Store } from '@colibri/store';
 import { createSecretSource } from '@colibri/vault';
 import { formatEffectiveConfig } from './config/format-effective-config.js';
@@ -27,6 +28,12 @@ const VAULT_CREDENTIALS = ['BW_CLIENTID', 'BW_CLIENTSECRET', 'BW_PASSWORD', 'BW_
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string;
 };
+
+/** Node's IPC channel descriptor when this process was forked with one (kept open). */
+function nodeIpcDescriptor(): number[] {
+  const fd = (process.channel as { fd?: unknown } | undefined)?.fd ?? Number(process.env.NODE_CHANNEL_FD);
+  return typeof fd === 'number' && Number.isInteger(fd) && fd >= 0 ? [fd] : [];
+}
 
 function fail(error: unknown, logger?: Logger): never {
   const message = isColibriError(error) ? error.message : (error as Error)?.message || String(error);
@@ -75,9 +82,16 @@ async function main(): Promise<void> {
   }
   const { config } = invocation;
   for (const name of VAULT_CREDENTIALS) delete process.env[name];
+  // A descriptor colibrid inherited without close-on-exec (an operator's `exec 30<file`, a pipe
+  // end, a `flock 200` lock) would reach every child it starts: bw, the jail tools, preflight's
+  // trial sandboxes. Only Node's own IPC channel, when colibrid was forked with one, stays.
+  const closedDescriptors = closeInheritedDescriptors(nodeIpcDescriptor());
   // Everything colibrid creates (home, token, database, socket before its chmod) is private.
   process.umask(0o077);
   const logger = createLogger(config.logLevel);
+  if (closedDescriptors.length > 0) {
+    logger.info({ fds: closedDescriptors }, 'closed descriptors inherited from the parent process');
+  }
 
   // Resources are released in the reverse order of their creation.
   const cleanups: (() => Promise<void>)[] = [];

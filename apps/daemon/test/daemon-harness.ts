@@ -43,6 +43,18 @@ export interface StartOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Keep the home when disposing (the caller removes it). */
   readonly keepHome?: boolean;
+  /** Descriptors handed to colibrid beyond stdio: the child's fd number → this process's fd. */
+  readonly inheritFds?: Readonly<Record<number, number>>;
+}
+
+/** stdio for spawn: stdin ignored, stdout and stderr to `logFd`, then `inheritFds` at their numbers. */
+function stdioWith(logFd: number, inheritFds: Readonly<Record<number, number>> = {}): (number | 'ignore')[] {
+  const stdio: (number | 'ignore')[] = ['ignore', logFd, logFd];
+  for (const [childFd, parentFd] of Object.entries(inheritFds)) {
+    while (stdio.length <= Number(childFd)) stdio.push('ignore');
+    stdio[Number(childFd)] = parentFd;
+  }
+  return stdio;
 }
 
 function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
@@ -61,7 +73,7 @@ export async function startDaemon(options: StartOptions = {}): Promise<Daemon> {
     process.execPath,
     [MAIN, '--home', home, '--log-level', 'debug', ...(options.args ?? [])],
     {
-      stdio: ['ignore', logFd, logFd],
+      stdio: stdioWith(logFd, options.inheritFds),
       env: { PATH: process.env.PATH ?? '', ...options.env },
     },
   );
