@@ -115,6 +115,8 @@ beforeAll(async () => {
     name: 'gpu-box',
     host: 'rig',
     capabilities: ['linux', 'gpu'],
+    // A skill whose description is markup: the board shows it as a tooltip, never as HTML.
+    skills: [{ name: 'train-model', description: XSS, requiredCapabilities: ['gpu'] }],
   });
   agents['gpu-box'] = { id: gpuBox.agent.id, token: gpuBox.token };
   await operator.goOffline(gpuBox.agent.id, { reason: 'powered down for the night' });
@@ -288,6 +290,10 @@ describe('the board in a real browser', () => {
       ]);
       const agentsText = await text(page, '#agents');
       expect(agentsText).toMatch(/gpu-box\s+shared\s+linux gpu\s+offline/);
+      expect(agentsText).toMatch(/gpu-box[^\n]*train-model/);
+      expect(
+        await page.$$eval('#agents .tag.skill', (spans) => spans.map((span) => span.getAttribute('title'))),
+      ).toEqual([XSS]);
       for (const name of ['domedog', 'hermes-debby', 'hermes-osa', 'acme-agent', 'globex-agent']) {
         expect(agentsText).toContain(name);
       }
@@ -408,6 +414,9 @@ describe('the board in a real browser', () => {
       expect(page.url()).toBe(`${base}/board/agents/${agents['hermes-osa']!.id}`);
       expect(await text(page, '#agent')).toMatch(/host\s+osa/);
       expect(await text(page, '#finished')).toContain('check the nginx config');
+      expect(await text(page, '#agent')).toMatch(/skills\s+-/);
+      await search('gpu-box');
+      expect(await text(page, '#agent')).toMatch(/skills\s+train-model/);
       await search('hermes');
       expect(await text(page, '#search-agents')).toMatch(/hermes-debby[\s\S]*hermes-osa/);
       await page.goto(`${base}/board/tasks/${tasks.render!.id}`);

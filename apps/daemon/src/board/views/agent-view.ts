@@ -1,6 +1,6 @@
 import type { AgentView } from '../board-data.js';
 import { html, type SafeHtml } from '../html.js';
-import { ago, shortId, status, tags, taskLink, tenant } from './format.js';
+import { ago, shortId, skills, status, tags, taskLink, tenant } from './format.js';
 
 /** An agent: its facts, what it holds now, what it finished lately. */
 export function agentView(view: AgentView, now: Date): SafeHtml {
@@ -19,6 +19,8 @@ export function agentView(view: AgentView, now: Date): SafeHtml {
 <dt>status</dt><dd>${status(agent.status)}</dd>
 <dt>tenant</dt><dd>${tenant(agent.tenant)}</dd>
 <dt>tags</dt><dd>${tags(agent.capabilities)}</dd>
+<dt>skills</dt><dd>${skills(agent.skills)}</dd>
+${agent.declinedSkills.length === 0 ? '' : html`<dt>declines</dt><dd>${agent.declinedSkills.map((d, i) => html`${i > 0 ? html`<br>` : ''}<span class="tag">${d.name}</span> <span class="muted">${d.reason}</span>`)}</dd>`}
 <dt>load</dt><dd>${agent.activeTasks} assigned or running</dd>
 <dt>host</dt><dd>${agent.host ?? html`<span class="muted">-</span>`}</dd>
 <dt>last heartbeat</dt><dd>${ago(agent.lastHeartbeatAt, now)}</dd>

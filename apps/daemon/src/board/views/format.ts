@@ -33,6 +33,15 @@ export function jsonText(value: unknown): string {
 }
 
 /** Required or advertised tags as chips; `never` ones are flagged as never advertised by any agent. */
+/** The skills an agent offers, each named with its description as a tooltip; a dash for none. */
+export function skills(list: readonly { name: string; description: string }[]): SafeHtml {
+  if (list.length === 0) return html`<span class="muted">-</span>`;
+  return html`${list.map(
+    (skill, i) =>
+      html`${i > 0 ? ' ' : ''}<span class="tag skill" title="${skill.description}">${skill.name}</span>`,
+  )}`;
+}
+
 export function tags(list: readonly string[], never: readonly string[] = []): SafeHtml {
   if (list.length === 0) return html`<span class="muted">any agent</span>`;
   return html`${list.map((tag, i) => {

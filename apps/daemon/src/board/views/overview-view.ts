@@ -6,6 +6,7 @@ import {
   ago,
   parkedReason,
   shortId,
+  skills,
   status,
   tags,
   taskLink,
@@ -80,6 +81,7 @@ function agents(overview: Overview, now: Date): SafeHtml {
 <td>${agent.activeTasks}</td>
 <td>${ago(agent.lastHeartbeatAt, now)}</td>
 <td>${agent.host ?? html`<span class="muted">-</span>`}</td>
+<td>${skills(agent.skills)}</td>
 </tr>`,
   );
   return html`<section id="agents">
@@ -87,7 +89,7 @@ function agents(overview: Overview, now: Date): SafeHtml {
 ${
   rows.length === 0
     ? html`<p class="muted">No agent has registered.</p>`
-    : html`<table><thead><tr><th>name</th><th>tenant</th><th>tags</th><th>status</th><th>load</th><th>last heartbeat</th><th>host</th></tr></thead><tbody>${rows}</tbody></table>`
+    : html`<table><thead><tr><th>name</th><th>tenant</th><th>tags</th><th>status</th><th>load</th><th>last heartbeat</th><th>host</th><th>skills</th></tr></thead><tbody>${rows}</tbody></table>`
 }
 </section>`;
 }
