@@ -6,6 +6,8 @@
 #   sh scripts/setup.sh --with-test-tools  also installs what the tests talk to (PostgreSQL, socat,
 #                                       iproute2, bubblewrap, keyutils, systemd-analyze, python3-dotenv,
 #                                       chromium) when missing
+#   sh scripts/setup.sh --with-bench-tools  the test tools, plus redis-server (the BullMQ reference row
+#                                       of `pnpm bench`; started on loopback by the bench itself)
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -33,7 +35,7 @@ fi
 # The tests talk to real things: PostgreSQL, socat bridges between network namespaces, bwrap
 # sandboxes (keyctl for their keyring tests), systemd-analyze to verify the unit files, python-dotenv (a
 # .env reader) and chromium (the board's browser tests). Install what is missing (Debian, root).
-if [ "${1:-}" = "--with-test-tools" ] || [ "${1:-}" = "--with-postgres" ]; then
+if [ "${1:-}" = "--with-test-tools" ] || [ "${1:-}" = "--with-postgres" ] || [ "${1:-}" = "--with-bench-tools" ]; then
   missing=""
   if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then
     missing="$missing postgresql"
@@ -48,6 +50,10 @@ if [ "${1:-}" = "--with-test-tools" ] || [ "${1:-}" = "--with-postgres" ]; then
   python3 -c 'import dotenv' >/dev/null 2>&1 || missing="$missing python3-dotenv"
   # The board's browser tests drive Debian's chromium headless (puppeteer-core, no browser download).
   [ -x /usr/bin/chromium ] || missing="$missing chromium"
+  # The benchmark's BullMQ reference row runs against Debian's redis-server (loopback, started by the bench).
+  if [ "${1:-}" = "--with-bench-tools" ]; then
+    command -v redis-server >/dev/null 2>&1 || missing="$missing redis-server"
+  fi
   if [ -n "$missing" ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
       say "installing test tools from Debian:$missing"

@@ -82,6 +82,7 @@ export class KyselyStore implements Store {
   /** Open change feeds, closed with the store. */
   readonly #subscriptions = new Set<ChangeSubscription>();
   #closed = false;
+  #commits = 0;
 
   constructor(adapter: DialectAdapter, options: StoreOptions = {}) {
     this.#adapter = adapter;
@@ -95,6 +96,10 @@ export class KyselyStore implements Store {
 
   get driver(): StoreDriverName {
     return this.#adapter.driver;
+  }
+
+  get committedTransactions(): number {
+    return this.#commits;
   }
 
   // ---- transaction, read and error mapping ------------------------------------------------
@@ -133,7 +138,9 @@ export class KyselyStore implements Store {
   async #transaction<T>(fn: (trx: Trx, context: StoreContext) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.#db.transaction().execute((trx) => fn(trx, this.#context));
+        const result = await this.#db.transaction().execute((trx) => fn(trx, this.#context));
+        this.#commits++;
+        return result;
       } catch (error) {
         if (attempt < MAX_TRANSACTION_TRIES && this.#adapter.isRetryable(error)) {
           await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));

@@ -443,6 +443,12 @@ export interface ChangeSubscription {
 export interface Store {
   /** Which driver backs this store. */
   readonly driver: StoreDriverName;
+  /**
+   * How many write transactions this store object has committed since it was opened (reads and
+   * migrations not counted): what colibrid's `/metrics` reports as `colibri_store_commits_total`,
+   * so a benchmark can say how many commits a unit of work costs.
+   */
+  readonly committedTransactions: number;
 
   /** Registers an agent (status `idle`). Throws `COLIBRI_AGENT_NAME_TAKEN` if the name is in use. */
   registerAgent(input: RegisterAgentInput): Promise<AgentRecord>;

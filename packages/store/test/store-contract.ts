@@ -112,6 +112,17 @@ export function describeStoreContract(name: string, harness: ContractHarness): v
         }
       });
 
+      it('counts the write transactions it committed, not reads nor refused writes', async () => {
+        expect(store.committedTransactions).toBe(0);
+        const agent = await media();
+        await store.recordHeartbeat(agent.id, {});
+        expect(store.committedTransactions).toBe(2);
+        await store.getAgent(agent.id);
+        await store.listTasks();
+        await expectCode(store.recordHeartbeat('nope', {}), 'COLIBRI_AGENT_NOT_FOUND');
+        expect(store.committedTransactions).toBe(2);
+      });
+
       it('several processes opening a new database at once all succeed', async () => {
         const fresh = await harness.freshConfig();
         const results = await Promise.all(

@@ -74,6 +74,7 @@ const metrics: Handler = async (app, { principal }) => {
       tasks,
       parkedByMissingTag,
       waitingPolls: app.dispatcher.waiters.size,
+      storeCommits: app.store.committedTransactions,
     }),
   };
 };

@@ -11,6 +11,8 @@ export interface HiveSnapshot {
   readonly parkedByMissingTag: ReadonlyMap<string, number>;
   /** Long polls waiting on this daemon for their agent to be given a task. */
   readonly waitingPolls: number;
+  /** Write transactions this daemon's store has committed since it opened. */
+  readonly storeCommits: number;
 }
 
 /** How an attempt of a task ended, as this daemon committed it. */
@@ -37,6 +39,8 @@ export class DaemonMetrics {
   readonly #tasks: Gauge<'status'>;
   readonly #waitingPolls: Gauge;
   readonly #parkedByTag: Gauge<'tag'>;
+  readonly #storeCommits: Counter;
+  #storeCommitsSeen = 0;
 
   constructor(version: string) {
     const registers = [this.registry];
@@ -104,6 +108,11 @@ export class DaemonMetrics {
       labelNames: ['outcome'],
       registers,
     });
+    this.#storeCommits = new Counter({
+      name: 'colibri_store_commits_total',
+      help: 'Write transactions this colibrid committed to its store (each one a commit: an fsync on SQLite).',
+      registers,
+    });
     // Every series exists from the start, so a rate() over a fresh daemon is 0, not absent.
     for (const outcome of ['done', 'failed', 'cancelled', 'requeued'] as const)
       this.#outcomes.inc({ outcome }, 0);
@@ -136,6 +145,8 @@ export class DaemonMetrics {
     for (const [status, n] of Object.entries(snapshot.agents)) this.#agents.set({ status }, n);
     for (const [status, n] of Object.entries(snapshot.tasks)) this.#tasks.set({ status }, n);
     this.#waitingPolls.set(snapshot.waitingPolls);
+    this.#storeCommits.inc(Math.max(0, snapshot.storeCommits - this.#storeCommitsSeen));
+    this.#storeCommitsSeen = Math.max(this.#storeCommitsSeen, snapshot.storeCommits);
     // A tag no longer missing must disappear, not keep its last count.
     this.#parkedByTag.reset();
     for (const [tag, n] of snapshot.parkedByMissingTag) this.#parkedByTag.set({ tag }, n);

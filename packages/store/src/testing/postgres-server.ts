@@ -47,7 +47,13 @@ export function findPostgresBinaries(env: NodeJS.ProcessEnv = process.env): stri
  * Starts a private PostgreSQL cluster in a temp directory. initdb refuses to run as root, so as
  * root the server runs as the `postgres` system user (created by Debian's package) via setpriv.
  */
-export async function startTestPostgres(options: { port?: number } = {}): Promise<TestPostgres> {
+export async function startTestPostgres(
+  options: {
+    port?: number;
+    /** Extra server settings (`-c name=value`), e.g. `{ shared_preload_libraries: 'pg_stat_statements' }` for a benchmark. */
+    settings?: Readonly<Record<string, string>>;
+  } = {},
+): Promise<TestPostgres> {
   const bin = findPostgresBinaries();
   const base = mkdtempSync(join(tmpdir(), 'colibri-pg-'));
   const dataDir = join(base, 'data');
@@ -77,7 +83,10 @@ export async function startTestPostgres(options: { port?: number } = {}): Promis
     join(logDir, 'server.log'),
     '-w',
     '-o',
-    `-k ${socketDir} -p ${port} -c listen_addresses='' -c fsync=off -c max_connections=200`,
+    [
+      `-k ${socketDir} -p ${port} -c listen_addresses='' -c fsync=off -c max_connections=200`,
+      ...Object.entries(options.settings ?? {}).map(([name, value]) => `-c ${name}=${value}`),
+    ].join(' '),
     'start',
   ]);
   const url = (database = 'postgres') =>
