@@ -166,6 +166,44 @@ export async function recordHeartbeat(
   );
 }
 
+/**
+ * Writes heartbeats a daemon kept in memory, one UPDATE per agent (and one per agent's leases):
+ * `last_heartbeat_at` only moves forward, and only for online agents that are not retired — a
+ * late batch never brings an agent back online (a heartbeat through `recordHeartbeat` does) nor
+ * undoes a newer write. Returns how many agents' rows moved.
+ */
+export async function recordHeartbeats(
+  trx: Trx,
+  context: StoreContext,
+  beats: readonly { agentId: string; at: Date; extendLeasesUntil?: Date | undefined }[],
+): Promise<number> {
+  let moved = 0;
+  for (const beat of beats) {
+    const at = context.time(beat.at);
+    const result = await trx
+      .updateTable('agents')
+      .set({ last_heartbeat_at: at })
+      .where('id', '=', beat.agentId)
+      .where('status', '!=', 'offline')
+      .where('retired_at', 'is', null)
+      .where((eb) => eb.or([eb('last_heartbeat_at', 'is', null), eb('last_heartbeat_at', '<', at)]))
+      .executeTakeFirst();
+    const changed = Number(result.numUpdatedRows) > 0;
+    if (changed) moved++;
+    if (changed && beat.extendLeasesUntil !== undefined) {
+      const until = context.adapter.toDbTime(beat.extendLeasesUntil);
+      await trx
+        .updateTable('tasks')
+        .set({ lease_expires_at: until })
+        .where('assigned_agent_id', '=', beat.agentId)
+        .where('status', 'in', UNFINISHED)
+        .where('lease_expires_at', '<', until)
+        .execute();
+    }
+  }
+  return moved;
+}
+
 /** The agent as it now is with the tasks handed back: the answer of `markAgentOffline` and `retireAgent`. */
 async function offlineResult(
   trx: Trx,

@@ -11,6 +11,7 @@ export type {
   CountFilter,
   CreateJoinTokenInput,
   CreateTenantInput,
+  HeartbeatWrite,
   IntakeTaskInput,
   JoinTokenRecord,
   ListAgentsFilter,

@@ -122,6 +122,20 @@ export const markAgentOfflineSchema = v.object({
   at: v.optional(date),
 });
 
+/** At most this many agents go into one `recordHeartbeats` transaction. */
+export const MAX_HEARTBEAT_BATCH = 1000;
+
+export const recordHeartbeatsSchema = v.pipe(
+  v.array(
+    v.object({
+      agentId: storeId,
+      at: date,
+      extendLeasesUntil: v.optional(date),
+    }),
+  ),
+  v.maxLength(MAX_HEARTBEAT_BATCH, `at most ${MAX_HEARTBEAT_BATCH} heartbeats per call`),
+);
+
 export const joinTokenHashSchema = v.object({ tokenHash });
 
 export const updateCapabilitiesSchema = v.object({ capabilities, skills: v.optional(v.object(agentSkills)) });

@@ -15,6 +15,7 @@ import {
   MAX_INTAKE_BATCH,
   markAgentOfflineSchema,
   parseInput,
+  recordHeartbeatsSchema,
   recordTenantProvisionSchema,
   registerAgentSchema,
   resetTenantCollectionSchema,
@@ -39,6 +40,7 @@ import type {
   CountFilter,
   CreateJoinTokenInput,
   CreateTenantInput,
+  HeartbeatWrite,
   IntakeTaskInput,
   JoinTokenRecord,
   ListAgentsFilter,
@@ -261,6 +263,12 @@ export class KyselyStore implements Store {
     options: { at?: Date; extendLeasesUntil?: Date } = {},
   ): Promise<AgentRecord> {
     return this.#transaction((trx, context) => agents.recordHeartbeat(trx, context, agentId, options));
+  }
+
+  async recordHeartbeats(beats: readonly HeartbeatWrite[]): Promise<number> {
+    const parsed = parseInput(recordHeartbeatsSchema, beats, 'recordHeartbeats');
+    if (parsed.length === 0) return 0;
+    return this.#transaction((trx, context) => agents.recordHeartbeats(trx, context, parsed));
   }
 
   async markAgentOffline(

@@ -435,6 +435,16 @@ export interface ChangeSubscription {
   close(): Promise<void>;
 }
 
+/** One heartbeat kept in memory, for {@link Store.recordHeartbeats}. */
+export interface HeartbeatWrite {
+  /** The agent that was seen. */
+  readonly agentId: string;
+  /** When it was last seen. */
+  readonly at: Date;
+  /** Its leases are extended to this moment (omit to leave them). */
+  readonly extendLeasesUntil?: Date;
+}
+
 /**
  * colibri's persistence. Every method validates its input, runs in one transaction, and either
  * does all of its work or none of it. State changes are compare-and-set: of two racing callers
@@ -480,6 +490,14 @@ export interface Store {
    * its tasks) and, when given, extends the leases of its assigned/running tasks.
    */
   recordHeartbeat(agentId: string, options?: { at?: Date; extendLeasesUntil?: Date }): Promise<AgentRecord>;
+  /**
+   * Writes heartbeats a daemon kept in memory, all in one transaction (at most 1000): for each
+   * online, unretired agent whose stored `lastHeartbeatAt` is older than `at`, sets it to `at` and
+   * extends the leases of its assigned/running tasks to `extendLeasesUntil` (never shortens one).
+   * Offline or retired agents are left as they are: this never brings an agent back online.
+   * Returns how many agents' rows moved.
+   */
+  recordHeartbeats(beats: readonly HeartbeatWrite[]): Promise<number>;
   /**
    * Marks an agent offline and re-queues (or fails, past max attempts) its unfinished tasks, atomically.
    *

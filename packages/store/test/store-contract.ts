@@ -1225,6 +1225,42 @@ export function describeStoreContract(name: string, harness: ContractHarness): v
         expect((await store.getTask(t1.id)).status).toBe('done');
         expect((await store.getAgent(agent.id)).status).toBe('idle');
       });
+
+      it('writes heartbeats kept in memory in one batch: forward only, online agents only', async () => {
+        const now = Date.now();
+        const busy = await media();
+        const idle = await store.registerAgent({ name: 'kiln', capabilities: ['linux'] });
+        const gone = await store.registerAgent({ name: 'attic', capabilities: ['linux'] });
+        await store.markAgentOffline(gone.id, { reason: 'test' });
+        const t = await store.intakeTask({ title: 'held', requiredCapabilities: [] });
+        await store.assignTask({
+          taskId: t.id,
+          agentId: busy.id,
+          expectedAttempt: 0,
+          leaseExpiresAt: new Date(now + 1000),
+        });
+        const commits = store.committedTransactions;
+        const moved = await store.recordHeartbeats([
+          { agentId: busy.id, at: new Date(now), extendLeasesUntil: new Date(now + 60_000) },
+          { agentId: idle.id, at: new Date(now) },
+          { agentId: gone.id, at: new Date(now) },
+        ]);
+        expect(moved).toBe(2);
+        expect(store.committedTransactions).toBe(commits + 1);
+        expect((await store.getAgent(busy.id)).lastHeartbeatAt?.getTime()).toBe(now);
+        expect((await store.getAgent(idle.id)).lastHeartbeatAt?.getTime()).toBe(now);
+        // An offline agent stays offline and unseen: only a real heartbeat brings it back.
+        expect(await store.getAgent(gone.id)).toMatchObject({ status: 'offline', lastHeartbeatAt: null });
+        expect((await store.getTask(t.id)).leaseExpiresAt?.getTime()).toBe(now + 60_000);
+        // A late, older batch moves nothing back.
+        expect(await store.recordHeartbeats([{ agentId: idle.id, at: new Date(now - 5000) }])).toBe(0);
+        expect((await store.getAgent(idle.id)).lastHeartbeatAt?.getTime()).toBe(now);
+        expect(await store.recordHeartbeats([])).toBe(0);
+        await expectCode(
+          store.recordHeartbeats([{ agentId: 'not-an-id', at: new Date(now) }]),
+          'COLIBRI_INVALID_INPUT',
+        );
+      });
     });
 
     describe('tenants', () => {

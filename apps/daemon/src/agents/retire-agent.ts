@@ -16,6 +16,7 @@ export async function retireAgent(
 ): Promise<AgentOfflineResult> {
   const result = await app.store.retireAgent(agentId, { reason, at: app.clock() });
   app.authenticator.forgetAgent(agentId);
+  app.lastSeen.forget(agentId);
   for (const task of [...result.requeued, ...result.failed]) app.metrics.taskMoved(task.status);
   app.logger.info(
     {

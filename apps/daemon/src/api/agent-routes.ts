@@ -65,12 +65,29 @@ async function settledAgent(app: App, agent: AgentRecord): Promise<ApiAgent> {
   }
 }
 
+/**
+ * One heartbeat (or a poll counting as one). An online agent holding no task is only remembered
+ * ({@link App.lastSeen}: no commit; flushed in batches, leases included); an offline agent comes
+ * back online, and an agent holding tasks renews its leases, through the store at once. Unknown
+ * and retired agents are refused by the store.
+ */
 async function heartbeat(app: App, agentId: string): Promise<AgentRecord> {
   const now = app.clock();
+  const known = app.dispatcher.agent(agentId);
+  if (
+    known !== undefined &&
+    known.status !== 'offline' &&
+    known.retiredAt === null &&
+    app.dispatcher.loadOf(agentId) === 0
+  ) {
+    app.lastSeen.seen(agentId, now);
+    return app.lastSeen.view(known);
+  }
   const agent = await app.store.recordHeartbeat(agentId, {
     at: now,
     extendLeasesUntil: new Date(now.getTime() + app.timing.leaseMs),
   });
+  app.lastSeen.persisted(agentId, now);
   await reexamine(app, agent, 'seen');
   return agent;
 }
@@ -137,7 +154,10 @@ const list: Handler = async (app, { principal, query }) => {
     }),
     app.store.countActiveTasksByAgent(),
   ]);
-  return { status: 200, body: { agents: agents.map((a) => toApiAgent(a, loads.get(a.id) ?? 0)) } };
+  return {
+    status: 200,
+    body: { agents: agents.map((a) => toApiAgent(app.lastSeen.view(a), loads.get(a.id) ?? 0)) },
+  };
 };
 
 const keyOf = (taskId: string, attempt: number) => `${taskId}#${attempt}`;
@@ -232,7 +252,7 @@ const poll: Handler = async (app, { principal, params, query, body, signal }) =>
   const { holding } = parseRequest(pollRequestSchema, body ?? {}, 'request body');
   const known = app.dispatcher.agent(agentId) ?? (await app.store.getAgent(agentId));
   if (principal.kind === 'agent') {
-    const last = known.lastHeartbeatAt?.getTime() ?? 0;
+    const last = app.lastSeen.lastSign(known).getTime();
     if (known.status === 'offline' || app.clock().getTime() - last >= heartbeatEveryMs(app)) {
       await heartbeat(app, agentId);
     }

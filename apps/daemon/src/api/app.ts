@@ -3,6 +3,7 @@ import type { Store } from '@colibri/store';
 import type { Authenticator, Principal } from '../auth/authenticator.js';
 import type { Timing } from '../config/resolve-config.js';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
+import type { LastSeen } from '../dispatch/last-seen.js';
 import type { Route } from '../http/router.js';
 import type { Logger } from '../logger.js';
 import type { DaemonMetrics } from '../metrics/daemon-metrics.js';
@@ -12,6 +13,8 @@ import type { SpawnService } from '../spawn/spawn-service.js';
 export interface App {
   readonly store: Store;
   readonly dispatcher: Dispatcher;
+  /** Heartbeats of online agents kept in memory, flushed to the store in batches. */
+  readonly lastSeen: LastSeen;
   readonly authenticator: Authenticator;
   readonly logger: Logger;
   readonly clock: () => Date;

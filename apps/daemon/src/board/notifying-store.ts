@@ -21,7 +21,7 @@ export function notifyingStore(store: Store, onWrite: (kind: BoardChangeKind) =>
       }
       let method = wrapped.get(property);
       if (method === undefined) {
-        const kind: BoardChangeKind = property === 'recordHeartbeat' ? 'heartbeat' : 'hive';
+        const kind: BoardChangeKind = property.startsWith('recordHeartbeat') ? 'heartbeat' : 'hive';
         method = async (...args: unknown[]) => {
           const result = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
           onWrite(kind);

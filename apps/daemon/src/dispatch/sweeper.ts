@@ -4,11 +4,14 @@ import type { Timing } from '../config/resolve-config.js';
 import type { Logger } from '../logger.js';
 import type { DaemonMetrics } from '../metrics/daemon-metrics.js';
 import type { Dispatcher } from './dispatcher.js';
+import { type LastSeen, persistEveryMs } from './last-seen.js';
 
 /** What the sweeper needs. */
 export interface SweeperDeps {
   readonly store: Store;
   readonly dispatcher: Dispatcher;
+  /** Heartbeats kept in memory: liveness reads them, the flush timer writes them. */
+  readonly lastSeen: LastSeen;
   readonly logger: Logger;
   readonly clock: () => Date;
   readonly timing: Timing;
@@ -27,9 +30,10 @@ export function livenessIntervalMs(timing: Timing): number {
 }
 
 /**
- * The daemon's two clocks: the liveness check (silent agents go offline, lapsed leases are
- * re-queued, their tasks dispatched again) and the slow safety sweep. Each runs on a timer
- * chained after the previous pass, so passes never overlap.
+ * The daemon's three clocks: the liveness check (silent agents go offline, lapsed leases are
+ * re-queued, their tasks dispatched again), the flush of heartbeats kept in memory (every half
+ * {@link persistEveryMs}) and the slow safety sweep. Each runs on a timer chained after the
+ * previous pass, so passes never overlap.
  */
 export class Sweeper {
   readonly #deps: SweeperDeps;
@@ -44,6 +48,13 @@ export class Sweeper {
   /** Starts both timers. */
   start(): void {
     this.#every('liveness', livenessIntervalMs(this.#deps.timing), () => this.checkLiveness());
+    this.#every(
+      'heartbeat flush',
+      Math.max(25, Math.floor(persistEveryMs(this.#deps.timing) / 2)),
+      async () => {
+        await this.#deps.lastSeen.flush();
+      },
+    );
     this.#every('sweep', this.#deps.timing.sweepIntervalMs, async () => {
       const assigned = await this.#deps.dispatcher.sweep();
       if (assigned > 0)
@@ -51,22 +62,29 @@ export class Sweeper {
     });
   }
 
-  /** Stops the timers and waits for a pass in progress. */
+  /** Stops the timers, waits for a pass in progress, then writes every heartbeat still in memory. */
   async stop(): Promise<void> {
     this.#stopped = true;
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
     await Promise.allSettled([...this.#running]);
+    try {
+      await this.#deps.lastSeen.flush({ all: true });
+    } catch (error) {
+      // The next start gives every agent a fresh TTL: nothing is declared offline for this.
+      this.#deps.logger.warn({ err: error }, 'heartbeats kept in memory were not written at stop');
+    }
   }
 
   /** One liveness pass: agents silent past TTL + grace go offline; lapsed leases are re-queued. */
   async checkLiveness(): Promise<void> {
-    const { store, dispatcher, logger, clock, timing, metrics } = this.#deps;
+    const { store, dispatcher, lastSeen, logger, clock, timing, metrics } = this.#deps;
     const now = clock();
     const silentSince = new Date(now.getTime() - timing.heartbeatTtlMs - timing.graceMs);
     const reason = `no heartbeat for ${formatDuration(timing.heartbeatTtlMs + timing.graceMs)} (ttl ${formatDuration(timing.heartbeatTtlMs)} + grace ${formatDuration(timing.graceMs)})`;
     for (const agent of await store.listAgents({ status: ['idle', 'active'] })) {
-      if ((agent.lastHeartbeatAt ?? agent.registeredAt) >= silentSince) continue;
+      // Memory first: an idle agent's heartbeats reach the store only every few seconds.
+      if (lastSeen.lastSign(agent) >= silentSince) continue;
       const result = await store.markAgentOffline(agent.id, { at: now, reason, silentSince });
       if (result.agent.status !== 'offline') continue;
       for (const task of [...result.requeued, ...result.failed]) metrics.taskMoved(task.status);

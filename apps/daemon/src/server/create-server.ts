@@ -20,6 +20,7 @@ import type { ListenAddress } from '../config/parse-listen-address.js';
 import type { Timing } from '../config/resolve-config.js';
 import { ChangeFollower } from '../dispatch/change-follower.js';
 import { Dispatcher } from '../dispatch/dispatcher.js';
+import { LastSeen } from '../dispatch/last-seen.js';
 import { Sweeper } from '../dispatch/sweeper.js';
 import { isClientAbort } from '../http/client-aborted.js';
 import { httpStatusOf } from '../http/http-status.js';
@@ -134,9 +135,11 @@ export function createServer(deps: ServerDeps): ColibriServer {
     assignLatency: metrics.assignLatency,
     deliverLatency: metrics.deliverLatency,
   });
+  const lastSeen = new LastSeen({ store, clock, timing: deps.timing, logger: deps.logger });
   const app: App = {
     store,
     dispatcher,
+    lastSeen,
     authenticator: new Authenticator(store, deps.operatorToken),
     logger: deps.logger,
     clock,
@@ -159,6 +162,7 @@ export function createServer(deps: ServerDeps): ColibriServer {
   const sweeper = new Sweeper({
     store,
     dispatcher,
+    lastSeen,
     logger: deps.logger,
     clock,
     timing: deps.timing,
@@ -366,6 +370,9 @@ export function createServer(deps: ServerDeps): ColibriServer {
             deps.logger.warn({ err: error }, 'change feed trouble (the safety sweep still runs)'),
         },
       );
+      // Heartbeats this daemon kept in memory before a restart or kill -9 are gone: every agent
+      // gets a fresh TTL from now instead of being declared offline for it.
+      lastSeen.start();
       await dispatcher.load();
       const assigned = await dispatcher.sweep();
       if (assigned > 0) deps.logger.info({ assigned }, 'assigned tasks parked while colibrid was down');

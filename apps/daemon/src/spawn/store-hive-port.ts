@@ -25,8 +25,10 @@ export function createStoreHivePort(app: App, lineage: SpawnLineage): HivePort {
     },
 
     async findAgent(name) {
-      const agent = await store.findAgentByName(name);
-      if (agent === undefined) return undefined;
+      const found = await store.findAgentByName(name);
+      if (found === undefined) return undefined;
+      // Heard from as this daemon knows it: an idle agent's heartbeats are kept in memory first.
+      const agent = app.lastSeen.view(found);
       return {
         id: agent.id,
         name: agent.name,
