@@ -15,7 +15,8 @@ import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createLinuxDriver, DESTROY_STEPS, SPAWN_STEPS } from '@colibri/spawner';
+import { DESTROY_STEPS, SPAWN_STEPS } from '@colibri/join';
+import { createLinuxDriver } from '@colibri/spawner';
 
 const log = (line) => process.stderr.write(`${line}\n`);
 const here = fileURLToPath(new URL('.', import.meta.url));

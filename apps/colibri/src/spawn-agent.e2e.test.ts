@@ -21,7 +21,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ApiAgent, IntakeTaskResponse, ShowTaskResponse, ShowTenantResponse } from '@colibri/api';
 import { createClient } from '@colibri/client';
-import { createLinuxDriver, type DestroyReport, type SpawnReport } from '@colibri/spawner';
+import type { DestroyReport, SpawnReport } from '@colibri/join';
+import { createLinuxDriver } from '@colibri/spawner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BwTestServer, startBwTestServer } from '../../../test-fixtures/bw-server/index.mjs';
 import {

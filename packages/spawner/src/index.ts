@@ -33,38 +33,6 @@ export {
   jailHomePath,
   readJailOwner,
 } from './jail-layout.js';
-export { destroyJailedAgent } from './join/destroy-jailed-agent.js';
-export type {
-  HiveAgent,
-  HivePort,
-  HiveTenant,
-  ProvisionEnv,
-  ProvisionOutcome,
-  ProvisionRequest,
-} from './join/hive-port.js';
-export { WITHHELD_LINE } from './join/read-log-tail.js';
-export { removeEnvFile } from './join/remove-env-file.js';
-export {
-  DEFAULT_JOIN_TOKEN_TTL_SECONDS,
-  DEFAULT_REGISTRATION_TIMEOUT_MS,
-  JOIN_TOKEN_VARIABLE,
-  spawnJailedAgent,
-} from './join/spawn-jailed-agent.js';
-export {
-  DESTROY_STEPS,
-  type DestroyJailedAgentOptions,
-  type DestroyReport,
-  type DestroyStep,
-  type RollbackAction,
-  SPAWN_STEPS,
-  type SpawnFailureDetails,
-  type SpawnJailedAgentOptions,
-  type SpawnProgressEvent,
-  type SpawnReport,
-  type SpawnRequest,
-  type SpawnStep,
-  type StepReport,
-} from './join/spawn-report.js';
 export { checkLaunchAgainstRecord, type LaunchableRecord } from './launch-checks.js';
 export {
   type LaunchSettings,
@@ -94,13 +62,6 @@ export {
   sandboxUserDatabase,
 } from './linux/sandbox-argv.js';
 export { checkJailName, checkJailSpec, checkLaunchNames } from './names.js';
-export { checkCollectionUnclaimed, type TenantCollection } from './provision/check-collection-unclaimed.js';
-export {
-  createVaultProvisionEnv,
-  MAX_PROVISION_REASON,
-  type ProvisionRecord,
-  type VaultProvisionEnvOptions,
-} from './provision/create-vault-provision-env.js';
 export { type CommandResult, type RunCommandOptions, runCommand } from './run-command.js';
 export {
   installationRoot,

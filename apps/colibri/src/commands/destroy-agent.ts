@@ -1,4 +1,4 @@
-import type { DestroyReport, SpawnProgressEvent } from '@colibri/spawner';
+import type { DestroyReport, SpawnProgressEvent } from '@colibri/join';
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
 import { BaseCommand } from '../base-command.js';
@@ -70,15 +70,12 @@ export default class DestroyAgent extends BaseCommand<typeof DestroyAgent> {
       this.flags.tenant === undefined
         ? await (await import('../spawn/resolve-destroy-tenant.js')).resolveDestroyTenant(client, agentName)
         : parseTenantName(this.flags.tenant);
-    const [spawner, format] = await Promise.all([
-      import('@colibri/spawner'),
-      import('../spawn/format-spawn.js'),
-    ]);
+    const [join, format] = await Promise.all([import('@colibri/join'), import('../spawn/format-spawn.js')]);
     const human = !this.jsonEnabled();
     const onProgress = (event: SpawnProgressEvent) => {
       if (human && event.kind === 'step-finished') this.printErr(format.formatStepLine(event.report));
     };
-    const report = await spawner.destroyJailedAgent({
+    const report = await join.destroyJailedAgent({
       driver: await createJailDriver(driverConfig),
       hive,
       agentName,

@@ -182,7 +182,7 @@ export default class ProvisionTenant extends BaseCommand<typeof ProvisionTenant>
     collectionId: string,
     single: boolean,
   ): Promise<void> {
-    const { checkCollectionUnclaimed } = await import('@colibri/spawner');
+    const { checkCollectionUnclaimed } = await import('@colibri/join');
     checkCollectionUnclaimed(single ? (await client.listTenants()).tenants : known, tenantId, collectionId);
   }
 

@@ -1,4 +1,4 @@
-import type { SpawnProgressEvent, SpawnReport } from '@colibri/spawner';
+import type { SpawnProgressEvent, SpawnReport } from '@colibri/join';
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
 import { BaseCommand } from '../base-command.js';
@@ -151,12 +151,13 @@ export default class SpawnAgent extends BaseCommand<typeof SpawnAgent> {
   };
 
   async run(): Promise<SpawnReport> {
-    const [{ resolveSpawnConfig }, { createJailDriver }, { createClientHivePort }, spawner] =
+    const [{ resolveSpawnConfig }, { createJailDriver }, { createClientHivePort }, spawner, join] =
       await Promise.all([
         import('../spawn/resolve-spawn-config.js'),
         import('../spawn/create-jail-driver.js'),
         import('../spawn/client-hive-port.js'),
         import('@colibri/spawner'),
+        import('@colibri/join'),
       ]);
     // Nothing this process inherited (an operator's `exec 30<file`, a pipe end, a lock) may reach a
     // jail through the sandboxes it starts; only Node's own IPC channel, if it has one, stays.
@@ -185,10 +186,10 @@ export default class SpawnAgent extends BaseCommand<typeof SpawnAgent> {
       if (event.kind === 'rollback') this.printErr(format.formatRollbackLine(event.action));
     };
     try {
-      const report = await spawner.spawnJailedAgent({
+      const report = await join.spawnJailedAgent({
         driver,
         hive: createClientHivePort(client),
-        provision: spawner.createVaultProvisionEnv({
+        provision: join.createVaultProvisionEnv({
           source: vault.createSecretSource(config.vault),
           listTenantCollections: async () => (await client.listTenants()).tenants,
           recordOutcome: async ({ tenant, ...record }) => {

@@ -1,6 +1,6 @@
 import type { ApiAgent, ApiTenant } from '@colibri/api';
 import type { ColibriClient } from '@colibri/client';
-import type { HiveAgent, HivePort, HiveTenant } from '@colibri/spawner';
+import type { HiveAgent, HivePort, HiveTenant } from '@colibri/join';
 
 /** The join chain's view of a tenant row. */
 export function toHiveTenant(tenant: ApiTenant): HiveTenant {

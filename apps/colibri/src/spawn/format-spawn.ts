@@ -1,4 +1,4 @@
-import type { DestroyReport, RollbackAction, SpawnReport, StepReport } from '@colibri/spawner';
+import type { DestroyReport, RollbackAction, SpawnReport, StepReport } from '@colibri/join';
 
 const MARKS = { done: '✓', skipped: '–', failed: '✗' } as const;
 /** Wide enough for the longest step name (`wait-registered`, `activate-tenant`). */

@@ -6,8 +6,8 @@ import {
   spawnAgentRequestSchema,
 } from '@colibri/api';
 import { ColibriError } from '@colibri/errors';
+import type { SpawnProgressEvent, SpawnReport } from '@colibri/join';
 import { createGatedSpawner } from '@colibri/spawn-policy';
-import type { SpawnProgressEvent, SpawnReport } from '@colibri/spawner';
 import type { AgentRecord } from '@colibri/store';
 import type { SpawnLineage, SpawnService } from '../spawn/spawn-service.js';
 import { createStoreHivePort } from '../spawn/store-hive-port.js';

@@ -1,5 +1,6 @@
 import { ColibriError, isColibriError } from '@colibri/errors';
-import type { HivePort, JailDriver, PreflightReport } from '@colibri/spawner';
+import type { HivePort } from '@colibri/join';
+import type { JailDriver, PreflightReport } from '@colibri/spawner';
 import { describe, expect, it } from 'vitest';
 import type { SpawnConfig } from '../config/resolve-spawn-config.js';
 import { createLogger } from '../logger.js';

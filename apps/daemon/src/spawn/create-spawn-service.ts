@@ -1,15 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import { ColibriError } from '@colibri/errors';
+import { destroyJailedAgent, type ProvisionEnv, spawnJailedAgent } from '@colibri/join';
 import {
   type AgentRuntime,
   createBastilleDriver,
   createLinuxDriver,
   type DaemonEndpoint,
-  destroyJailedAgent,
   type JailDriver,
   locateColibriRuntime,
-  type ProvisionEnv,
-  spawnJailedAgent,
 } from '@colibri/spawner';
 import type { SpawnConfig } from '../config/resolve-spawn-config.js';
 import type { Logger } from '../logger.js';

@@ -1,10 +1,5 @@
-import type {
-  DestroyReport,
-  HivePort,
-  JailDriverKind,
-  SpawnProgressEvent,
-  SpawnReport,
-} from '@colibri/spawner';
+import type { DestroyReport, HivePort, SpawnProgressEvent, SpawnReport } from '@colibri/join';
+import type { JailDriverKind } from '@colibri/spawner';
 
 /** Who a spawned agent descends from: what its join token carries and its registration copies. */
 export interface SpawnLineage {

@@ -1,4 +1,4 @@
-import type { HivePort } from '@colibri/spawner';
+import type { HivePort } from '@colibri/join';
 import { retireAgent } from '../agents/retire-agent.js';
 import type { App } from '../api/app.js';
 import { hashToken, newToken } from '../auth/hash-token.js';

@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ProvisionRequest } from '@colibri/spawner';
+import type { ProvisionRequest } from '@colibri/join';
 import { openStore, type Store } from '@colibri/store';
 import { createDirectorySource, type SecretSource } from '@colibri/vault';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';

@@ -1,10 +1,10 @@
-import { createVaultProvisionEnv, type ProvisionEnv } from '@colibri/spawner';
+import { createVaultProvisionEnv, type ProvisionEnv } from '@colibri/join';
 import type { Store } from '@colibri/store';
 import type { SecretSource } from '@colibri/vault';
 import { NO_VAULT } from './no-vault-source.js';
 
 /**
- * colibrid's `.env` writer for the join chain: `@colibri/spawner`'s vault adapter over its own
+ * colibrid's `.env` writer for the join chain: `@colibri/join`'s vault adapter over its own
  * store, which holds the pinned collection ids and the tenant's event log the outcome goes to.
  * Without a vault (`source` undefined) only tenants without a collection can be provisioned.
  */

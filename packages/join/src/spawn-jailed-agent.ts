@@ -1,7 +1,6 @@
 import { ColibriError, isColibriError } from '@colibri/errors';
 import { parseAgentName, parseJailName, parseTenantName } from '@colibri/protocol';
-import type { AgentLaunch, JailInfo, JailStatus, PreflightReport } from '../jail-driver.js';
-import type { LaunchSettings } from '../launch-settings.js';
+import type { AgentLaunch, JailInfo, JailStatus, LaunchSettings, PreflightReport } from '@colibri/spawner';
 import { assessSpawn, type SpawnAssessment } from './assess-spawn.js';
 import type { HiveAgent, HiveTenant } from './hive-port.js';
 import { removeEnvFile } from './remove-env-file.js';

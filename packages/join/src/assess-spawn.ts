@@ -1,6 +1,6 @@
 import { ColibriError } from '@colibri/errors';
-import type { JailInfo, JailStatus } from '../jail-driver.js';
-import { type LaunchSettings, launchSettingsChanges } from '../launch-settings.js';
+import type { JailInfo, JailStatus } from '@colibri/spawner';
+import { type LaunchSettings, launchSettingsChanges } from '@colibri/spawner';
 import type { HiveAgent, HiveTenant } from './hive-port.js';
 
 /** What the join chain found before changing anything. */

@@ -1,6 +1,6 @@
 import { ColibriError, isColibriError } from '@colibri/errors';
 import { parseAgentName, parseJailName, parseTenantName } from '@colibri/protocol';
-import type { JailStatus } from '../jail-driver.js';
+import type { JailStatus } from '@colibri/spawner';
 import type { HiveAgent, HiveTenant } from './hive-port.js';
 import type { DestroyJailedAgentOptions, DestroyReport, DestroyStep } from './spawn-report.js';
 import { type StepFailure, StepRecorder } from './step-recorder.js';

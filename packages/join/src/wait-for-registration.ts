@@ -1,5 +1,5 @@
 import { ColibriError } from '@colibri/errors';
-import type { JailDriver } from '../jail-driver.js';
+import type { JailDriver } from '@colibri/spawner';
 import type { HiveAgent, HivePort } from './hive-port.js';
 import { readLogTail } from './read-log-tail.js';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ColibriError } from '@colibri/errors';
 import { createDirectorySource, type SecretSource } from '@colibri/vault';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { HiveTenant, ProvisionRequest } from '../join/hive-port.js';
+import type { HiveTenant, ProvisionRequest } from '../hive-port.js';
 import type { TenantCollection } from './check-collection-unclaimed.js';
 import {
   createVaultProvisionEnv,

@@ -1,5 +1,5 @@
 import type { TenantStatus } from '@colibri/protocol';
-import type { JailOwner } from '../jail-driver.js';
+import type { JailOwner } from '@colibri/spawner';
 
 /** A tenant as the join chain needs it. */
 export interface HiveTenant {

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { ColibriError, isColibriError } from '@colibri/errors';
 import type { ProvisionProgressEvent, ProvisionResult, SecretSource } from '@colibri/vault';
-import type { ProvisionEnv } from '../join/hive-port.js';
-import { removeEnvFile } from '../join/remove-env-file.js';
+import type { ProvisionEnv } from '../hive-port.js';
+import { removeEnvFile } from '../remove-env-file.js';
 import { checkCollectionUnclaimed, type TenantCollection } from './check-collection-unclaimed.js';
 
 /** The longest reason the tenant event log takes (the store refuses a longer one). */

@@ -1,4 +1,4 @@
-import type { AgentRuntime, DaemonEndpoint, JailDriver } from '../jail-driver.js';
+import type { AgentRuntime, DaemonEndpoint, JailDriver } from '@colibri/spawner';
 import type { HivePort, ProvisionEnv } from './hive-port.js';
 
 /** The steps of "join the hive", in order. */

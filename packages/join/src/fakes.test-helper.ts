@@ -14,8 +14,8 @@ import type {
   JailSpec,
   JailStatus,
   PreflightReport,
-} from '../jail-driver.js';
-import { type LaunchSettings, normalizeLaunchSettings } from '../launch-settings.js';
+} from '@colibri/spawner';
+import { type LaunchSettings, normalizeLaunchSettings } from '@colibri/spawner';
 import type { HiveAgent, HivePort, HiveTenant, ProvisionEnv, ProvisionRequest } from './hive-port.js';
 
 /** What the fake agent does once started. */

@@ -1,6 +1,5 @@
+import type { JailInfo, JailStatus, LaunchSettings } from '@colibri/spawner';
 import { describe, expect, it } from 'vitest';
-import type { JailInfo, JailStatus } from '../jail-driver.js';
-import type { LaunchSettings } from '../launch-settings.js';
 import { assessSpawn, type SpawnSituation } from './assess-spawn.js';
 import type { HiveAgent, HiveTenant } from './hive-port.js';
 
