@@ -1,11 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type ColibriClient, createClient } from '@colibri/client';
+import type { ColibriClient } from '@colibri/client';
+import { eventually as sharedEventually, startColibrid } from '@colibri/test-harness';
 
 export const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 export const SEED_HOSTS = JSON.parse(
@@ -47,76 +48,34 @@ export interface StartOptions {
   readonly inheritFds?: Readonly<Record<number, number>>;
 }
 
-/** stdio for spawn: stdin ignored, stdout and stderr to `logFd`, then `inheritFds` at their numbers. */
-function stdioWith(logFd: number, inheritFds: Readonly<Record<number, number>> = {}): (number | 'ignore')[] {
-  const stdio: (number | 'ignore')[] = ['ignore', logFd, logFd];
-  for (const [childFd, parentFd] of Object.entries(inheritFds)) {
-    while (stdio.length <= Number(childFd)) stdio.push('ignore');
-    stdio[Number(childFd)] = parentFd;
-  }
-  return stdio;
-}
-
-function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  if (child.exitCode !== null || child.signalCode !== null) {
-    return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
-  }
-  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-}
-
-/** Starts `node dist/main.js --home …` and waits until it answers `GET /v1/status`. */
+/**
+ * Starts `node dist/main.js --home … --log-level debug` through the one test harness
+ * (`startColibrid`) and waits until it answers `GET /v1/status`. Output goes to
+ * {@link logPathFor}'s file, kept across restarts on the same home.
+ */
 export async function startDaemon(options: StartOptions = {}): Promise<Daemon> {
   const home = options.home ?? mkdtempSync(join(tmpdir(), 'colibrid-test-'));
   const logPath = logPathFor(home);
-  const logFd = openSync(logPath, 'a');
-  const child = spawn(
-    process.execPath,
-    [MAIN, '--home', home, '--log-level', 'debug', ...(options.args ?? [])],
-    {
-      stdio: stdioWith(logFd, options.inheritFds),
-      env: { PATH: process.env.PATH ?? '', ...options.env },
-    },
-  );
-  closeSync(logFd);
-  const logs = () => (existsSync(logPath) ? readFileSync(logPath, 'utf8') : '');
-  const socketPath = join(home, 'colibri.sock');
-  const tokenPath = join(home, 'operator.token');
-  const until = Date.now() + 30_000;
-  let operatorToken = '';
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`colibrid exited (${child.exitCode ?? child.signalCode}) before answering:\n${logs()}`);
-    }
-    if (Date.now() > until) {
-      child.kill('SIGKILL');
-      throw new Error(`colibrid did not answer within 30 s:\n${logs()}`);
-    }
-    if (existsSync(tokenPath) && existsSync(socketPath)) {
-      operatorToken = readFileSync(tokenPath, 'utf8').trim();
-      try {
-        await createClient({ socketPath, token: operatorToken, timeoutMs: 2000 }).status();
-        break;
-      } catch {
-        // not ready yet
-      }
-    }
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-    return exited(child);
-  };
+  const colibrid = await startColibrid({
+    home,
+    main: MAIN,
+    args: ['--log-level', 'debug', ...(options.args ?? [])],
+    env: options.env ?? {},
+    logFile: logPath,
+    keepHome: true,
+    ...(options.inheritFds === undefined ? {} : { inheritFds: options.inheritFds }),
+  });
   return {
     home,
-    socketPath,
-    operatorToken,
-    operator: createClient({ socketPath, token: operatorToken }),
-    child,
-    client: (token?: string) => createClient(token === undefined ? { socketPath } : { socketPath, token }),
-    logs,
-    stop,
+    socketPath: colibrid.socketPath,
+    operatorToken: colibrid.operatorToken,
+    operator: colibrid.operator,
+    child: colibrid.child,
+    client: colibrid.client,
+    logs: colibrid.logs,
+    stop: (signal) => colibrid.stop(signal),
     async dispose() {
-      await stop('SIGKILL');
+      await colibrid.dispose();
       if (!options.keepHome) {
         rmSync(home, { recursive: true, force: true });
         rmSync(logPath, { force: true });
@@ -163,19 +122,9 @@ export async function snapshot(daemon: Daemon): Promise<string> {
   return JSON.stringify({ agents, tasks, events });
 }
 
-/** Polls `check` until it returns a value (a failure guard bounds it, not an assertion on time). */
-export async function eventually<T>(
-  check: () => Promise<T | undefined>,
-  what: string,
-  ms = 30_000,
-): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+/** The harness's `eventually` with this file's argument order (`check` first), kept for its callers. */
+export function eventually<T>(check: () => Promise<T | undefined>, what: string, ms = 30_000): Promise<T> {
+  return sharedEventually(what, check, ms);
 }
 
 /** The ColibriError code a promise rejects with. */
