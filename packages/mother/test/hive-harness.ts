@@ -1,13 +1,13 @@
 // Real processes for the runtime's integration tests: colibrid from @colibri/daemon's dist on a temp
-// COLIBRI_HOME, a TCP bridge that can be dropped and restored, handlers written as real scripts,
-// and an event recorder to wait on (never on wall time).
-import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// COLIBRI_HOME (through the one test harness), a TCP bridge that can be dropped and restored, handlers
+// written as real scripts, and an event recorder to wait on (never on wall time).
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer, connect as netConnect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { type ColibriClient, createClient } from '@colibri/client';
+import type { ColibriClient } from '@colibri/client';
+import { startColibrid } from '@colibri/test-harness';
 import type { AgentEvent } from '../src/index.js';
 
 /** colibrid's entry point, through the workspace dependency (turbo builds it first). */
@@ -17,20 +17,7 @@ export const COLIBRID_MAIN = join(
   'main.js',
 );
 
-/** Polls `check` until it returns a value; the bound is a failure guard, not an assertion on time. */
-export async function eventually<T>(
-  what: string,
-  check: () => T | undefined | Promise<T | undefined>,
-  ms = 30_000,
-): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+export { eventually } from '@colibri/test-harness';
 
 /** A colibrid process on a temp home; restartable on the same home. */
 export interface Daemon {
@@ -48,58 +35,21 @@ export interface Daemon {
   dispose(): Promise<void>;
 }
 
+/** colibrid on a temp home through the one test harness (`startColibrid`). */
 export async function startDaemon(args: readonly string[] = []): Promise<Daemon> {
-  const home = mkdtempSync(join(tmpdir(), 'colibri-mother-'));
-  const socketPath = join(home, 'colibri.sock');
-  const tokenPath = join(home, 'operator.token');
-  let output = '';
-  let child: ChildProcess;
-
-  async function launch(): Promise<void> {
-    child = spawn(process.execPath, [COLIBRID_MAIN, '--home', home, ...args], {
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    await eventually('colibrid to answer', async () => {
-      if (child.exitCode !== null) throw new Error(`colibrid exited ${child.exitCode}:\n${output}`);
-      if (!existsSync(tokenPath) || !existsSync(socketPath)) return undefined;
-      const token = readFileSync(tokenPath, 'utf8').trim();
-      try {
-        await createClient({ socketPath, token, timeoutMs: 2000 }).status();
-        return true;
-      } catch {
-        return undefined;
-      }
-    });
-  }
-
-  await launch();
-  const operatorToken = readFileSync(tokenPath, 'utf8').trim();
-  const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill(signal);
-    await exited;
-  };
+  const colibrid = await startColibrid({ main: COLIBRID_MAIN, args, homePrefix: 'colibri-mother-' });
   return {
-    home,
-    socketPath,
-    operatorToken,
-    operator: createClient({ socketPath, token: operatorToken }),
-    client: (token) => createClient({ socketPath, token }),
-    logs: () => output,
-    stop,
-    restart: launch,
-    async dispose() {
-      await stop('SIGKILL');
-      rmSync(home, { recursive: true, force: true });
+    home: colibrid.home,
+    socketPath: colibrid.socketPath,
+    operatorToken: colibrid.operatorToken,
+    operator: colibrid.operator,
+    client: (token) => colibrid.client(token),
+    logs: colibrid.logs,
+    stop: async (signal) => {
+      await colibrid.stop(signal);
     },
+    restart: colibrid.restart,
+    dispose: colibrid.dispose,
   };
 }
 
