@@ -1,10 +1,10 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { createServer, connect as netConnect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startColibrid } from '@colibri/test-harness';
 
 /** The CLI's entry point, run as a real process (the built dist + oclif manifest). */
 export const COLIBRI_BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
@@ -57,52 +57,22 @@ export interface Hive {
   stop(): Promise<void>;
 }
 
-async function waitFor(what: string, ready: () => boolean, daemon: ChildProcess, log: () => string) {
-  const deadline = Date.now() + 20_000;
-  while (!ready()) {
-    if (daemon.exitCode !== null || daemon.signalCode !== null) {
-      throw new Error(`colibrid exited (${daemon.exitCode ?? daemon.signalCode}) before ${what}:\n${log()}`);
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${log()}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-/** Starts the real daemon (`node apps/daemon/dist/main.js --home <tmp>`) and waits for its socket and token. */
+/**
+ * Starts the real daemon (`node apps/daemon/dist/main.js --home <tmp>`) through the one test
+ * harness (`startColibrid`) and waits until it answers.
+ */
 export async function startHive(): Promise<Hive> {
-  const home = mkdtempSync(join(tmpdir(), 'colibri-cli-e2e-'));
-  const socket = join(home, 'colibri.sock');
-  const tokenFile = join(home, 'operator.token');
-  let output = '';
-  const daemon = spawn(process.execPath, [COLIBRID_MAIN, '--home', home], {
-    env: cleanEnv(),
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const colibrid = await startColibrid({
+    main: COLIBRID_MAIN,
+    homePrefix: 'colibri-cli-e2e-',
+    env: { HOME: process.env.HOME ?? tmpdir() },
   });
-  daemon.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  daemon.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  const exited = new Promise<void>((resolve) => daemon.once('exit', () => resolve()));
-  try {
-    await waitFor(
-      'its socket and operator token',
-      () => existsSync(socket) && existsSync(tokenFile),
-      daemon,
-      () => output,
-    );
-  } catch (error) {
-    daemon.kill('SIGKILL');
-    rmSync(home, { recursive: true, force: true });
-    throw error;
-  }
-  const operatorToken = readFileSync(tokenFile, 'utf8').trim();
+  const { home, operatorToken } = colibrid;
   const colibri = (args: readonly string[], env: Record<string, string> = {}) =>
     runColibri(args, cleanEnv({ COLIBRI_HOME: home, ...env }));
   return {
     home,
-    socket,
+    socket: colibrid.socketPath,
     operatorToken,
     colibri,
     async json<T>(args: readonly string[], env: Record<string, string> = {}): Promise<T> {
@@ -115,13 +85,8 @@ export async function startHive(): Promise<Hive> {
       return JSON.parse(result.stdout) as T;
     },
     async stop() {
-      if (daemon.exitCode === null && daemon.signalCode === null) {
-        daemon.kill('SIGTERM');
-        const timer = setTimeout(() => daemon.kill('SIGKILL'), 5_000);
-        await exited;
-        clearTimeout(timer);
-      }
-      rmSync(home, { recursive: true, force: true });
+      await colibrid.stop('SIGTERM', 5_000);
+      await colibrid.dispose();
     },
   };
 }
