@@ -1,11 +1,11 @@
 // Real colibri processes inside lab hosts: colibrid on its Unix socket, the bridge started by
 // `colibri bridge --start`, and the CLI, each exactly as an operator would run them.
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { eventually, startColibrid } from '@colibri/test-harness';
 import type { LabHost } from './network-lab.js';
 
 const require = createRequire(import.meta.url);
@@ -64,16 +64,19 @@ export function track(child: ChildProcess): LabProcess {
   };
 }
 
+/** The harness's `eventually` for a yes/no condition; on giving up, the error adds `detail()`. */
 export async function waitUntil(
   what: string,
   ready: () => boolean | Promise<boolean>,
   timeoutMs = 30_000,
   detail = () => '',
 ) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await ready())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${detail()}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+  const gaveUp = `gave up waiting for ${what}`;
+  try {
+    await eventually(what, async () => ((await ready()) ? true : undefined), timeoutMs, 50);
+  } catch (error) {
+    if ((error as Error).message !== gaveUp) throw error;
+    throw new Error(`timed out waiting for ${what}\n${detail()}`, { cause: error });
   }
 }
 
@@ -86,48 +89,38 @@ export interface LabDaemon extends LabProcess {
   cleanup(): void;
 }
 
+/** colibrid in a lab host (started through the host's `ip netns exec`) by the one test harness. */
 export async function startLabDaemon(
   host: LabHost,
   extraArgs: readonly string[] = [],
   home?: string,
 ): Promise<LabDaemon> {
   const dir = home ?? mkdtempSync(join(tmpdir(), `colibri-lab-${host.name}-`));
-  const socket = join(dir, 'colibri.sock');
-  const tokenFile = join(dir, 'operator.token');
-  const proc = track(
-    host.spawn(process.execPath, [COLIBRID_MAIN, '--home', dir, ...extraArgs], {
-      env: cleanEnv(),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    }),
-  );
-  await waitUntil(
-    `colibrid in ${host.name} to listen`,
-    async () => {
-      if (proc.exited()) throw new Error(`colibrid in ${host.name} exited:\n${proc.output()}`);
-      return existsSync(tokenFile) && (await socketAnswers(socket));
-    },
-    30_000,
-    proc.output,
-  );
-  return {
-    ...proc,
+  const colibrid = await startColibrid({
+    main: COLIBRID_MAIN,
     home: dir,
-    socket,
-    operatorToken: readFileSync(tokenFile, 'utf8').trim(),
+    keepHome: true,
+    args: extraArgs,
+    env: { HOME: process.env.HOME ?? tmpdir() },
+    spawn: (file, args, options) => host.spawn(file, args, options),
+  });
+  return {
+    get child() {
+      return colibrid.child;
+    },
+    output: colibrid.logs,
+    exited: colibrid.exited,
+    async stop(graceMs = 5_000) {
+      await colibrid.stop('SIGTERM', graceMs);
+    },
+    async kill() {
+      await colibrid.stop('SIGKILL');
+    },
+    home: dir,
+    socket: colibrid.socketPath,
+    operatorToken: colibrid.operatorToken,
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
-}
-
-function socketAnswers(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (!existsSync(path)) return resolve(false);
-    const socket = connect(path);
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 /** `colibri bridge --address A --port P --start` in the hub, waiting until the port accepts. */
