@@ -145,6 +145,7 @@ async function main(): Promise<void> {
       operatorToken: home.operatorToken,
       version,
       timing: config.timing,
+      taskDefaults: config.taskDefaults,
       ...(spawner === undefined ? {} : { spawner }),
       spawnPolicy,
       mcpAllowedHosts: config.mcpAllowedHosts,

@@ -9,6 +9,8 @@ declare module 'vitest' {
     multiDaemonDatabaseUrls: string[];
     /** Fresh databases for the large-backlog tests on PostgreSQL, one per test. */
     backlogDatabaseUrls: string[];
+    /** Fresh databases for the retry and idempotent-intake tests on PostgreSQL, one per test. */
+    retryDatabaseUrls: string[];
   }
 }
 
@@ -22,5 +24,8 @@ export default async function setup(project: TestProject) {
   const backlog: string[] = [];
   for (let i = 1; i <= 3; i++) backlog.push(await server.createDatabase(`colibrid_backlog_${i}`));
   project.provide('backlogDatabaseUrls', backlog);
+  const retry: string[] = [];
+  for (let i = 1; i <= 6; i++) retry.push(await server.createDatabase(`colibrid_retry_${i}`));
+  project.provide('retryDatabaseUrls', retry);
   return () => server.stop();
 }

@@ -69,7 +69,8 @@ describe('GET /v1/openapi.json', () => {
     for (const route of API_ROUTES) {
       const op = document.paths[openApiPath(route.path)]![route.method.toLowerCase()]!;
       expect(op.security, route.id).toEqual(route.access === 'public' ? [] : undefined);
-      expect(Object.keys(op.responses).sort()).toEqual([String(route.status), 'default'].sort());
+      const statuses = [route.status, ...(route.repeatStatus === undefined ? [] : [route.repeatStatus])];
+      expect(Object.keys(op.responses).sort()).toEqual([...statuses.map(String), 'default'].sort());
     }
     const poll = document.paths['/v1/agents/{id}/poll']!.post!;
     expect(poll.parameters?.map((p) => `${p.in}:${p.name}`)).toEqual(['path:id', 'query:wait']);
@@ -100,9 +101,10 @@ describe('GET /v1/openapi.json', () => {
       ['spawnAgent', { name: 'child', tenant: 'acme', capabilities: ['linux'] }, 503],
       ['destroyAgent', { name: 'child', tenant: 'acme' }, 503],
     ];
-    const withBody = API_ROUTES.filter((r) => r.body !== undefined && r.id !== 'transitionTask').map(
-      (r) => r.id,
-    );
+    // transitionTask and retryTask need a task in the right state: checked below.
+    const withBody = API_ROUTES.filter(
+      (r) => r.body !== undefined && r.id !== 'transitionTask' && r.id !== 'retryTask',
+    ).map((r) => r.id);
     expect(examples.map(([id]) => id).sort()).toEqual(withBody.sort());
     for (const [id, example, expected] of examples) {
       const route = routeById(id);
@@ -140,6 +142,10 @@ describe('GET /v1/openapi.json', () => {
     const moved = await call('transitionTask', { id: task.id }, { to: 'cancelled', reason: 'docs' });
     expect(moved.status).toBe(200);
     expect(v.safeParse(routeById('transitionTask').response!, moved.json).success).toBe(true);
+    expect((await call('retryTask', { id: task.id }, { attempts: 2, zzUnknown: 1 })).status).toBe(400);
+    const retried = await call('retryTask', { id: task.id }, { attempts: 2, reason: 'docs' });
+    expect(retried.status).toBe(routeById('retryTask').status);
+    expect(v.safeParse(routeById('retryTask').response!, retried.json).success).toBe(true);
   });
 
   it('documents the answers of the routes without a body', async () => {

@@ -93,12 +93,23 @@ export interface ApiTask {
   readonly priority: number;
   /** Assignments so far; also the fencing token an agent must present to move the task on. */
   readonly attempt: number;
+  /** Attempts allowed before it fails for good (an agent going offline costs one too). */
   readonly maxAttempts: number;
   readonly leaseExpiresAt: string | null;
   readonly result: unknown;
+  /** The last attempt's error (kept while a retry waits; cleared when done). */
   readonly error: string | null;
   readonly createdAt: string;
   readonly updatedAt: string;
+  /**
+   * The retry policy: the base backoff in ms (a failed or lost attempt goes back to parked while
+   * attempts remain, waiting base·2^(attempt-1), at most an hour), or null: a failed handler ends it.
+   */
+  readonly retryBackoffMs: number | null;
+  /** While parked for a retry: not assigned before this time. */
+  readonly notBefore: string | null;
+  /** The idempotency key it was taken in with, or null. */
+  readonly idempotencyKey: string | null;
 }
 
 /** One entry of a task's event log. */
@@ -175,14 +186,35 @@ export interface IntakeTaskRequest {
   readonly priority?: number;
   /** With an agent token: must be the agent's own tenant (defaults to it). */
   readonly tenant?: string | null;
+  /** Attempts allowed (an agent going offline costs one); not with `retries`. */
   readonly maxAttempts?: number;
+  /** Automatic retries after a failed attempt (maxAttempts = retries + 1); not with `maxAttempts`. */
+  readonly retries?: number;
+  /** The first retry's backoff in ms, doubled per attempt (at most an hour); default the daemon's. */
+  readonly retryBackoffMs?: number;
+  /**
+   * The caller's key (1-200 printable ASCII characters): the same key in the same tenant returns
+   * the task it made (HTTP 200, `created: false`) instead of a second one; with a different
+   * request it is `COLIBRI_IDEMPOTENCY_CONFLICT`.
+   */
+  readonly idempotencyKey?: string;
 }
 export interface IntakeTaskResponse {
+  /** False when the idempotency key had already made this task (nothing new was taken in). */
+  readonly created: boolean;
   readonly task: ApiTask;
   /** Where it went, or null when parked. */
   readonly assignedTo: { readonly id: string; readonly name: string } | null;
   /** E.g. a required tag no agent has ever advertised (with a near-spelling suggestion). */
   readonly warnings: readonly string[];
+}
+
+/** `POST /v1/tasks/:id/retry`: a failed, cancelled or expired task back in line. */
+export interface RetryTaskRequest {
+  /** Attempts it is given from here, its automatic retries included (default 1). */
+  readonly attempts?: number;
+  /** Why, for the event log (default `retried by the operator`). */
+  readonly reason?: string;
 }
 
 export interface TransitionTaskRequest {

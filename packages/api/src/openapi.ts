@@ -76,6 +76,9 @@ function operation(route: ApiRoute): Record<string, unknown> {
       : {}),
     responses: {
       [String(route.status)]: success,
+      ...(route.repeatStatus === undefined
+        ? {}
+        : { [String(route.repeatStatus)]: { ...success, description: 'A repeat: nothing new was created' } }),
       default: {
         description: 'An error: `{ error: { code, message, details } }`, the status from the code',
         content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorEnvelope' } } },

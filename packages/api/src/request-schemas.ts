@@ -188,6 +188,15 @@ const skillReference = v.pipe(
   ),
 );
 
+/** The longest wait between two attempts of a task, whatever its base backoff (one hour). */
+export const MAX_RETRY_BACKOFF_MS = 3_600_000;
+
+/** An idempotency key: 1-200 printable ASCII characters, no spaces (a UUID, `order-1234:render`). */
+const idempotencyKey = v.pipe(
+  v.string('must be a string'),
+  v.regex(/^[\x21-\x7e]{1,200}$/, 'must be 1 to 200 printable ASCII characters without spaces'),
+);
+
 /**
  * `POST /v1/tasks`. Payload size and JSON-ness are checked by the store. `requiredCapabilities` may be
  * left out only when `skill` is given (the daemon refuses a task that names neither).
@@ -203,6 +212,15 @@ export const intakeTaskRequestSchema = v.strictObject({
   priority: v.optional(integer(-1000, 1000)),
   tenant: v.optional(v.nullable(tenant)),
   maxAttempts: v.optional(integer(1, 100)),
+  retries: v.optional(integer(0, 99)),
+  retryBackoffMs: v.optional(integer(0, MAX_RETRY_BACKOFF_MS)),
+  idempotencyKey: v.optional(idempotencyKey),
+});
+
+/** `POST /v1/tasks/:id/retry`. The body may be absent or `{}`. */
+export const retryTaskRequestSchema = v.strictObject({
+  attempts: v.optional(integer(1, 100)),
+  reason: v.optional(text(1, 1000)),
 });
 
 /** `POST /v1/tasks/:id/transition`. */

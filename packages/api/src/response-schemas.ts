@@ -65,6 +65,9 @@ export const apiTaskSchema = v.object({
   error: v.nullable(v.string()),
   createdAt: time,
   updatedAt: time,
+  retryBackoffMs: v.nullable(count),
+  notBefore: nullableTime,
+  idempotencyKey: v.nullable(v.string()),
 });
 
 /** `ApiTaskEvent`. */
@@ -168,6 +171,7 @@ export const agentOfflineResponseSchema = v.object({
 export const tasksResponseSchema = v.object({ tasks: v.array(apiTaskSchema) });
 /** `IntakeTaskResponse`. */
 export const intakeTaskResponseSchema = v.object({
+  created: v.boolean(),
   task: apiTaskSchema,
   assignedTo: v.nullable(v.object({ id: v.string(), name: v.string() })),
   warnings: v.array(v.string()),

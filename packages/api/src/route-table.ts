@@ -15,6 +15,7 @@ import {
   registerTenantRequestSchema,
   resetCollectionRequestSchema,
   retireAgentRequestSchema,
+  retryTaskRequestSchema,
   revokeJoinTokenRequestSchema,
   setTenantStatusRequestSchema,
   spawnAgentRequestSchema,
@@ -73,6 +74,8 @@ export interface ApiRoute {
   readonly query?: v.GenericSchema;
   /** The status of a successful answer (201 for what creates something). */
   readonly status: 200 | 201;
+  /** The status of a repeat that creates nothing (an intake's idempotency key seen before), if any. */
+  readonly repeatStatus?: 200;
   /** The schema of a successful answer's JSON body; absent for a text answer (`/metrics`). */
   readonly response?: v.GenericSchema;
   /** The content type of a successful answer. Default `application/json`. */
@@ -211,6 +214,7 @@ export const API_ROUTES: readonly ApiRoute[] = Object.freeze([
     who: 'operator (any tenant), agent (its own tenant)',
     body: intakeTaskRequestSchema,
     status: 201,
+    repeatStatus: 200,
     response: intakeTaskResponseSchema,
   }),
   route({
@@ -242,6 +246,17 @@ export const API_ROUTES: readonly ApiRoute[] = Object.freeze([
     access: 'operator-or-agent',
     who: 'operator, the assigned agent (with its attempt)',
     body: transitionTaskRequestSchema,
+    status: 200,
+    response: taskResponseSchema,
+  }),
+  route({
+    id: 'retryTask',
+    method: 'POST',
+    path: '/v1/tasks/:id/retry',
+    summary: 'Put a failed, cancelled or expired task back in line with a new attempt (its history kept)',
+    access: 'operator',
+    who: 'operator',
+    body: retryTaskRequestSchema,
     status: 200,
     response: taskResponseSchema,
   }),

@@ -20,6 +20,7 @@ import type {
   RegisterAgentResponse,
   RegisterTenantRequest,
   RetireAgentResponse,
+  RetryTaskRequest,
   RevokeJoinTokenResponse,
   SetTenantStatusRequest,
   ShowTaskResponse,
@@ -102,6 +103,11 @@ export interface ColibriClient {
   listTasks(filter?: { status?: string; tenant?: string; limit?: number }): Promise<{ tasks: ApiTask[] }>;
   showTask(taskId: string): Promise<ShowTaskResponse>;
   transitionTask(taskId: string, request: TransitionTaskRequest): Promise<{ task: ApiTask }>;
+  /**
+   * A failed, cancelled or expired task back in line with `attempts` more attempts (default 1),
+   * its history kept. Operator only. `COLIBRI_ILLEGAL_TRANSITION` for a task done or not finished.
+   */
+  retryTask(taskId: string, request?: RetryTaskRequest): Promise<{ task: ApiTask }>;
   createJoinToken(request: JoinTokenRequest): Promise<JoinTokenResponse>;
   /** Creates a tenant (status `pending`). Operator only. `COLIBRI_TENANT_EXISTS` when the name, jail or collection is taken. */
   registerTenant(request: RegisterTenantRequest): Promise<{ tenant: ApiTenant }>;

@@ -290,6 +290,8 @@ export function createClient(options: ClientOptions): ColibriClient {
     showTask: (taskId) => call({ method: 'GET', path: `/v1/tasks/${id(taskId)}` }),
     transitionTask: (taskId, request) =>
       call({ method: 'POST', path: `/v1/tasks/${id(taskId)}/transition`, body: request }),
+    retryTask: (taskId, request = {}) =>
+      call({ method: 'POST', path: `/v1/tasks/${id(taskId)}/retry`, body: request }),
     createJoinToken: (request) => call({ method: 'POST', path: '/v1/join-tokens', body: request }),
     registerTenant: (request) => call({ method: 'POST', path: '/v1/tenants', body: request }),
     listTenants: (filter = {}) =>

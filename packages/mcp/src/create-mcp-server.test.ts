@@ -24,6 +24,9 @@ const task: ApiTask = {
   error: null,
   createdAt: '2026-12-01T00:00:00.000Z',
   updatedAt: '2026-12-01T00:00:00.000Z',
+  retryBackoffMs: null,
+  notBefore: null,
+  idempotencyKey: null,
 };
 
 /** A port that answers showTask and refuses everything else the way the daemon would. */

@@ -40,6 +40,9 @@ function describeFields<E extends v.ObjectEntries>(
 /** `ApiTask`. */
 export const taskSchema = describeFields(apiTaskSchema, {
   attempt: 'assignments so far; the fencing token an agent presents to move the task on',
+  retryBackoffMs:
+    'the retry policy: first backoff in ms, doubled per failed attempt; null = a failed handler ends the task',
+  notBefore: 'while parked for a retry: not assigned before this time',
 });
 
 /** `ApiTaskEvent`. */

@@ -22,6 +22,9 @@ function taskIn(status: ApiTask['status'], attempt = 1): ShowTaskResponse {
       error: null,
       createdAt: '2026-12-01T00:00:00.000Z',
       updatedAt: '2026-12-01T00:00:00.000Z',
+      retryBackoffMs: null,
+      notBefore: null,
+      idempotencyKey: null,
     },
     events: [],
   };

@@ -5,6 +5,7 @@ export {
   parseCapabilities,
 } from './capability-tag.js';
 export { colibriPaths, defaultColibriHome, type HomeContext } from './colibri-home.js';
+export { formatDuration, parseDuration } from './duration.js';
 export {
   AGENT_NAME_PATTERN,
   MAX_COLLECTION_NAME_LENGTH,

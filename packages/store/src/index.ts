@@ -1,4 +1,4 @@
-export { MAX_JSON_BYTES } from './input-schemas.js';
+export { MAX_JSON_BYTES, MAX_RETRY_BACKOFF_MS } from './input-schemas.js';
 export { openStore } from './open-store.js';
 export type {
   AgentOfflineResult,
@@ -12,6 +12,7 @@ export type {
   CreateJoinTokenInput,
   CreateTenantInput,
   HeartbeatWrite,
+  IntakeOutcome,
   IntakeTaskInput,
   JoinTokenRecord,
   ListAgentsFilter,
@@ -24,6 +25,7 @@ export type {
   RegisterAgentInput,
   RegisterWithJoinTokenInput,
   RetireAgentOptions,
+  RetryTaskInput,
   ScanParkedOptions,
   SqliteStoreConfig,
   Store,

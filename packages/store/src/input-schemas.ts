@@ -140,6 +140,18 @@ export const joinTokenHashSchema = v.object({ tokenHash });
 
 export const updateCapabilitiesSchema = v.object({ capabilities, skills: v.optional(v.object(agentSkills)) });
 
+/**
+ * A caller's idempotency key: 1-200 printable characters (no spaces or control characters), so
+ * that it can be logged and typed back; a UUID or `order-1234:render` both fit.
+ */
+export const idempotencyKey = v.pipe(
+  v.string('must be a string'),
+  v.regex(/^[\x21-\x7e]{1,200}$/, 'must be 1-200 printable ASCII characters without spaces'),
+);
+
+/** The longest backoff between two attempts, whatever the base and the attempt (one hour). */
+export const MAX_RETRY_BACKOFF_MS = 60 * 60 * 1000;
+
 export const intakeTaskSchema = v.object({
   title: v.pipe(
     shortText(500),
@@ -156,6 +168,13 @@ export const intakeTaskSchema = v.object({
     v.pipe(v.number(), v.integer('must be an integer'), v.minValue(1), v.maxValue(100)),
     3,
   ),
+  retryBackoffMs: v.optional(
+    v.nullable(
+      v.pipe(v.number(), v.integer('must be an integer'), v.minValue(0), v.maxValue(MAX_RETRY_BACKOFF_MS)),
+    ),
+    null,
+  ),
+  idempotencyKey: v.optional(v.nullable(idempotencyKey), null),
   skill: v.optional(
     v.nullable(
       v.object({
@@ -167,6 +186,16 @@ export const intakeTaskSchema = v.object({
     ),
     null,
   ),
+  at: v.optional(date),
+});
+
+export const retryTaskSchema = v.object({
+  taskId: v.string(),
+  attempts: v.optional(
+    v.pipe(v.number(), v.integer('must be an integer'), v.minValue(1), v.maxValue(100)),
+    1,
+  ),
+  reason: v.optional(shortText(1000)),
   at: v.optional(date),
 });
 

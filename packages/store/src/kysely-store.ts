@@ -20,6 +20,7 @@ import {
   registerAgentSchema,
   resetTenantCollectionSchema,
   retireAgentSchema,
+  retryTaskSchema,
   scanParkedSchema,
   setTenantStatusSchema,
   TOKEN_HASH_PATTERN,
@@ -41,6 +42,7 @@ import type {
   CreateJoinTokenInput,
   CreateTenantInput,
   HeartbeatWrite,
+  IntakeOutcome,
   IntakeTaskInput,
   JoinTokenRecord,
   ListAgentsFilter,
@@ -51,6 +53,7 @@ import type {
   RegisterAgentInput,
   RegisterWithJoinTokenInput,
   RetireAgentOptions,
+  RetryTaskInput,
   ScanParkedOptions,
   Store,
   StoreDriverName,
@@ -296,8 +299,30 @@ export class KyselyStore implements Store {
   }
 
   async intakeTask(input: IntakeTaskInput): Promise<TaskRecord> {
-    const task = parseInput(intakeTaskSchema, input, 'intakeTask');
-    return this.#transaction((trx, context) => tasks.intakeTask(trx, context, task));
+    return (await this.#intakeOnce(input, 'intakeTask')).task;
+  }
+
+  intakeTaskOnce(input: IntakeTaskInput): Promise<IntakeOutcome> {
+    return this.#intakeOnce(input, 'intakeTaskOnce');
+  }
+
+  async #intakeOnce(input: IntakeTaskInput, operation: string): Promise<IntakeOutcome> {
+    const task = parseInput(intakeTaskSchema, input, operation);
+    try {
+      return await this.#transaction((trx, context) => tasks.intakeTaskOnce(trx, context, task));
+    } catch (error) {
+      const key = task.idempotencyKey;
+      if (key === null || !this.#isUniqueClash(error)) throw error;
+      // A concurrent intake with the same key committed between our read and our insert: its task is the answer.
+      const existing = await this.#read((db) => tasks.findByIdempotencyKey(db, task.tenant, key));
+      if (existing === undefined) throw error;
+      return tasks.repeatedIntake(existing, task);
+    }
+  }
+
+  async retryTask(input: RetryTaskInput): Promise<TaskRecord> {
+    const retry = parseInput(retryTaskSchema, input, 'retryTask');
+    return this.#transaction((trx, context) => tasks.retryTask(trx, context, retry));
   }
 
   async intakeTasks(inputs: readonly IntakeTaskInput[]): Promise<TaskRecord[]> {
@@ -309,6 +334,14 @@ export class KyselyStore implements Store {
       );
     }
     const parsed = inputs.map((input, i) => parseInput(intakeTaskSchema, input, `intakeTasks[${i}]`));
+    const keyed = parsed.findIndex((task) => task.idempotencyKey !== null);
+    if (keyed !== -1) {
+      throw new ColibriError(
+        'COLIBRI_INVALID_INPUT',
+        `intakeTasks[${keyed}]: idempotencyKey: not accepted in a batch (use intakeTaskOnce per keyed task)`,
+        { field: `inputs[${keyed}].idempotencyKey` },
+      );
+    }
     if (parsed.length === 0) return [];
     return this.#transaction((trx, context) => tasks.intakeTasks(trx, context, parsed));
   }

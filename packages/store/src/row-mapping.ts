@@ -65,6 +65,9 @@ export function toTask(row: TaskRow): TaskRecord {
     createdAt: fromDbTime(row.created_at),
     updatedAt: fromDbTime(row.updated_at),
     skill: row.skill === null ? null : Object.freeze({ name: row.skill, digest: row.skill_digest }),
+    retryBackoffMs: row.retry_backoff_ms === null ? null : Number(row.retry_backoff_ms),
+    notBefore: row.not_before === null ? null : fromDbTime(row.not_before),
+    idempotencyKey: row.idempotency_key,
   });
 }
 

@@ -68,6 +68,14 @@ export interface TasksTable {
   skill: string | null;
   /** Which manifest of the skill (its digest), or null. */
   skill_digest: string | null;
+  /** The retry policy's base backoff; null = a failed handler ends the task. Added by 0008. */
+  retry_backoff_ms: number | null;
+  /** Not assignable before this time (a retry's backoff), or null. Added by 0008. */
+  not_before: DbTime | null;
+  /** The caller's idempotency key, unique per tenant, or null. Added by 0008. */
+  idempotency_key: string | null;
+  /** sha256 of the intake request the key was first used with. Added by 0008. */
+  idempotency_digest: string | null;
 }
 
 export interface TaskEventsTable {

@@ -114,6 +114,12 @@ export interface TaskRecord {
   readonly updatedAt: Date;
   /** The skill it asks for and which manifest of it (digest null: any agent offering the name), or null. */
   readonly skill: { readonly name: string; readonly digest: string | null } | null;
+  /** The retry policy's base backoff in ms, or null: a failed handler ends the task. */
+  readonly retryBackoffMs: number | null;
+  /** A parked task is not assigned before this time (the backoff after a failed attempt), or null. */
+  readonly notBefore: Date | null;
+  /** The caller's idempotency key it was taken in with, or null. */
+  readonly idempotencyKey: string | null;
 }
 
 /** One entry of the append-only task event log. */
@@ -282,6 +288,34 @@ export interface IntakeTaskInput {
   readonly maxAttempts?: number;
   /** The skill it asks for and which manifest of it (digest null: any agent offering the name). */
   readonly skill?: { readonly name: string; readonly digest: string | null } | null;
+  /**
+   * The retry policy: null (default) = a failed handler ends the task; a number of milliseconds =
+   * a failed or lost attempt goes back to parked while attempts remain, not assignable for
+   * `retryBackoffMs * 2^(attempt - 1)`, at most one hour.
+   */
+  readonly retryBackoffMs?: number | null;
+  /**
+   * The caller's key for this intake (1-200 printable ASCII characters), unique per tenant: the
+   * same key again returns the task it made ({@link Store.intakeTaskOnce}).
+   */
+  readonly idempotencyKey?: string | null;
+  readonly at?: Date;
+}
+
+/** What {@link Store.intakeTaskOnce} did. */
+export interface IntakeOutcome {
+  readonly task: TaskRecord;
+  /** False when the idempotency key had already made this task: nothing was written. */
+  readonly created: boolean;
+}
+
+/** Input of {@link Store.retryTask}. */
+export interface RetryTaskInput {
+  readonly taskId: string;
+  /** Attempts it is given from here (its automatic retries included). Integer in [1, 100], default 1. */
+  readonly attempts?: number;
+  /** Why, for the event log. Default `retried by the operator`. */
+  readonly reason?: string;
   readonly at?: Date;
 }
 
@@ -331,6 +365,8 @@ export interface ParkedTaskSummary {
   readonly createdAt: Date;
   /** The skill it asks for (and which manifest), or null. */
   readonly skill: { readonly name: string; readonly digest: string | null } | null;
+  /** Not assignable before this time (a retry's backoff), or null. */
+  readonly notBefore: Date | null;
 }
 
 /** Where a scan of parked tasks resumes: just after this task in dispatch order. */
@@ -545,8 +581,26 @@ export interface Store {
   /** How many assigned or running tasks each agent holds (agents with none are absent). */
   countActiveTasksByAgent(): Promise<Map<string, number>>;
 
-  /** Accepts a task: it starts `parked`, with an intake event. */
+  /**
+   * Accepts a task: it starts `parked`, with an intake event. With an `idempotencyKey` that
+   * already made a task of the same tenant, returns that task instead (see `intakeTaskOnce`).
+   */
   intakeTask(input: IntakeTaskInput): Promise<TaskRecord>;
+  /**
+   * `intakeTask`, saying whether it created the task. An `idempotencyKey` already used in the
+   * tenant returns its task (`created: false`, nothing written) when the request is the same
+   * (title, tags, payload, priority, attempts, retry policy, skill name), and throws
+   * `COLIBRI_IDEMPOTENCY_CONFLICT` when it differs. Concurrent duplicates meet the database's
+   * unique index: exactly one creates, the others get its task.
+   */
+  intakeTaskOnce(input: IntakeTaskInput): Promise<IntakeOutcome>;
+  /**
+   * Puts a failed or cancelled task (any terminal state but done) back to parked, keeping its
+   * attempt count (the next assignment is a new attempt, so a late report of an old one is stale)
+   * and its event log, with `attempts` more attempts. Throws `COLIBRI_ILLEGAL_TRANSITION` for a
+   * task that is done or not finished, `COLIBRI_TASK_NOT_FOUND`.
+   */
+  retryTask(input: RetryTaskInput): Promise<TaskRecord>;
   /**
    * Accepts up to 10,000 tasks in ONE transaction (one commit), each as `intakeTask` would, in
    * order; all or nothing (every input is validated first: `COLIBRI_INVALID_INPUT` names the index).

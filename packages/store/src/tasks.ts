@@ -1,20 +1,27 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { ColibriError } from '@colibri/errors';
-import { isLegalTaskTransition, TASK_STATUSES, type TaskStatus } from '@colibri/protocol';
+import {
+  isLegalTaskTransition,
+  TASK_STATUSES,
+  type TaskStatus,
+  TERMINAL_TASK_STATUSES,
+} from '@colibri/protocol';
 import type * as v from 'valibot';
 import { fromDbTime } from './dialect/dialect-adapter.js';
 import type {
   assignTaskSchema,
   intakeTaskSchema,
+  retryTaskSchema,
   scanParkedSchema,
   transitionTaskSchema,
 } from './input-schemas.js';
-import { isStoreId } from './input-schemas.js';
+import { isStoreId, MAX_RETRY_BACKOFF_MS } from './input-schemas.js';
 import { asList, byTenant } from './list-filters.js';
 import { lockAgent, lockRows, lockTask } from './row-locks.js';
 import { type AgentRow, countsByStatus, type TaskRow, toTask, toTaskEvent } from './row-mapping.js';
 import type {
   AssignOutcome,
+  IntakeOutcome,
   ListTasksFilter,
   ParkedTaskSummary,
   TaskCountFilter,
@@ -31,6 +38,7 @@ type IntakeTask = v.InferOutput<typeof intakeTaskSchema>;
 type AssignTask = v.InferOutput<typeof assignTaskSchema>;
 type TransitionTask = v.InferOutput<typeof transitionTaskSchema>;
 type ScanParked = v.InferOutput<typeof scanParkedSchema>;
+type RetryTask = v.InferOutput<typeof retryTaskSchema>;
 
 /** A task's change as its event-log row records it. */
 interface TaskEventValues {
@@ -75,12 +83,37 @@ export async function refreshAgentStatus(trx: Trx, agentId: string): Promise<voi
 }
 
 /**
+ * How long a task with a retry policy waits after its `attempt`-th attempt failed or was lost:
+ * the base doubled per attempt already made (base, 2·base, 4·base, …), at most one hour. No
+ * jitter: the delay is what `show-task` says, and tasks are spread by their failure times.
+ */
+export function retryBackoffMs(baseMs: number, attempt: number): number {
+  return Math.min(MAX_RETRY_BACKOFF_MS, baseMs * 2 ** Math.max(0, attempt - 1));
+}
+
+/** `1500` → `1.5s`, `90000` → `1m30s`: the backoff as the event log says it. */
+function formatBackoff(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  const seconds = Math.round(ms / 100) / 10;
+  if (seconds < 60) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  const rest = Math.round(seconds - minutes * 60);
+  return rest === 0 ? `${minutes}m` : `${minutes}m${rest}s`;
+}
+
+/**
  * Moves a locked task row on. Compare-and-set on (status, attempt) even though the row is
  * locked: on SQLite the lock is the whole-database write lock, and the condition keeps the
  * rule true whatever the isolation level. A re-queue past the last attempt fails the task.
+ *
+ * The retry policy (a task with `retry_backoff_ms`): a handler failure its agent reports
+ * (`retryable`) goes back to parked while attempts remain, and every re-queue — failed, lease
+ * lost, agent gone — is not assignable before its backoff (`not_before`). The last attempt's
+ * failure is the dead letter: `failed`, "gave up after N of N attempts: <its error>".
  */
 export async function applyTransition(
   trx: Trx,
+  context: StoreContext,
   task: TaskRow,
   change: {
     to: Exclude<TaskStatus, 'assigned'>;
@@ -89,25 +122,47 @@ export async function applyTransition(
     error?: string;
     reason: string | null;
     at: string | Date;
+    /** A handler failure its agent reported: retried under the task's retry policy. */
+    retryable?: boolean;
   },
 ): Promise<TaskRow> {
   let to: TaskStatus = change.to;
   let error = change.error ?? null;
   let reason = change.reason;
-  if (to === 'parked' && task.attempt >= task.max_attempts) {
+  const policy = task.retry_backoff_ms === null ? null : Number(task.retry_backoff_ms);
+  const ofMax = `${task.attempt} of ${task.max_attempts}`;
+  const attempts = `${ofMax} attempts`;
+  const why = to === 'failed' ? (error ?? reason) : reason;
+  if (to === 'failed' && change.retryable === true && policy !== null) {
+    if (task.attempt < task.max_attempts) {
+      to = 'parked';
+    } else {
+      error = `gave up after ${attempts}${why ? `: ${why}` : ''}`;
+      reason = error;
+    }
+  } else if (to === 'parked' && task.attempt >= task.max_attempts) {
     to = 'failed';
-    error = `gave up after ${task.attempt} of ${task.max_attempts} attempts${change.reason ? `: ${change.reason}` : ''}`;
+    error = `gave up after ${attempts}${why ? `: ${why}` : ''}`;
     reason = error;
+  }
+  let notBefore: string | Date | null = null;
+  if (to === 'parked' && policy !== null) {
+    const delay = retryBackoffMs(policy, task.attempt);
+    notBefore = context.adapter.toDbTime(new Date(fromDbTime(change.at).getTime() + delay));
+    const next = fromDbTime(notBefore).toISOString();
+    const failed = change.to === 'failed' ? `attempt ${ofMax} failed` : null;
+    reason = `${failed ?? reason ?? 're-queued'}${failed && why ? `: ${why}` : ''}; next attempt not before ${next} (backoff ${formatBackoff(delay)})`;
   }
   const updated = await trx
     .updateTable('tasks')
     .set({
       status: to,
       updated_at: change.at,
-      ...(to === 'parked' ? { assigned_agent_id: null, lease_expires_at: null } : {}),
+      ...(to === 'parked' ? { assigned_agent_id: null, lease_expires_at: null, not_before: notBefore } : {}),
       ...(to === 'done' || to === 'failed' || to === 'cancelled' ? { lease_expires_at: null } : {}),
       ...(change.result !== undefined ? { result: change.result } : {}),
-      ...(error !== null ? { error } : {}),
+      // A retried attempt's error stays while the task waits; a success clears it.
+      ...(to === 'done' ? { error: null } : error !== null ? { error } : {}),
     })
     .where('id', '=', task.id)
     .where('status', '=', task.status)
@@ -163,6 +218,36 @@ function ineligibility(task: TaskRow, agent: AgentRow): string | null {
   return null;
 }
 
+/** The refusal of assigning `task` at `at` while its retry backoff runs, or null when it is due. */
+function notDue(task: TaskRow, at: string | Date): ColibriError | null {
+  if (task.not_before === null) return null;
+  const notBefore = fromDbTime(task.not_before);
+  if (notBefore <= fromDbTime(at)) return null;
+  return new ColibriError(
+    'COLIBRI_TASK_NOT_DUE',
+    `task ${task.id} is not assignable before ${notBefore.toISOString()} (its retry backoff)`,
+    { taskId: task.id, notBefore: notBefore.toISOString() },
+  );
+}
+
+/**
+ * What makes two intakes "the same request" for an idempotency key: everything the caller chose
+ * (not the time, not which manifest of a skill the daemon resolved).
+ */
+function idempotencyDigest(task: IntakeTask): string {
+  const request = [
+    task.title,
+    [...task.requiredCapabilities].sort(),
+    task.payload,
+    task.priority,
+    task.tenant,
+    task.maxAttempts,
+    task.retryBackoffMs,
+    task.skill?.name ?? null,
+  ];
+  return createHash('sha256').update(JSON.stringify(request)).digest('hex');
+}
+
 function newTaskRow(task: IntakeTask, at: string | Date): TaskRow {
   return {
     id: randomUUID(),
@@ -182,7 +267,56 @@ function newTaskRow(task: IntakeTask, at: string | Date): TaskRow {
     updated_at: at,
     skill: task.skill?.name ?? null,
     skill_digest: task.skill?.digest ?? null,
+    retry_backoff_ms: task.retryBackoffMs,
+    not_before: null,
+    idempotency_key: task.idempotencyKey,
+    idempotency_digest: task.idempotencyKey === null ? null : idempotencyDigest(task),
   };
+}
+
+/** The task an idempotency key made in `tenant`, or undefined. */
+export async function findByIdempotencyKey(
+  db: Db,
+  tenant: string | null,
+  key: string,
+): Promise<TaskRow | undefined> {
+  return db
+    .selectFrom('tasks')
+    .selectAll()
+    .where(byTenant(tenant))
+    .where('idempotency_key', '=', key)
+    .executeTakeFirst();
+}
+
+/** The answer to a repeated idempotency key: the task it made, or a conflict when the request differs. */
+export function repeatedIntake(existing: TaskRow, task: IntakeTask): IntakeOutcome {
+  if (existing.idempotency_digest !== idempotencyDigest(task)) {
+    throw new ColibriError(
+      'COLIBRI_IDEMPOTENCY_CONFLICT',
+      `idempotency key ${JSON.stringify(task.idempotencyKey)} already made task ${existing.id}${
+        task.tenant === null ? '' : ` in tenant ${task.tenant}`
+      } from a different request; use a new key for a new task`,
+      { taskId: existing.id, idempotencyKey: task.idempotencyKey },
+    );
+  }
+  return { task: toTask(existing), created: false };
+}
+
+/**
+ * Takes a validated task in, parked at attempt 0, with its `intake` event; a repeated
+ * idempotency key returns the task it made (read in the same transaction). Two transactions
+ * racing past the read meet the unique index; the store's caller reads the winner's task.
+ */
+export async function intakeTaskOnce(
+  trx: Trx,
+  context: StoreContext,
+  task: IntakeTask,
+): Promise<IntakeOutcome> {
+  if (task.idempotencyKey !== null) {
+    const existing = await findByIdempotencyKey(trx, task.tenant, task.idempotencyKey);
+    if (existing !== undefined) return repeatedIntake(existing, task);
+  }
+  return { task: await intakeTask(trx, context, task), created: true };
 }
 
 /** Takes a validated task in, parked at attempt 0, with its `intake` event. */
@@ -259,6 +393,8 @@ export async function assignTask(
       { taskId: task.id, attempt: task.attempt, expectedAttempt: assignment.expectedAttempt },
     );
   }
+  const early = notDue(task, at);
+  if (early !== null) throw early;
   // Locked for update, not share: the agent row is updated below, and two share locks
   // upgrading at once would deadlock.
   const agent = await lockAgent(trx, context, assignment.agentId);
@@ -313,6 +449,7 @@ function assignmentRefusal(
   task: TaskRow | undefined,
   agent: AgentRow | undefined,
   claimed: ReadonlySet<string>,
+  at: string | Date,
 ): ColibriError | null {
   if (task === undefined) return taskNotFound(assignment.taskId);
   if (task.status !== 'parked' || claimed.has(task.id)) {
@@ -330,6 +467,8 @@ function assignmentRefusal(
       { taskId: task.id, attempt: task.attempt, expectedAttempt: assignment.expectedAttempt },
     );
   }
+  const early = notDue(task, at);
+  if (early !== null) return early;
   if (agent === undefined) return agentNotFound(assignment.agentId);
   const why = ineligibility(task, agent);
   if (why !== null) {
@@ -370,7 +509,7 @@ export async function assignTasks(
   assignments.forEach((assignment, i) => {
     const task = tasksById.get(assignment.taskId);
     const agent = agentsById.get(assignment.agentId);
-    const refusal = assignmentRefusal(assignment, task, agent, claimed);
+    const refusal = assignmentRefusal(assignment, task, agent, claimed, context.time(assignment.at));
     if (refusal !== null) {
       outcomes[i] = { ok: false, error: refusal };
       return;
@@ -513,15 +652,70 @@ export async function transitionTask(
       { taskId: task.id, attempt: task.attempt, presentedAttempt: change.attempt },
     );
   }
-  const row = await applyTransition(trx, task, {
+  const row = await applyTransition(trx, context, task, {
     to: change.to,
     actorAgentId: change.agentId ?? null,
+    retryable: change.agentId !== undefined,
     ...(change.result !== undefined ? { result: change.result } : {}),
     ...(change.error !== undefined ? { error: change.error } : {}),
     reason: change.reason ?? null,
     at,
   });
   return toTask(row);
+}
+
+/**
+ * Puts a finished task that did not succeed back to parked with `attempts` more attempts: its
+ * attempt count stays (the next assignment is a new attempt, so whatever the old one reports
+ * late is stale) and so does its event log, which gets a `retried` entry.
+ */
+export async function retryTask(trx: Trx, context: StoreContext, retry: RetryTask): Promise<TaskRecord> {
+  const at = context.time(retry.at);
+  const task = await lockTask(trx, context, retry.taskId);
+  if (!TERMINAL_TASK_STATUSES.has(task.status) || task.status === 'done') {
+    throw new ColibriError(
+      'COLIBRI_ILLEGAL_TRANSITION',
+      task.status === 'done'
+        ? `task ${task.id} is done: only a failed, cancelled or expired task can be retried (take in a new task to run it again)`
+        : `task ${task.id} is ${task.status}, not finished: only a failed, cancelled or expired task can be retried`,
+      { taskId: task.id, from: task.status, to: 'parked' },
+    );
+  }
+  const reason = retry.reason ?? 'retried by the operator';
+  const updated = await trx
+    .updateTable('tasks')
+    .set({
+      status: 'parked',
+      max_attempts: task.attempt + retry.attempts,
+      assigned_agent_id: null,
+      lease_expires_at: null,
+      not_before: null,
+      updated_at: at,
+    })
+    .where('id', '=', task.id)
+    .where('status', '=', task.status)
+    .where('attempt', '=', task.attempt)
+    .returningAll()
+    .executeTakeFirst();
+  if (!updated) {
+    throw new ColibriError(
+      'COLIBRI_STALE_ATTEMPT',
+      `task ${task.id} changed while being retried; read it again`,
+      {
+        taskId: task.id,
+      },
+    );
+  }
+  await insertTaskEvent(trx, {
+    taskId: task.id,
+    from: task.status,
+    to: 'parked',
+    agentId: null,
+    attempt: task.attempt,
+    reason: `${reason} (${retry.attempts} more attempt${retry.attempts === 1 ? '' : 's'}, up to ${task.attempt + retry.attempts})`,
+    at,
+  });
+  return toTask(updated);
 }
 
 /** The ids of unfinished tasks whose lease ran out before `cutoff`. */
@@ -546,7 +740,7 @@ export async function requeueExpiredLease(
   // Re-checked under the lock: a heartbeat may have renewed the lease since the scan.
   const lease = task.lease_expires_at === null ? null : fromDbTime(task.lease_expires_at);
   if (!UNFINISHED.includes(task.status) || lease === null || lease >= fromDbTime(cutoff)) return null;
-  const row = await applyTransition(trx, task, {
+  const row = await applyTransition(trx, context, task, {
     to: 'parked',
     actorAgentId: null,
     reason: 'lease expired',
@@ -576,7 +770,7 @@ export async function handBackTasks(
   const requeued: TaskRecord[] = [];
   const failed: TaskRecord[] = [];
   for (const task of await query.execute()) {
-    const row = await applyTransition(trx, task, { to: 'parked', actorAgentId: null, reason, at });
+    const row = await applyTransition(trx, context, task, { to: 'parked', actorAgentId: null, reason, at });
     (row.status === 'failed' ? failed : requeued).push(toTask(row));
   }
   return { requeued, failed };
@@ -599,6 +793,7 @@ export async function scanParkedTasks(
       'created_at',
       'skill',
       'skill_digest',
+      'not_before',
     ])
     .where('status', '=', 'parked');
   const after = scan.after;
@@ -632,6 +827,7 @@ export async function scanParkedTasks(
       attempt: Number(row.attempt),
       createdAt: fromDbTime(row.created_at),
       skill: row.skill === null ? null : Object.freeze({ name: row.skill, digest: row.skill_digest }),
+      notBefore: row.not_before === null ? null : fromDbTime(row.not_before),
     }),
   );
 }

@@ -16,6 +16,7 @@ import {
   type StoreConfig,
 } from '../src/index.js';
 import { migrationProvider } from '../src/migrations/migration-provider.js';
+import { describeRetryContract } from './retry-contract.js';
 
 const WORKER = fileURLToPath(new URL('./store-worker.mjs', import.meta.url));
 
@@ -81,6 +82,8 @@ export function describeStoreContract(name: string, harness: ContractHarness): v
     let config: StoreConfig;
     let store: Store;
     const lease = () => new Date(Date.now() + HOUR);
+
+    describeRetryContract(() => harness.freshConfig());
 
     beforeEach(async () => {
       config = await harness.freshConfig();
@@ -1022,6 +1025,7 @@ export function describeStoreContract(name: string, harness: ContractHarness): v
           attempt: full.attempt,
           createdAt: full.createdAt,
           skill: full.skill,
+          notBefore: full.notBefore,
         });
         await expectCode(store.scanParkedTasks({ limit: 0 }), 'COLIBRI_INVALID_INPUT', /limit/);
       });

@@ -42,6 +42,15 @@ if (mode === 'race') {
     for (const id of arg.taskIds) tally(await cancelOne(id));
   }
   out(results);
+} else if (mode === 'intake-once') {
+  // Several intakes with one idempotency key at the same moment (also from this process's pool).
+  while (Date.now() < arg.startAt) await new Promise((r) => setTimeout(r, 1));
+  const one = () =>
+    store.intakeTaskOnce({ ...arg.request, idempotencyKey: arg.key }).then(
+      ({ task, created }) => ({ id: task.id, created }),
+      (error) => ({ error: `${error.code}: ${error.message}` }),
+    );
+  for (const result of await Promise.all(Array.from({ length: arg.copies }, one))) out(result);
 } else if (mode === 'intake-forever') {
   // Acknowledge each task only after intakeTask resolved (= committed).
   for (let i = 0; ; i++) {

@@ -12,7 +12,11 @@ export default class IntakeTask extends BaseCommand<typeof IntakeTask> {
     'it waits up to SECONDS until the task is done, failed or cancelled and prints it with its result: exit ' +
     '0 when done, non-zero with the reason otherwise (COLIBRI_WAIT_TIMEOUT when the wait runs out; the task ' +
     'goes on). --wait SECONDS means the same as for poll: the longest this command waits. That is how an agent borrows another lane: its handler takes in a ' +
-    'sub-task with its own token (COLIBRI_TOKEN) and waits for the answer.';
+    'sub-task with its own token (COLIBRI_TOKEN) and waits for the answer. With --retries N a failed ' +
+    'attempt goes back in line after its backoff (--retry-backoff, doubled each time, at most 1h) until N ' +
+    'retries are used; then the task stays failed with every attempt in its event log. With ' +
+    '--idempotency-key KEY a repeated intake (a retry after a lost answer, even across a colibrid restart) ' +
+    'returns the task the key made, never a second one.';
   static override examples = [
     '<%= config.bin %> intake-task --title "render thumbnails" --capabilities image-render',
     '<%= config.bin %> intake-task --title "screenshot the board" --capabilities screenshot --payload \'{"url":"https://example.org"}\'',
@@ -20,6 +24,8 @@ export default class IntakeTask extends BaseCommand<typeof IntakeTask> {
     '<%= config.bin %> intake-task --title "anything will do" --capabilities ""',
     '<%= config.bin %> intake-task --title "thumbnail" --capabilities image-render --payload \'{"handler":"render"}\' --wait 300 --json',
     '<%= config.bin %> intake-task --title "screenshot pane 1" --skill tmux-screenshot --payload \'{"pane":"1"}\' --wait 60',
+    '<%= config.bin %> intake-task --title "flaky upload" --capabilities linux --retries 3 --retry-backoff 10s',
+    '<%= config.bin %> intake-task --title "invoice 1234" --capabilities linux --idempotency-key invoice-1234 --json',
   ];
   static override flags = {
     title: Flags.string({ description: 'what the task is, for people', required: true, helpValue: 'TEXT' }),
@@ -49,6 +55,25 @@ export default class IntakeTask extends BaseCommand<typeof IntakeTask> {
       description: 'assignments allowed before the task fails (an agent going offline costs one)',
       min: 1,
       helpValue: 'N',
+      exclusive: ['retries'],
+    }),
+    retries: Flags.integer({
+      description:
+        "retry a failed attempt up to N times (N + 1 attempts), each after its backoff; then it stays failed (the dead letter) [default: colibrid's --task-retries, none]",
+      min: 0,
+      max: 99,
+      helpValue: 'N',
+      exclusive: ['max-attempts'],
+    }),
+    'retry-backoff': Flags.string({
+      description:
+        "wait this long before the first retry, doubled for each one after (at most 1h), e.g. 10s, 2m [default: colibrid's --task-retry-backoff, 10s]",
+      helpValue: 'DURATION',
+    }),
+    'idempotency-key': Flags.string({
+      description:
+        'your key for this intake (1-200 printable characters, no spaces), unique within the tenant: running the same command again returns the task it made instead of a second one; the same key with other flags is refused (COLIBRI_IDEMPOTENCY_CONFLICT, exit 4)',
+      helpValue: 'KEY',
     }),
     wait: Flags.integer({
       description:
@@ -99,6 +124,8 @@ export default class IntakeTask extends BaseCommand<typeof IntakeTask> {
       flags.capabilities === undefined ? undefined : parseCapabilityList(flags.capabilities);
     const payload = flags.payload === undefined ? undefined : parseJsonFlag('payload', flags.payload);
     const tenant = flags.tenant === undefined ? undefined : parseTenantName(flags.tenant);
+    const retryBackoffMs =
+      flags['retry-backoff'] === undefined ? undefined : await parseBackoff(flags['retry-backoff']);
     const client = await this.client();
     const response = await client.intakeTask({
       title: flags.title,
@@ -108,13 +135,20 @@ export default class IntakeTask extends BaseCommand<typeof IntakeTask> {
       ...(flags.priority === undefined ? {} : { priority: flags.priority }),
       ...(tenant === undefined ? {} : { tenant }),
       ...(flags['max-attempts'] === undefined ? {} : { maxAttempts: flags['max-attempts'] }),
+      ...(flags.retries === undefined ? {} : { retries: flags.retries }),
+      ...(retryBackoffMs === undefined ? {} : { retryBackoffMs }),
+      ...(flags['idempotency-key'] === undefined ? {} : { idempotencyKey: flags['idempotency-key'] }),
     });
     if (flags.wait !== undefined || this.#waitWithoutLimit) return this.#wait(response);
     if (this.jsonEnabled()) return response;
 
     for (const warning of response.warnings) this.warnLine(warning);
     const { task, assignedTo } = response;
-    if (assignedTo !== null) {
+    if (!response.created) {
+      this.log(
+        `task ${task.id} was already taken in with this idempotency key (nothing new): it is ${task.status}`,
+      );
+    } else if (assignedTo !== null) {
       this.log(`task ${task.id} assigned to ${assignedTo.name} (${assignedTo.id})`);
     } else if (task.status === 'parked') {
       this.log(`task ${task.id} parked: ${await this.#whyParked(task.id)}`);
@@ -176,6 +210,24 @@ export default class IntakeTask extends BaseCommand<typeof IntakeTask> {
       return later;
     }
   }
+}
+
+/** `--retry-backoff 10s` in ms, in the one duration grammar; at most an hour. */
+async function parseBackoff(text: string): Promise<number> {
+  const [{ parseDuration }, { ColibriError }, { MAX_RETRY_BACKOFF_MS }] = await Promise.all([
+    import('@colibri/protocol'),
+    import('@colibri/errors'),
+    import('@colibri/api'),
+  ]);
+  const ms = parseDuration(text);
+  if (ms === undefined || ms > MAX_RETRY_BACKOFF_MS) {
+    throw new ColibriError(
+      'COLIBRI_INVALID_INPUT',
+      `--retry-backoff ${JSON.stringify(text)}: ${ms === undefined ? 'not a duration (use e.g. 500ms, 10s, 2m)' : 'at most 1h'}`,
+      { flag: 'retry-backoff' },
+    );
+  }
+  return ms;
 }
 
 /** `intake-task --wait --json`: the finished task, its event log, and the intake's warnings. */

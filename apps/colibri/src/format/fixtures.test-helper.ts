@@ -40,6 +40,9 @@ export function task(overrides: Partial<ApiTask> = {}): ApiTask {
     error: null,
     createdAt: '2026-06-19T11:00:00.000Z',
     updatedAt: '2026-06-19T11:00:01.000Z',
+    retryBackoffMs: null,
+    notBefore: null,
+    idempotencyKey: null,
     ...overrides,
   };
 }

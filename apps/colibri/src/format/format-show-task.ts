@@ -1,4 +1,5 @@
 import type { ApiTaskEvent, ShowTaskResponse } from '@colibri/api';
+import { formatDuration } from '@colibri/protocol';
 import { formatParkedReason } from './format-parked-reason.js';
 import { formatFields, formatJsonValue, formatTable } from './format-table.js';
 
@@ -33,14 +34,24 @@ export function formatShowTask(response: ShowTaskResponse): string {
     ['agent', task.assignedAgentId ?? '-'],
     ['priority', String(task.priority)],
     ['attempt', `${task.attempt} of ${task.maxAttempts}`],
+    [
+      'retries',
+      task.retryBackoffMs === null
+        ? 'none (a failed handler ends the task)'
+        : `after a failed attempt, backoff ${formatDuration(task.retryBackoffMs)} doubled each time (at most 1h)`,
+    ],
+    ...(task.status === 'parked' && task.notBefore !== null
+      ? [['not before', `${task.notBefore} (retry backoff)`] as [string, string]]
+      : []),
     ['lease until', task.leaseExpiresAt ?? '-'],
     ['created', task.createdAt],
     ['updated', task.updatedAt],
     ['payload', formatJsonValue(task.payload)],
   ];
+  if (task.idempotencyKey !== null) fields.push(['idempotency key', task.idempotencyKey]);
   if (task.result !== null && task.result !== undefined)
     fields.push(['result', formatJsonValue(task.result)]);
-  if (task.error !== null) fields.push(['error', task.error]);
+  if (task.error !== null) fields.push([task.status === 'parked' ? 'last error' : 'error', task.error]);
   const parts = [formatFields(fields), `history:\n${formatEvents(response.events)}`];
   if (response.parked !== undefined) parts.push(formatParkedReason(response.parked));
   return parts.join('\n\n');

@@ -1,7 +1,7 @@
 import type { SpawnPolicy } from '@colibri/spawn-policy';
 import type { Store } from '@colibri/store';
 import type { Authenticator, Principal } from '../auth/authenticator.js';
-import type { Timing } from '../config/resolve-config.js';
+import type { TaskDefaults, Timing } from '../config/resolve-config.js';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
 import type { LastSeen } from '../dispatch/last-seen.js';
 import type { Route } from '../http/router.js';
@@ -19,6 +19,8 @@ export interface App {
   readonly logger: Logger;
   readonly clock: () => Date;
   readonly timing: Timing;
+  /** What a task's intake gets when it does not say (retries, first backoff). */
+  readonly taskDefaults: TaskDefaults;
   readonly version: string;
   /** `clock()` at start, in ms. */
   readonly startedAt: number;

@@ -2,13 +2,15 @@ import {
   intakeTaskRequestSchema,
   listTasksQuerySchema,
   parseRequest,
+  retryTaskRequestSchema,
   transitionTaskRequestSchema,
 } from '@colibri/api';
 import { ColibriError } from '@colibri/errors';
 import type { TaskRecord } from '@colibri/store';
+import type * as v from 'valibot';
 import type { Principal } from '../auth/authenticator.js';
 import { type ResolvedSkill, resolveSkill, validateSkillPayload } from '../skills/skill-catalogue.js';
-import { canRead, queryObject, visibleTasks } from './access.js';
+import { canRead, queryObject, requireOperator, visibleTasks } from './access.js';
 import type { ApiRoute, App, Handler } from './app.js';
 import { toApiTask, toApiTaskEvent } from './to-api.js';
 
@@ -26,6 +28,35 @@ function tenantOf(principal: Principal, requested: string | null | undefined): s
       : `an agent of tenant ${principal.tenant} may only take in tasks of tenant ${principal.tenant}`,
     { tenant: principal.tenant },
   );
+}
+
+/**
+ * The attempt budget and retry policy of an intake: `retries` N means N + 1 attempts with a retry
+ * policy; `retryBackoffMs` alone turns the policy on for the default 3 attempts; neither takes the
+ * daemon's `--task-retries` (none by default: no policy, a failed handler ends the task).
+ */
+function retryPolicy(
+  app: App,
+  request: Pick<v.InferOutput<typeof intakeTaskRequestSchema>, 'retries' | 'maxAttempts' | 'retryBackoffMs'>,
+): { maxAttempts?: number; retryBackoffMs: number | null } {
+  if (request.retries !== undefined && request.maxAttempts !== undefined) {
+    throw new ColibriError(
+      'COLIBRI_INVALID_INPUT',
+      'request body: retries and maxAttempts: give one (retries N allows N + 1 attempts)',
+      { field: 'retries' },
+    );
+  }
+  const retries =
+    request.retries ??
+    (request.maxAttempts === undefined && request.retryBackoffMs === undefined
+      ? app.taskDefaults.retries
+      : undefined);
+  const policy = retries !== undefined || request.retryBackoffMs !== undefined;
+  const maxAttempts = retries !== undefined ? retries + 1 : request.maxAttempts;
+  return {
+    ...(maxAttempts === undefined ? {} : { maxAttempts }),
+    retryBackoffMs: policy ? (request.retryBackoffMs ?? app.taskDefaults.retryBackoffMs) : null,
+  };
 }
 
 const intake: Handler = async (app, { principal, body }) => {
@@ -49,16 +80,28 @@ const intake: Handler = async (app, { principal, body }) => {
     validateSkillPayload(skill, reachable, request.payload);
     requiredCapabilities = [...new Set([...requiredCapabilities, ...skill.requiredCapabilities])];
   }
-  const task = await app.store.intakeTask({
+  const { task, created } = await app.store.intakeTaskOnce({
     title: request.title,
     requiredCapabilities,
     ...(skill === null ? {} : { skill: { name: skill.name, digest: skill.digest } }),
     tenant,
     ...(request.payload !== undefined ? { payload: request.payload } : {}),
     ...(request.priority !== undefined ? { priority: request.priority } : {}),
-    ...(request.maxAttempts !== undefined ? { maxAttempts: request.maxAttempts } : {}),
+    ...retryPolicy(app, request),
+    ...(request.idempotencyKey !== undefined ? { idempotencyKey: request.idempotencyKey } : {}),
     at: app.clock(),
   });
+  if (!created) {
+    // A repeat of an intake that already happened (a client retrying): its task as it is now, nothing new.
+    app.logger.info(
+      { taskId: task.id, tenant, by: actor(principal) },
+      'task intake repeated (idempotency key)',
+    );
+    const agentId = task.assignedAgentId;
+    const assignedTo =
+      agentId === null ? null : { id: agentId, name: app.dispatcher.agent(agentId)?.name ?? agentId };
+    return { status: 200, body: { created: false, task: toApiTask(task), assignedTo, warnings: [] } };
+  }
   app.logger.info(
     {
       taskId: task.id,
@@ -98,7 +141,7 @@ const intake: Handler = async (app, { principal, body }) => {
         };
   if (assignedTo === null)
     app.logger.info({ taskId: task.id }, 'task parked: no online agent has every required tag');
-  return { status: 201, body: { task: toApiTask(final), assignedTo, warnings } };
+  return { status: 201, body: { created: true, task: toApiTask(final), assignedTo, warnings } };
 };
 
 const list: Handler = async (app, { principal, query }) => {
@@ -212,6 +255,30 @@ const transition: Handler = async (app, { principal, params, body }) => {
   return { status: 200, body: { task: toApiTask(final) } };
 };
 
+/** A failed, cancelled or expired task back in line (operator only): parked with more attempts, then dispatched. */
+const retry: Handler = async (app, { principal, params, body }) => {
+  requireOperator(principal, 'retry tasks');
+  const request = parseRequest(retryTaskRequestSchema, body ?? {}, 'request body');
+  const task = await app.store.retryTask({
+    taskId: params.id!,
+    ...(request.attempts !== undefined ? { attempts: request.attempts } : {}),
+    ...(request.reason !== undefined ? { reason: request.reason } : {}),
+    at: app.clock(),
+  });
+  app.metrics.taskMoved(task.status);
+  app.logger.info(
+    { taskId: task.id, attempt: task.attempt, maxAttempts: task.maxAttempts, by: actor(principal) },
+    'task retried',
+  );
+  let final = task;
+  try {
+    final = await app.dispatcher.dispatch(task);
+  } catch (error) {
+    app.logger.error({ err: error, taskId: task.id }, 'assignment deferred after retry');
+  }
+  return { status: 200, body: { task: toApiTask(final) } };
+};
+
 /** `/v1/tasks…` */
 export const taskRoutes: readonly ApiRoute[] = [
   { method: 'POST', pattern: '/v1/tasks', audience: ['operator', 'agent'], handler: intake },
@@ -223,4 +290,5 @@ export const taskRoutes: readonly ApiRoute[] = [
     audience: ['operator', 'agent'],
     handler: transition,
   },
+  { method: 'POST', pattern: '/v1/tasks/:id/retry', audience: ['operator'], handler: retry },
 ];

@@ -49,6 +49,9 @@ export function toApiTask(task: TaskRecord): ApiTask {
     error: task.error,
     createdAt: task.createdAt.toISOString(),
     updatedAt: task.updatedAt.toISOString(),
+    retryBackoffMs: task.retryBackoffMs,
+    notBefore: iso(task.notBefore),
+    idempotencyKey: task.idempotencyKey,
   };
 }
 

@@ -42,6 +42,11 @@ function effectiveValues(config: DaemonConfig): Record<ConfigFileKey, string> {
     grace: formatDuration(config.timing.graceMs),
     lease: formatDuration(config.timing.leaseMs),
     'sweep-interval': formatDuration(config.timing.sweepIntervalMs),
+    'task-retries':
+      config.taskDefaults.retries === undefined
+        ? '(none: a failed handler ends its task)'
+        : String(config.taskDefaults.retries),
+    'task-retry-backoff': formatDuration(config.taskDefaults.retryBackoffMs),
     'log-level': config.logLevel,
     'spawn-policy': config.spawnPolicyFile ?? '(default: every agent refused)',
     'spawn-driver': spawn?.driver ?? '(no spawner)',

@@ -44,6 +44,8 @@ const configFileSchema = v.strictObject({
   grace: v.optional(duration),
   lease: v.optional(duration),
   'sweep-interval': v.optional(duration),
+  'task-retries': v.optional(text),
+  'task-retry-backoff': v.optional(duration),
   'log-level': v.optional(v.picklist(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(', ')}`)),
   'spawn-policy': v.optional(text),
   'spawn-driver': v.optional(v.picklist(['linux', 'bastille'], 'must be linux or bastille')),

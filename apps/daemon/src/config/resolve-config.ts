@@ -30,6 +30,19 @@ export interface Timing {
   readonly sweepIntervalMs: number;
 }
 
+/** What a task gets when its intake does not say (`--task-retries`, `--task-retry-backoff`). */
+export interface TaskDefaults {
+  /** Automatic retries of a task that asks for none; undefined = no retry policy (a failed handler ends it). */
+  readonly retries: number | undefined;
+  /** The first retry's backoff for a task that asks for retries without one (doubled per attempt). */
+  readonly retryBackoffMs: number;
+}
+
+export const DEFAULT_TASK_DEFAULTS: TaskDefaults = Object.freeze({
+  retries: undefined,
+  retryBackoffMs: 10_000,
+});
+
 /** Everything colibrid needs, resolved once at start (flags > env > defaults). */
 export interface DaemonConfig {
   readonly home: string;
@@ -38,6 +51,7 @@ export interface DaemonConfig {
   /** Additionally serve TCP on exactly this address. */
   readonly listen: ListenAddress | undefined;
   readonly timing: Timing;
+  readonly taskDefaults: TaskDefaults;
   readonly logLevel: LogLevel;
   /** The spawn policy file (YAML or JSON); undefined = the default policy, which forbids every agent. */
   readonly spawnPolicyFile: string | undefined;
@@ -98,6 +112,8 @@ const OPTIONS = {
   grace: { type: 'string' },
   lease: { type: 'string' },
   'sweep-interval': { type: 'string' },
+  'task-retries': { type: 'string' },
+  'task-retry-backoff': { type: 'string' },
   'log-level': { type: 'string' },
   'mcp-allowed-hosts': { type: 'string' },
   'spawn-policy': { type: 'string' },
@@ -173,6 +189,12 @@ Flags win over environment variables, which win over the config file, which wins
   --sweep-interval DUR   the slow safety sweep (resync from the store, re-examine parked tasks).
                          Default ${formatDuration(DEFAULT_TIMING.sweepIntervalMs)}. Liveness and leases are checked
                          more often: every quarter of the shorter of TTL and lease (at most this).
+  --task-retries N       automatic retries of a task whose intake asks for none (0-99): a failed
+                         attempt goes back in line after its backoff until N retries are used, then
+                         the task stays failed (the dead letter). Default: none, a failed handler
+                         ends its task (an agent going offline still costs one of its 3 attempts).
+  --task-retry-backoff DUR  the first retry's wait, doubled per attempt (at most 1h), for a task
+                         that asks for retries without --retry-backoff. Default ${formatDuration(DEFAULT_TASK_DEFAULTS.retryBackoffMs)}.
   --log-level LEVEL      ${LOG_LEVELS.join(', ')}. Env COLIBRI_LOG_LEVEL. Default info.
                          Logs are JSON lines on stdout; they never contain tokens or payloads.
   --mcp-allowed-hosts LIST  host names (comma-separated) that POST /mcp accepts in the Host and
@@ -319,6 +341,22 @@ export function resolveConfig(argv: readonly string[], sources: ConfigSources): 
     ),
   });
 
+  const retriesText = nonEmpty(values['task-retries']);
+  if (retriesText !== undefined && !/^\d{1,2}$/.test(retriesText)) {
+    invalid(`--task-retries ${JSON.stringify(retriesText)} is not a whole number from 0 to 99`);
+  }
+  const retryBackoffMs = duration(
+    'task-retry-backoff',
+    values['task-retry-backoff'],
+    DEFAULT_TASK_DEFAULTS.retryBackoffMs,
+    true,
+  );
+  if (retryBackoffMs > 3_600_000) invalid('--task-retry-backoff must be at most 1h');
+  const taskDefaults: TaskDefaults = Object.freeze({
+    retries: retriesText === undefined ? undefined : Number(retriesText),
+    retryBackoffMs,
+  });
+
   const level = nonEmpty(values['log-level']) ?? nonEmpty(sources.env.COLIBRI_LOG_LEVEL) ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(level)) {
     invalid(`--log-level ${JSON.stringify(level)} is not one of ${LOG_LEVELS.join(', ')}`);
@@ -347,6 +385,7 @@ export function resolveConfig(argv: readonly string[], sources: ConfigSources): 
     store,
     listen,
     timing,
+    taskDefaults,
     logLevel: level as LogLevel,
     spawnPolicyFile: policyFile === undefined ? undefined : at(policyFile),
     spawn,

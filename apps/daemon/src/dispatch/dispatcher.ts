@@ -16,6 +16,7 @@ import type { Logger } from '../logger.js';
 import type { Histogram } from '../metrics/histogram.js';
 import { explainSkill, skillRoutingTags, taskSkillTag } from '../skills/skill-catalogue.js';
 import { AsyncMutex } from './async-mutex.js';
+import { DeferredTasks } from './deferred-tasks.js';
 import { PollWaiters } from './poll-waiters.js';
 
 /** What the dispatcher needs. */
@@ -115,9 +116,39 @@ export class Dispatcher {
   readonly #advertised = new Set<string>();
   readonly #mutex = new AsyncMutex();
   readonly #assignedAt = new Map<string, number>();
+  /** Parked tasks whose retry backoff has not run out: handed back to `retryParked` when due. */
+  readonly #deferred = new DeferredTasks((taskId) => {
+    this.retryParked(taskId).catch((error: unknown) =>
+      this.#deps.logger.error({ err: error, taskId }, 'retry after backoff deferred to the safety sweep'),
+    );
+  });
 
   constructor(deps: DispatcherDeps) {
     this.#deps = deps;
+  }
+
+  /** Drops the backoff timers (colibrid is closing). */
+  stop(): void {
+    this.#deferred.clear();
+  }
+
+  /** How many parked tasks wait out a retry backoff here. */
+  get deferredCount(): number {
+    return this.#deferred.size;
+  }
+
+  /**
+   * False for a task still in its retry backoff: it leaves the index of parked tasks and is
+   * handed back when due. Every way into assignment (`#assignOne`, `#dispatchMany`, the sweep)
+   * asks this first; what stays in the index is always due.
+   */
+  #due(task: { id: string; notBefore: Date | null }): boolean {
+    if (task.notBefore === null) return true;
+    const now = this.#deps.clock().getTime();
+    if (task.notBefore.getTime() <= now) return true;
+    this.#parked.remove(task.id);
+    this.#deferred.defer(task.id, task.notBefore.getTime(), now);
+    return false;
   }
 
   /** Loads the fleet, the agents' loads and the advertised tags from the store (call once at start). */
@@ -146,6 +177,7 @@ export class Dispatcher {
    */
   taskNotParked(taskId: string): void {
     this.#parked.remove(taskId);
+    this.#deferred.forget(taskId);
   }
 
   /** How many parked tasks this daemon's index holds. */
@@ -265,7 +297,7 @@ export class Dispatcher {
       for (;;) {
         const page = await this.#mutex.run(async () => {
           const rows = await store.scanParkedTasks({ limit: SWEEP_PAGE, ...(after ? { after } : {}) });
-          const tasks = rows.map(parkedOf);
+          const tasks = rows.filter((row) => this.#due(row)).map(parkedOf);
           for (const task of tasks) this.#parked.upsert(task);
           return { rows, runnable: tasks.filter((task) => this.#index.pick(task) !== null) };
         });
@@ -394,7 +426,8 @@ export class Dispatcher {
 
   /** Dispatches re-queued tasks in batches, releasing the mutex between them. */
   async #dispatchMany(tasks: readonly TaskRecord[]): Promise<void> {
-    for (const batch of chunks(tasks.map(parkedOf), UNPARK_BATCH)) {
+    const due = tasks.filter((task) => this.#due(task));
+    for (const batch of chunks(due.map(parkedOf), UNPARK_BATCH)) {
       await this.#mutex.run(() => this.#assignMany(batch));
       await yieldToEventLoop();
     }
@@ -487,10 +520,12 @@ export class Dispatcher {
 
   /** `#assign`, keeping the index of parked tasks current with the outcome. */
   async #assignOne(task: TaskRecord): Promise<TaskRecord> {
+    if (task.status === 'parked' && !this.#due(task)) return task;
+    this.#deferred.forget(task.id);
     try {
       const final = await this.#assign(task);
-      if (final.status === 'parked') this.#parked.upsert(parkedOf(final));
-      else this.#parked.remove(final.id);
+      if (final.status !== 'parked') this.#parked.remove(final.id);
+      else if (this.#due(final)) this.#parked.upsert(parkedOf(final));
       return final;
     } catch (error) {
       // Still parked as far as this daemon knows: keep it where the next agent event finds it.
@@ -504,6 +539,7 @@ export class Dispatcher {
     const { store, clock } = this.#deps;
     let current = task;
     for (let tries = 0; tries < ASSIGN_TRIES && current.status === 'parked'; tries++) {
+      if (!this.#due(current)) return current;
       const pick = this.#index.pick(parkedOf(current));
       if (pick === null) return current;
       const now = clock();
@@ -531,7 +567,8 @@ export class Dispatcher {
           current = await store.getTask(current.id);
         } else if (
           isColibriError(error, 'COLIBRI_STALE_ATTEMPT') ||
-          isColibriError(error, 'COLIBRI_ILLEGAL_TRANSITION')
+          isColibriError(error, 'COLIBRI_ILLEGAL_TRANSITION') ||
+          isColibriError(error, 'COLIBRI_TASK_NOT_DUE')
         ) {
           // Someone else moved the task first: read it again; it may still be parked.
           current = await store.getTask(current.id);

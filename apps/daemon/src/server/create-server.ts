@@ -17,7 +17,7 @@ import { BoardChanges } from '../board/board-changes.js';
 import { createBoard, isBoardPath } from '../board/board-server.js';
 import { notifyingStore } from '../board/notifying-store.js';
 import type { ListenAddress } from '../config/parse-listen-address.js';
-import type { Timing } from '../config/resolve-config.js';
+import { DEFAULT_TASK_DEFAULTS, type TaskDefaults, type Timing } from '../config/resolve-config.js';
 import { ChangeFollower } from '../dispatch/change-follower.js';
 import { Dispatcher } from '../dispatch/dispatcher.js';
 import { LastSeen } from '../dispatch/last-seen.js';
@@ -42,6 +42,8 @@ export interface ServerDeps {
   readonly operatorToken: string;
   readonly version: string;
   readonly timing: Timing;
+  /** What a task's intake gets when it does not say. Default: no retries, 10 s first backoff. */
+  readonly taskDefaults?: TaskDefaults;
   /** Injected for tests; default the system clock. */
   readonly clock?: () => Date;
   /** Request bodies above this are refused with 413. */
@@ -144,6 +146,7 @@ export function createServer(deps: ServerDeps): ColibriServer {
     logger: deps.logger,
     clock,
     timing: deps.timing,
+    taskDefaults: deps.taskDefaults ?? DEFAULT_TASK_DEFAULTS,
     version: deps.version,
     startedAt: clock().getTime(),
     metrics,
@@ -408,6 +411,7 @@ export function createServer(deps: ServerDeps): ColibriServer {
       boardChanges.close();
       await follower.close();
       await sweeper.stop();
+      dispatcher.stop();
       for (const server of servers) server.closeIdleConnections();
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<'timeout'>((resolve) => {

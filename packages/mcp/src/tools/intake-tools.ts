@@ -30,7 +30,8 @@ export const submitTask = defineTool({
     'be left out, and the payload must match its payloadSchema), ' +
     'or parks it until one appears — parked is never failed. Returns the task, where it went (assignedTo) or why it ' +
     'parked (what each candidate lacks), and warnings for tags no agent has ever advertised, with the nearest ' +
-    'spelling. Then call wait_for_task with its id for the result.',
+    'spelling. With idempotency_key, submitting again (say, after a lost connection) returns the task the key ' +
+    'already made (created=false) instead of a second one. Then call wait_for_task with its id for the result.',
   toolset: 'intake',
   readOnly: false,
   input: v.strictObject({
@@ -60,8 +61,19 @@ export const submitTask = defineTool({
       ),
     ),
     max_attempts: v.optional(integer(1, 100, "how many assignments before it fails; default the daemon's")),
+    idempotency_key: v.optional(
+      text(
+        1,
+        200,
+        'your key for this submission (1-200 printable ASCII characters, no spaces), unique within the tenant: the same key again returns the same task, never a second one; the same key with different arguments is refused (COLIBRI_IDEMPOTENCY_CONFLICT)',
+      ),
+    ),
   }),
   output: v.object({
+    created: v.pipe(
+      v.boolean(),
+      v.description('false when idempotency_key had already made this task: nothing new was submitted'),
+    ),
     task: taskSchema,
     assignedTo: v.nullable(v.object({ id: v.string(), name: v.string() })),
     parked: v.nullable(parkedReasonSchema),
@@ -79,15 +91,22 @@ export const submitTask = defineTool({
       ...(args.priority === undefined ? {} : { priority: args.priority }),
       ...(args.payload === undefined ? {} : { payload: args.payload }),
       ...(args.max_attempts === undefined ? {} : { maxAttempts: args.max_attempts }),
+      ...(args.idempotency_key === undefined ? {} : { idempotencyKey: args.idempotency_key }),
     });
     let parked: ParkedReason | null = null;
     if (response.task.status === 'parked') {
       // Why it waits; a second request that a caller without read access to the task may not make.
       parked = (await hive.showTask(response.task.id).catch(() => undefined))?.parked ?? null;
     }
-    return { task: response.task, assignedTo: response.assignedTo, parked, warnings: response.warnings };
+    return {
+      created: response.created,
+      task: response.task,
+      assignedTo: response.assignedTo,
+      parked,
+      warnings: response.warnings,
+    };
   },
-  summarize: ({ task, assignedTo, parked, warnings }) => {
+  summarize: ({ created, task, assignedTo, parked, warnings }) => {
     const where =
       assignedTo !== null
         ? `assigned to ${assignedTo.name} (${assignedTo.id})`
@@ -96,7 +115,8 @@ export const submitTask = defineTool({
               ? ': no eligible agent is online'
               : `: ${parked.candidates.map((c) => `${c.agentName} lacks ${c.missing.join(', ')}`).join('; ')}`
           }`;
-    return [`task ${task.id} ${where}`, ...warnings.map((w) => `warning: ${w}`)].join('\n');
+    const again = created ? '' : ' (submitted before with this idempotency key; nothing new)';
+    return [`task ${task.id} ${where}${again}`, ...warnings.map((w) => `warning: ${w}`)].join('\n');
   },
 });
 

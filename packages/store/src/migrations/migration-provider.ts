@@ -6,6 +6,7 @@ import { tenantLifecycleSchema } from './0003-tenant-lifecycle.js';
 import { changeFeedSchema } from './0004-change-feed.js';
 import { agentRetirementSchema } from './0005-agent-retirement.js';
 import { skillsSchema } from './0006-skills.js';
+import { retryAndIdempotencySchema } from './0008-retry-and-idempotency.js';
 
 /**
  * Migrations live in code (not files on disk) so a bundled or installed package always carries
@@ -19,6 +20,7 @@ export function migrationProvider(driver: StoreDriverName): MigrationProvider {
     '0004-change-feed': changeFeedSchema(driver),
     '0005-agent-retirement': agentRetirementSchema(driver),
     '0006-skills': skillsSchema(),
+    '0008-retry-and-idempotency': retryAndIdempotencySchema(driver),
   };
   return { getMigrations: async () => migrations };
 }
