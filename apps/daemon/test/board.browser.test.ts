@@ -459,4 +459,43 @@ describe('the board in a real browser', () => {
       await context.close();
     }
   });
+
+  it('retries a failed task with a confirmation step; a POST without the CSRF token changes nothing', async () => {
+    const { context, page } = await freshPage();
+    try {
+      await signIn(page, daemon.operatorToken);
+      const { task } = await daemon.operator.intakeTask({
+        title: 'retry me',
+        requiredCapabilities: ['image-render'],
+      });
+      expect(task.status).toBe('assigned');
+      await daemon.operator.transitionTask(task.id, { to: 'failed', error: 'render farm on fire' });
+      const forged = await page.evaluate(async (id) => {
+        const response = await fetch(`/board/tasks/${id}/retry`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: 'confirm=yes',
+        });
+        return response.status;
+      }, task.id);
+      expect(forged).toBe(403);
+      expect((await daemon.operator.showTask(task.id)).task.status).toBe('failed');
+      await page.goto(`${base}/board/tasks/${task.id}`);
+      expect(await page.$('form[action$="/cancel"]')).toBeNull();
+      await clickAndNavigate(page, 'form[action$="/retry"] button');
+      expect(await text(page, '#confirm')).toMatch(/Retry this task\?[\s\S]*attempt 2/);
+      expect((await daemon.operator.showTask(task.id)).task.status).toBe('failed');
+      await clickAndNavigate(page, '#confirm button');
+      expect(page.url()).toBe(`${base}/board/tasks/${task.id}`);
+      const shown = await daemon.operator.showTask(task.id);
+      expect(shown.task).toMatchObject({ status: 'assigned', attempt: 2 });
+      expect(shown.events.find((e) => e.from === 'failed')?.reason).toBe(
+        'retried on the board (1 more attempt, up to 2)',
+      );
+      expect(await text(page, '#task')).toMatch(/attempt\s+2 of 2/);
+      expect(await page.$('form[action$="/retry"]')).toBeNull();
+    } finally {
+      await context.close();
+    }
+  });
 });

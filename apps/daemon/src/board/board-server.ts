@@ -13,7 +13,7 @@ import { agentView } from './views/agent-view.js';
 import { loginPage, messagePage, type PageContext, page, REFRESH_CHOICES } from './views/layout.js';
 import { overviewView } from './views/overview-view.js';
 import { searchView } from './views/search-view.js';
-import { cancellable, confirmCancelView, taskView } from './views/task-view.js';
+import { cancellable, confirmCancelView, confirmRetryView, retryable, taskView } from './views/task-view.js';
 
 /** The session cookie: HttpOnly (no script reads it), SameSite=Strict (no other site sends it). */
 const COOKIE = 'colibri_board';
@@ -52,6 +52,7 @@ function boardPattern(parts: readonly string[]): string {
   if (parts[0] === 'assets' && parts.length === 2) return '/board/assets/:name';
   if ((parts[0] === 'tasks' || parts[0] === 'agents') && parts.length === 2) return `/board/${parts[0]}/:id`;
   if (parts[0] === 'tasks' && parts.length === 3 && parts[2] === 'cancel') return '/board/tasks/:id/cancel';
+  if (parts[0] === 'tasks' && parts.length === 3 && parts[2] === 'retry') return '/board/tasks/:id/retry';
   return '-';
 }
 
@@ -389,6 +390,26 @@ export function createBoard(deps: BoardDeps): Board {
         }
         await api.call(viewer, 'POST', `/v1/tasks/${encodeURIComponent(taskId)}/transition`, {
           body: { to: 'cancelled', reason: 'cancelled on the board' },
+        });
+        return redirect(`/board/tasks/${encodeURIComponent(taskId)}`);
+      }
+      if (parts[0] === 'tasks' && parts.length === 3 && parts[2] === 'retry') {
+        allow('POST');
+        const form = await post();
+        const taskId = decodeURIComponent(parts[1]!);
+        const task = await data.task(viewer, taskId);
+        if (form.confirm !== 'yes') {
+          if (!retryable(task.task.status)) {
+            throw new ColibriError(
+              'COLIBRI_ILLEGAL_TRANSITION',
+              `task ${taskId} is ${task.task.status}: only a failed, cancelled or expired task can be retried`,
+            );
+          }
+          return new Reply(200, page(context, 'retry?', confirmRetryView(task, session.csrf), null));
+        }
+        // The API's own handler, as the signed-in token: an agent's session is refused there (403).
+        await api.call(viewer, 'POST', `/v1/tasks/${encodeURIComponent(taskId)}/retry`, {
+          body: { reason: 'retried on the board' },
         });
         return redirect(`/board/tasks/${encodeURIComponent(taskId)}`);
       }

@@ -7,7 +7,7 @@ import { csrfField } from './layout.js';
 /** What the board lets the viewer do to a task. */
 export interface TaskActions {
   readonly csrf: string;
-  /** The operator may cancel an unfinished task. */
+  /** The operator may cancel an unfinished task and retry a failed, cancelled or expired one. */
   readonly cancel: boolean;
   /** Show the payload (the operator only). */
   readonly payload: boolean;
@@ -16,6 +16,11 @@ export interface TaskActions {
 /** Whether a task in `status` can still be cancelled. */
 export function cancellable(value: TaskStatus): boolean {
   return !TERMINAL_TASK_STATUSES.has(value);
+}
+
+/** Whether a task in `status` can be put back in line (`retry-task`): finished, but not done. */
+export function retryable(value: TaskStatus): boolean {
+  return TERMINAL_TASK_STATUSES.has(value) && value !== 'done';
 }
 
 /** A task: its facts, why it is parked, its attempts with their events, its result or error. */
@@ -35,7 +40,9 @@ export function taskView(view: TaskView, actions: TaskActions, now: Date): SafeH
   const cancel =
     actions.cancel && cancellable(task.status)
       ? html`<form method="post" action="/board/tasks/${segment(task.id)}/cancel">${csrfField(actions.csrf)}<button class="danger" type="submit">Cancel task…</button></form>`
-      : '';
+      : actions.cancel && retryable(task.status)
+        ? html`<form method="post" action="/board/tasks/${segment(task.id)}/retry">${csrfField(actions.csrf)}<button type="submit">Retry task…</button></form>`
+        : '';
   return html`<section id="task">
 <h2>${task.title}</h2>
 <dl class="facts">
@@ -48,6 +55,8 @@ export function taskView(view: TaskView, actions: TaskActions, now: Date): SafeH
   )}</dd>
 <dt>agent</dt><dd>${agent === null ? html`<span class="muted">none</span>` : html`${agentLink(agent, view.agentNames.get(agent))} ${shortId(agent)}`}</dd>
 <dt>attempt</dt><dd>${task.attempt} of ${task.maxAttempts}</dd>
+${task.retryBackoffMs === null ? '' : html`<dt>retries</dt><dd>after a failed attempt, waiting ${task.retryBackoffMs} ms doubled each time</dd>`}
+${task.notBefore === null || task.status !== 'parked' ? '' : html`<dt>not before</dt><dd><time datetime="${task.notBefore}">${task.notBefore}</time> (retry backoff)</dd>`}
 <dt>priority</dt><dd>${task.priority}</dd>
 <dt>taken in</dt><dd>${ago(task.createdAt, now)}</dd>
 <dt>last change</dt><dd>${ago(task.updatedAt, now)}</dd>
@@ -69,5 +78,15 @@ export function confirmCancelView(view: TaskView, csrf: string): SafeHtml {
 <h2>Cancel this task?</h2>
 <p>${task.title} <span class="mono">${task.id}</span> is ${status(task.status)}. Cancelling ends it for good${task.status === 'running' || task.status === 'assigned' ? '; its agent is told at once and stops the handler' : ''}.</p>
 <form method="post" action="/board/tasks/${segment(task.id)}/cancel">${csrfField(csrf)}<input type="hidden" name="confirm" value="yes"><button class="danger" type="submit">Yes, cancel it</button> <a href="/board/tasks/${segment(task.id)}">No, go back</a></form>
+</section>`;
+}
+
+/** The confirmation step of a retry: a second POST, with the CSRF token, puts it back in line. */
+export function confirmRetryView(view: TaskView, csrf: string): SafeHtml {
+  const { task } = view;
+  return html`<section id="confirm">
+<h2>Retry this task?</h2>
+<p>${task.title} <span class="mono">${task.id}</span> is ${status(task.status)} after attempt ${task.attempt}. Retrying puts it back in line for one more attempt (attempt ${task.attempt + 1}); its history stays.</p>
+<form method="post" action="/board/tasks/${segment(task.id)}/retry">${csrfField(csrf)}<input type="hidden" name="confirm" value="yes"><button type="submit">Yes, retry it</button> <a href="/board/tasks/${segment(task.id)}">No, go back</a></form>
 </section>`;
 }
