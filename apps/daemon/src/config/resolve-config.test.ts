@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { type ConfigSources, DEFAULT_TIMING, HELP, resolveConfig } from './resolve-config.js';
+import {
+  type ConfigSources,
+  DEFAULT_TASK_DEFAULTS,
+  DEFAULT_TIMING,
+  HELP,
+  resolveConfig,
+} from './resolve-config.js';
 
 const sources = (env: Record<string, string> = {}): ConfigSources => ({
   env,
@@ -23,11 +29,28 @@ describe('resolveConfig', () => {
       store: { driver: 'sqlite', path: '/home/ann/.local/state/colibri/colibri.db' },
       listen: undefined,
       timing: DEFAULT_TIMING,
+      taskDefaults: DEFAULT_TASK_DEFAULTS,
       logLevel: 'info',
       spawnPolicyFile: undefined,
       spawn: undefined,
       mcpAllowedHosts: [],
     });
+  });
+
+  it('takes the task defaults: retries for intakes that ask for none, the first backoff', () => {
+    expect(config(['--task-retries', '3', '--task-retry-backoff', '2m']).taskDefaults).toEqual({
+      retries: 3,
+      retryBackoffMs: 120_000,
+    });
+    expect(config(['--task-retries', '0']).taskDefaults.retries).toBe(0);
+    expect(() => config(['--task-retries', 'x'])).toThrow(
+      /--task-retries "x" is not a whole number from 0 to 99/,
+    );
+    expect(() => config(['--task-retries', '100'])).toThrow(/--task-retries/);
+    expect(() => config(['--task-retry-backoff', 'soon'])).toThrow(
+      /--task-retry-backoff "soon" is not a duration/,
+    );
+    expect(() => config(['--task-retry-backoff', '2h'])).toThrow(/--task-retry-backoff must be at most 1h/);
   });
 
   it('takes the host names /mcp accepts, refusing anything with a port or scheme', () => {
