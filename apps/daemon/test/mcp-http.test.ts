@@ -191,6 +191,30 @@ describe('POST /mcp on colibrid', () => {
     expect(bad).toEqual(await apiError(daemon.operator.transitionTask(taskId, { to: 'cancelled' })));
   });
 
+  it('submit_task with idempotency_key: submitting again returns the same task; other arguments are refused', async () => {
+    const client = await mcp(daemon.operatorToken);
+    const args = {
+      title: 'exactly once via MCP',
+      requires: ['nobody-has-this'],
+      idempotency_key: 'mcp-order-9',
+    };
+    const first = await call(client, 'submit_task', args);
+    expect(first.structuredContent).toMatchObject({
+      created: true,
+      task: { status: 'parked', idempotencyKey: 'mcp-order-9' },
+    });
+    const taskId = (first.structuredContent as { task: { id: string } }).task.id;
+    const again = await call(client, 'submit_task', args);
+    expect(again.structuredContent).toMatchObject({ created: false, task: { id: taskId } });
+    expect((again.content as { text: string }[])[0]!.text).toContain(
+      'submitted before with this idempotency key',
+    );
+    const conflict = toolErrorOf(await call(client, 'submit_task', { ...args, priority: 5 }));
+    expect(conflict.code).toBe('COLIBRI_IDEMPOTENCY_CONFLICT');
+    const { tasks } = await daemon.operator.listTasks({ limit: 1000 });
+    expect(tasks.filter((t) => t.idempotencyKey === 'mcp-order-9').map((t) => t.id)).toEqual([taskId]);
+  });
+
   it('works a task as a worker: claim → running → complete, progress while waiting, a stale attempt refused', async () => {
     const operator = await mcp(daemon.operatorToken);
     const first = await daemon.operator.registerAgent({

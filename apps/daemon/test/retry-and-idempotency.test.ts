@@ -238,3 +238,69 @@ describe.each(DIALECTS)('retries and idempotent intake (%s)', (dialect) => {
     }
   });
 });
+
+describe('two colibrid processes on one PostgreSQL database', () => {
+  const daemons: Daemon[] = [];
+  afterEach(async () => {
+    for (const daemon of daemons.splice(0)) await daemon.dispose();
+  });
+
+  it('concurrent intakes with one key through both create exactly one task; its retries and retry-task work across them', {
+    timeout: 90_000,
+  }, async () => {
+    const url = urls.at(-1);
+    if (url === undefined) throw new Error('global-setup made too few databases for this file');
+    for (let i = 0; i < 2; i++) daemons.push(await startDaemon({ args: ['--database-url', url] }));
+    const [a, b] = daemons as [Daemon, Daemon];
+    const request = {
+      title: 'one of many',
+      requiredCapabilities: ['linux'],
+      retries: 1,
+      retryBackoffMs: 300,
+      idempotencyKey: 'shared-key',
+    };
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? a : b).operator.intakeTask(request)),
+    );
+    expect(answers.filter((r) => r.created)).toHaveLength(1);
+    expect(new Set(answers.map((r) => r.task.id)).size).toBe(1);
+    const taskId = answers[0]!.task.id;
+
+    // The agent lives on b; its failure is retried after the backoff (b's timer, or a's through the change feed).
+    const { agent, token } = await b.operator.registerAgent({
+      name: 'shared-worker',
+      capabilities: ['linux'],
+    });
+    const worker = b.client(token);
+    const first = await eventually(async () => {
+      const polled = await worker.poll(agent.id, { waitSeconds: 5 });
+      return polled.tasks.find((t) => t.id === taskId);
+    }, 'the keyed task assigned');
+    expect(first).toMatchObject({ attempt: 1, retryBackoffMs: 300 });
+    const failed = await worker.transitionTask(taskId, { to: 'failed', attempt: 1, error: 'boom' });
+    expect(failed.task.status).toBe('parked');
+    const again = await eventually(async () => {
+      const polled = await worker.poll(agent.id, { waitSeconds: 5 });
+      return polled.tasks.find((t) => t.id === taskId && t.attempt === 2);
+    }, 'the automatic retry assigned');
+    const { events } = await a.operator.showTask(taskId);
+    const reassigned = events.filter((e) => e.to === 'assigned').at(-1)!;
+    expect(Date.parse(reassigned.at)).toBeGreaterThanOrEqual(Date.parse(failed.task.notBefore!));
+    // The last attempt fails too: a dead letter; retry-task through the other daemon puts it back.
+    const dead = await worker.transitionTask(taskId, { to: 'failed', attempt: again.attempt, error: 'boom' });
+    expect(dead.task).toMatchObject({ status: 'failed', error: 'gave up after 2 of 2 attempts: boom' });
+    const { task: retried } = await a.operator.retryTask(taskId);
+    expect(retried.maxAttempts).toBe(3);
+    const second = await eventually(async () => {
+      const polled = await worker.poll(agent.id, { waitSeconds: 5 });
+      return polled.tasks.find((t) => t.id === taskId && t.attempt === 3);
+    }, 'the retried task assigned');
+    expect(await codeOf(worker.transitionTask(taskId, { to: 'done', attempt: 2 }))).toBe(
+      'COLIBRI_STALE_ATTEMPT',
+    );
+    const done = await worker.transitionTask(taskId, { to: 'done', attempt: second.attempt, result: 'ok' });
+    expect(done.task.status).toBe('done');
+    const { tasks } = await a.operator.listTasks({ limit: 100 });
+    expect(tasks.map((t) => t.id)).toEqual([taskId]);
+  });
+});

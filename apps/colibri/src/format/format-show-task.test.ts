@@ -92,3 +92,31 @@ describe('formatShowTask', () => {
     expect(text).not.toContain('parked:');
   });
 });
+
+describe('formatShowTask: retries and idempotency', () => {
+  it('shows the retry policy, when a waiting retry is due, the last error and the key', () => {
+    const text = formatShowTask({
+      task: task({
+        status: 'parked',
+        assignedAgentId: null,
+        attempt: 1,
+        retryBackoffMs: 10_000,
+        notBefore: '2026-06-19T11:00:11.000Z',
+        error: 'exit 1',
+        idempotencyKey: 'invoice-1234',
+      }),
+      events: [],
+    });
+    expect(text).toMatch(/retries\s+after a failed attempt, backoff 10s doubled each time \(at most 1h\)/);
+    expect(text).toMatch(/not before\s+2026-06-19T11:00:11.000Z \(retry backoff\)/);
+    expect(text).toMatch(/last error\s+exit 1/);
+    expect(text).toMatch(/idempotency key\s+invoice-1234/);
+  });
+
+  it('says a failed handler ends a task without a retry policy, and shows no due time once it runs', () => {
+    const text = formatShowTask({ task: task({ notBefore: '2026-06-19T11:00:11.000Z' }), events: [] });
+    expect(text).toMatch(/retries\s+none \(a failed handler ends the task\)/);
+    expect(text).not.toContain('not before');
+    expect(text).not.toContain('idempotency key');
+  });
+});
