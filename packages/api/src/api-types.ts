@@ -106,7 +106,10 @@ export interface ApiTask {
    * attempts remain, waiting base·2^(attempt-1), at most an hour), or null: a failed handler ends it.
    */
   readonly retryBackoffMs: number | null;
-  /** While parked for a retry: not assigned before this time. */
+  /**
+   * When the last retry backoff ends: while the task is parked it is not assigned before this time
+   * (kept afterwards as history); null when it never waited for a retry.
+   */
   readonly notBefore: string | null;
   /** The idempotency key it was taken in with, or null. */
   readonly idempotencyKey: string | null;

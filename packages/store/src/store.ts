@@ -116,7 +116,7 @@ export interface TaskRecord {
   readonly skill: { readonly name: string; readonly digest: string | null } | null;
   /** The retry policy's base backoff in ms, or null: a failed handler ends the task. */
   readonly retryBackoffMs: number | null;
-  /** A parked task is not assigned before this time (the backoff after a failed attempt), or null. */
+  /** When the last retry backoff ends: a parked task is not assigned before it (kept afterwards); null = never waited. */
   readonly notBefore: Date | null;
   /** The caller's idempotency key it was taken in with, or null. */
   readonly idempotencyKey: string | null;

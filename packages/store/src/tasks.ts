@@ -160,7 +160,8 @@ export async function applyTransition(
       updated_at: change.at,
       ...(to === 'parked' ? { assigned_agent_id: null, lease_expires_at: null, not_before: notBefore } : {}),
       ...(to === 'done' || to === 'failed' || to === 'cancelled' ? { lease_expires_at: null } : {}),
-      ...(change.result !== undefined ? { result: change.result } : {}),
+      // A retried attempt's result is not the task's: only a finished task keeps one.
+      ...(change.result !== undefined && to !== 'parked' ? { result: change.result } : {}),
       // A retried attempt's error stays while the task waits; a success clears it.
       ...(to === 'done' ? { error: null } : error !== null ? { error } : {}),
     })

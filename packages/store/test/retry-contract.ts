@@ -101,6 +101,7 @@ export function describeRetryContract(freshConfig: () => Promise<StoreConfig>): 
           agentId: a.id,
           attempt: 1,
           error: 'exit 1: first',
+          result: { code: 1 },
           at: at(1000),
         });
         expect(first).toMatchObject({
@@ -108,6 +109,7 @@ export function describeRetryContract(freshConfig: () => Promise<StoreConfig>): 
           attempt: 1,
           assignedAgentId: null,
           error: 'exit 1: first',
+          result: null,
         });
         expect(first.notBefore?.toISOString()).toBe(at(11_000).toISOString());
         expect((await store.getAgent(a.id)).status).toBe('idle');
