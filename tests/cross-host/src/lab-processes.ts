@@ -68,7 +68,7 @@ export function track(child: ChildProcess): LabProcess {
 export async function waitUntil(
   what: string,
   ready: () => boolean | Promise<boolean>,
-  timeoutMs = 30_000,
+  timeoutMs = 60_000,
   detail = () => '',
 ) {
   const gaveUp = `gave up waiting for ${what}`;

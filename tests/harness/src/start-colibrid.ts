@@ -38,7 +38,7 @@ export interface StartColibridOptions {
   readonly logFile?: string;
   /** Descriptors handed to colibrid beyond stdio: the child's fd number → this process's fd. */
   readonly inheritFds?: Readonly<Record<number, number>>;
-  /** How long it may take to answer `GET /v1/status` (a failure guard); default 30 s. */
+  /** How long it may take to answer `GET /v1/status`: a failure guard, default 60 s (a loaded CI machine took over 30 s). */
   readonly readyTimeoutMs?: number;
   /** colibrid's entry point; default {@link COLIBRID_MAIN}. */
   readonly main?: string;
@@ -147,7 +147,7 @@ export async function startColibrid(options: StartColibridOptions = {}): Promise
             return undefined; // not ready yet
           }
         },
-        options.readyTimeoutMs ?? 30_000,
+        options.readyTimeoutMs ?? 60_000,
       );
     } catch (error) {
       started.kill('SIGKILL');
