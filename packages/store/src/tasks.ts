@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { ColibriError } from '@colibri/errors';
 import {
+  formatDuration,
   isLegalTaskTransition,
   TASK_STATUSES,
   type TaskStatus,
@@ -91,16 +92,6 @@ export function retryBackoffMs(baseMs: number, attempt: number): number {
   return Math.min(MAX_RETRY_BACKOFF_MS, baseMs * 2 ** Math.max(0, attempt - 1));
 }
 
-/** `1500` → `1.5s`, `90000` → `1m30s`: the backoff as the event log says it. */
-function formatBackoff(ms: number): string {
-  if (ms < 1000) return `${ms}ms`;
-  const seconds = Math.round(ms / 100) / 10;
-  if (seconds < 60) return `${seconds}s`;
-  const minutes = Math.floor(seconds / 60);
-  const rest = Math.round(seconds - minutes * 60);
-  return rest === 0 ? `${minutes}m` : `${minutes}m${rest}s`;
-}
-
 /**
  * Moves a locked task row on. Compare-and-set on (status, attempt) even though the row is
  * locked: on SQLite the lock is the whole-database write lock, and the condition keeps the
@@ -151,7 +142,7 @@ export async function applyTransition(
     notBefore = context.adapter.toDbTime(new Date(fromDbTime(change.at).getTime() + delay));
     const next = fromDbTime(notBefore).toISOString();
     const failed = change.to === 'failed' ? `attempt ${ofMax} failed` : null;
-    reason = `${failed ?? reason ?? 're-queued'}${failed && why ? `: ${why}` : ''}; next attempt not before ${next} (backoff ${formatBackoff(delay)})`;
+    reason = `${failed ?? reason ?? 're-queued'}${failed && why ? `: ${why}` : ''}; next attempt not before ${next} (backoff ${formatDuration(delay)})`;
   }
   const updated = await trx
     .updateTable('tasks')
