@@ -86,6 +86,33 @@ describe('createClient', () => {
     ]);
   });
 
+  it('keeps its connection open between requests (keep-alive); a connection the server closed is replaced', async () => {
+    let connections = 0;
+    const count = () => {
+      connections++;
+    };
+    server.on('connection', count);
+    try {
+      const client = createClient({ socketPath });
+      for (let i = 0; i < 5; i++) await client.status();
+      expect(connections).toBe(1);
+      // The server drops its idle connections (as colibrid does when it stops, or after its
+      // keep-alive timeout): the next request opens a new one instead of failing.
+      server.closeIdleConnections();
+      // Then one poll phase of the event loop (setImmediate runs after it) reads the FIN.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await new Promise((resolve) => setImmediate(resolve));
+      await client.status();
+      expect(connections).toBe(2);
+      expect(seen).toHaveLength(6);
+      // Another client has connections of its own.
+      await createClient({ socketPath }).status();
+      expect(connections).toBe(3);
+    } finally {
+      server.off('connection', count);
+    }
+  });
+
   it('builds each route: ids escaped, filters as a query string, metrics as text', async () => {
     const client = createClient({ socketPath });
     await client.listTasks({ status: 'parked', tenant: 'acme', limit: 5 });

@@ -24,10 +24,16 @@ const UNREACHABLE_CODES = new Set([
   'EADDRNOTAVAIL',
 ]);
 
-// One connection per request: over a Unix socket or the tailnet a connection costs little, and
-// never reusing an idle socket avoids the race with the server closing it (a reset that would
-// look like an unreachable daemon).
-const agents = { http: new http.Agent({ keepAlive: false }), https: new https.Agent({ keepAlive: false }) };
+/**
+ * Each client keeps its connections open between requests (keep-alive): an agent's poll → running
+ * → done cycle reuses one connection instead of a new one per request. An idle connection is
+ * dropped a second before the server's advertised `Keep-Alive: timeout` (Node's agent honours the
+ * hint; colibrid advertises 5 s), so a request is not sent on a connection the server is closing.
+ * Idle connections do not keep a process alive (Node unrefs them).
+ */
+function keepAliveAgents() {
+  return { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+}
 
 interface Target {
   readonly describe: string;
@@ -36,7 +42,7 @@ interface Target {
   readonly pathPrefix: string;
 }
 
-function resolveTarget(options: ClientOptions): Target {
+function resolveTarget(options: ClientOptions, agents: ReturnType<typeof keepAliveAgents>): Target {
   const invalid = (why: string): never => {
     throw new ColibriError('COLIBRI_INVALID_INPUT', `colibri client: ${why}`, { field: 'options' });
   };
@@ -114,7 +120,7 @@ interface Call {
  * `COLIBRI_DAEMON_UNREACHABLE` naming the socket or URL when nothing answers in time.
  */
 export function createClient(options: ClientOptions): ColibriClient {
-  const target = resolveTarget(options);
+  const target = resolveTarget(options, keepAliveAgents());
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const token = options.token;
 

@@ -206,7 +206,11 @@ export function createServer(deps: ServerDeps): ColibriServer {
     const started = performance.now();
     const controller = new AbortController();
     controllers.add(controller);
-    res.once('close', () => controller.abort());
+    // Only an answer that did not finish is an abort (its client went away, or the daemon stops):
+    // aborting after every request built a DOMException each time.
+    res.once('close', () => {
+      if (!res.writableFinished) controller.abort();
+    });
     let principal: Principal | undefined;
     let pattern = '-';
     let status = 500;
