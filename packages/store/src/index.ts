@@ -12,6 +12,7 @@ export type {
   CreateJoinTokenInput,
   CreateTenantInput,
   HeartbeatWrite,
+  IntakeAssignment,
   IntakeOutcome,
   IntakeTaskInput,
   JoinTokenRecord,

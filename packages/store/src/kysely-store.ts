@@ -1,4 +1,4 @@
-import { ColibriError } from '@colibri/errors';
+import { ColibriError, isColibriError } from '@colibri/errors';
 import type { AgentStatus, TaskStatus, TenantStatus } from '@colibri/protocol';
 import { type Kysely, sql } from 'kysely';
 import * as agents from './agents.js';
@@ -42,6 +42,7 @@ import type {
   CreateJoinTokenInput,
   CreateTenantInput,
   HeartbeatWrite,
+  IntakeAssignment,
   IntakeOutcome,
   IntakeTaskInput,
   JoinTokenRecord,
@@ -323,6 +324,47 @@ export class KyselyStore implements Store {
   async retryTask(input: RetryTaskInput): Promise<TaskRecord> {
     const retry = parseInput(retryTaskSchema, input, 'retryTask');
     return this.#transaction((trx, context) => tasks.retryTask(trx, context, retry));
+  }
+
+  async intakeTaskAndAssign(
+    input: IntakeTaskInput,
+    choose: (task: TaskRecord) => IntakeAssignment | undefined,
+  ): Promise<IntakeOutcome> {
+    const task = parseInput(intakeTaskSchema, input, 'intakeTaskAndAssign');
+    try {
+      return await this.#transaction(async (trx, context) => {
+        const outcome = await tasks.intakeTaskOnce(trx, context, task);
+        if (!outcome.created) return outcome;
+        const choice = choose(outcome.task);
+        if (choice === undefined) return outcome;
+        const assignment = parseInput(
+          assignTaskSchema,
+          { ...choice, taskId: outcome.task.id, expectedAttempt: outcome.task.attempt },
+          'intakeTaskAndAssign',
+        );
+        try {
+          return { task: await tasks.assignTask(trx, context, assignment), created: true };
+        } catch (error) {
+          // Refused before it wrote anything (the caller's view of the agent was behind): the task
+          // is taken in parked, and the caller assigns it the usual way.
+          if (
+            isColibriError(error, 'COLIBRI_AGENT_NOT_ELIGIBLE') ||
+            isColibriError(error, 'COLIBRI_AGENT_NOT_FOUND') ||
+            isColibriError(error, 'COLIBRI_TASK_NOT_DUE')
+          ) {
+            return outcome;
+          }
+          throw error;
+        }
+      });
+    } catch (error) {
+      const key = task.idempotencyKey;
+      if (key === null || !this.#isUniqueClash(error)) throw error;
+      // A concurrent intake with the same key committed between our read and our insert: its task is the answer.
+      const existing = await this.#read((db) => tasks.findByIdempotencyKey(db, task.tenant, key));
+      if (existing === undefined) throw error;
+      return tasks.repeatedIntake(existing, task);
+    }
   }
 
   async intakeTasks(inputs: readonly IntakeTaskInput[]): Promise<TaskRecord[]> {

@@ -471,6 +471,18 @@ export interface ChangeSubscription {
   close(): Promise<void>;
 }
 
+/** The agent a task is given in its intake's own transaction ({@link Store.intakeTaskAndAssign}). */
+export interface IntakeAssignment {
+  /** The agent picked for the new task. */
+  readonly agentId: string;
+  /** When the agent's hold lapses unless renewed. */
+  readonly leaseExpiresAt: Date;
+  /** Why this agent (the event log's reason). */
+  readonly reason?: string;
+  /** When it was assigned. */
+  readonly at?: Date;
+}
+
 /** One heartbeat kept in memory, for {@link Store.recordHeartbeats}. */
 export interface HeartbeatWrite {
   /** The agent that was seen. */
@@ -601,6 +613,17 @@ export interface Store {
    * task that is done or not finished, `COLIBRI_TASK_NOT_FOUND`.
    */
   retryTask(input: RetryTaskInput): Promise<TaskRecord>;
+  /**
+   * `intakeTaskOnce` and, in the same transaction (one commit), the assignment of the new task to
+   * the agent `choose` picks from it (called inside the transaction; undefined leaves it parked;
+   * never called for a repeated idempotency key). When the store refuses that agent (not eligible,
+   * not found, not due: the caller's view was behind) the task is still taken in, parked, and
+   * returned so; any other failure takes nothing in.
+   */
+  intakeTaskAndAssign(
+    input: IntakeTaskInput,
+    choose: (task: TaskRecord) => IntakeAssignment | undefined,
+  ): Promise<IntakeOutcome>;
   /**
    * Accepts up to 10,000 tasks in ONE transaction (one commit), each as `intakeTask` would, in
    * order; all or nothing (every input is validated first: `COLIBRI_INVALID_INPUT` names the index).

@@ -875,6 +875,86 @@ export function describeStoreContract(name: string, harness: ContractHarness): v
       });
     });
 
+    describe('intake and assignment in one transaction', () => {
+      it('takes the task in and assigns it with one commit; the event log has both steps', async () => {
+        const agent = await media();
+        const commits = store.committedTransactions;
+        const seen: string[] = [];
+        const { task, created } = await store.intakeTaskAndAssign(
+          { title: 'render', requiredCapabilities: ['image-render'] },
+          (taken) => {
+            seen.push(taken.status);
+            return { agentId: agent.id, leaseExpiresAt: lease(), reason: 'picked at intake' };
+          },
+        );
+        expect(seen).toEqual(['parked']);
+        expect(created).toBe(true);
+        expect(store.committedTransactions).toBe(commits + 1);
+        expect(task).toMatchObject({ status: 'assigned', attempt: 1, assignedAgentId: agent.id });
+        expect((await store.listTaskEvents(task.id)).map((e) => [e.from, e.to, e.reason])).toEqual([
+          [null, 'parked', 'intake'],
+          ['parked', 'assigned', 'picked at intake'],
+        ]);
+        expect((await store.getAgent(agent.id)).status).toBe('active');
+      });
+
+      it('leaves the task parked when nobody is chosen or the chosen agent is refused', async () => {
+        const agent = await media();
+        const { task: none } = await store.intakeTaskAndAssign(
+          { title: 'a', requiredCapabilities: ['gpu'] },
+          () => undefined,
+        );
+        expect(none.status).toBe('parked');
+        const commits = store.committedTransactions;
+        const { task: refused } = await store.intakeTaskAndAssign(
+          { title: 'b', requiredCapabilities: ['gpu'] },
+          () => ({
+            agentId: agent.id,
+            leaseExpiresAt: lease(),
+          }),
+        );
+        expect(store.committedTransactions).toBe(commits + 1);
+        expect(await store.getTask(refused.id)).toMatchObject({
+          status: 'parked',
+          attempt: 0,
+          assignedAgentId: null,
+        });
+        const { task: unknown } = await store.intakeTaskAndAssign(
+          { title: 'c', requiredCapabilities: [] },
+          () => ({
+            agentId: '00000000-0000-4000-8000-000000000000',
+            leaseExpiresAt: lease(),
+          }),
+        );
+        expect(unknown.status).toBe('parked');
+        expect((await store.getAgent(agent.id)).status).toBe('idle');
+      });
+
+      it('a repeated idempotency key returns the first task and chooses nobody', async () => {
+        const agent = await media();
+        const input = { title: 'once', requiredCapabilities: [], idempotencyKey: 'k-1' };
+        const first = await store.intakeTaskAndAssign(input, () => ({
+          agentId: agent.id,
+          leaseExpiresAt: lease(),
+        }));
+        expect(first).toMatchObject({ created: true, task: { status: 'assigned' } });
+        const again = await store.intakeTaskAndAssign(input, () => {
+          throw new Error('choose must not be called for a repeat');
+        });
+        expect(again.created).toBe(false);
+        expect(again.task.id).toBe(first.task.id);
+      });
+
+      it('takes nothing in on bad input', async () => {
+        const before = await store.countTasksByStatus();
+        await expectCode(
+          store.intakeTaskAndAssign({ title: '', requiredCapabilities: [] }, () => undefined),
+          'COLIBRI_INVALID_INPUT',
+        );
+        expect(await store.countTasksByStatus()).toEqual(before);
+      });
+    });
+
     describe('batched assignment and the parked scan', () => {
       it('intakeTasks takes many tasks in one transaction, all or nothing', async () => {
         const taken = await store.intakeTasks([

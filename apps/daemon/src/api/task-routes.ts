@@ -80,7 +80,8 @@ const intake: Handler = async (app, { principal, body }) => {
     validateSkillPayload(skill, reachable, request.payload);
     requiredCapabilities = [...new Set([...requiredCapabilities, ...skill.requiredCapabilities])];
   }
-  const { task, created } = await app.store.intakeTaskOnce({
+  // Taken in and, when an agent qualifies, assigned in the same transaction (one commit).
+  const { task, created, assignError } = await app.dispatcher.intake({
     title: request.title,
     requiredCapabilities,
     ...(skill === null ? {} : { skill: { name: skill.name, digest: skill.digest } }),
@@ -122,26 +123,21 @@ const intake: Handler = async (app, { principal, body }) => {
       `no agent offers skill "${skill.name}" yet: its payload is not checked and the task stays parked until an agent offering it joins`,
     );
   }
-  let final: TaskRecord = task;
-  try {
-    final = await app.dispatcher.dispatch(task);
-  } catch (error) {
+  if (assignError !== undefined) {
     // The task is committed: answer 201 (a retry would duplicate it); the safety sweep assigns it later.
-    app.logger.error({ err: error, taskId: task.id }, 'assignment deferred after intake');
-    warnings.push(
-      `assignment was deferred (${(error as Error).message}); the task is parked and will be retried`,
-    );
+    app.logger.error({ err: assignError, taskId: task.id }, 'assignment deferred after intake');
+    warnings.push(`assignment was deferred (${assignError.message}); the task is parked and will be retried`);
   }
   const assignedTo =
-    final.assignedAgentId === null
+    task.assignedAgentId === null
       ? null
       : {
-          id: final.assignedAgentId,
-          name: app.dispatcher.agent(final.assignedAgentId)?.name ?? final.assignedAgentId,
+          id: task.assignedAgentId,
+          name: app.dispatcher.agent(task.assignedAgentId)?.name ?? task.assignedAgentId,
         };
   if (assignedTo === null)
     app.logger.info({ taskId: task.id }, 'task parked: no online agent has every required tag');
-  return { status: 201, body: { created: true, task: toApiTask(final), assignedTo, warnings } };
+  return { status: 201, body: { created: true, task: toApiTask(task), assignedTo, warnings } };
 };
 
 const list: Handler = async (app, { principal, query }) => {

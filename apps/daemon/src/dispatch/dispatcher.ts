@@ -6,6 +6,7 @@ import type {
   AgentOfflineResult,
   AgentRecord,
   AssignTaskInput,
+  IntakeTaskInput,
   ParkedTaskCursor,
   ParkedTaskSummary,
   Store,
@@ -169,6 +170,44 @@ export class Dispatcher {
   /** Assigns a parked task now if an agent qualifies; returns the task as it ends up. */
   dispatch(task: TaskRecord): Promise<TaskRecord> {
     return this.#mutex.run(() => this.#assignOne(task));
+  }
+
+  /**
+   * Takes a new task in and, when an online agent qualifies, assigns it in the intake's own
+   * transaction (one commit for both). When the store refused the pick (this daemon's view of the
+   * agent was behind) the task is parked and assigned the usual way: `assignError` is set if that
+   * second step failed — the task is committed either way, so the caller still answers.
+   */
+  intake(input: IntakeTaskInput): Promise<{ task: TaskRecord; created: boolean; assignError?: Error }> {
+    return this.#mutex.run(async () => {
+      const { store, clock, leaseMs } = this.#deps;
+      let pick: SchedulableAgent | null = null;
+      let at = clock();
+      const { task, created } = await store.intakeTaskAndAssign(input, (taken) => {
+        pick = this.#index.pick(parkedOf(taken));
+        if (pick === null) return undefined;
+        at = clock();
+        return {
+          agentId: pick.id,
+          leaseExpiresAt: new Date(at.getTime() + leaseMs),
+          reason: assignReason(parkedOf(taken)),
+          at,
+        };
+      });
+      // A repeated idempotency key: the task as it is, nothing new to dispatch.
+      if (!created) return { task, created };
+      const picked = pick as SchedulableAgent | null;
+      if (task.status === 'assigned' && picked !== null) {
+        this.#index.setLoad(picked.id, picked.load + 1);
+        this.#assigned(task, picked.id, task.createdAt.getTime(), at);
+        return { task, created };
+      }
+      try {
+        return { task: await this.#assignOne(task), created };
+      } catch (error) {
+        return { task, created, assignError: error as Error };
+      }
+    });
   }
 
   /**
