@@ -27,7 +27,8 @@ for (const dir of packages) {
   process.stderr.write(`bench: ${pkg.name}\n`);
   // The bench's own progress goes to the terminal as it runs; its Markdown section is captured.
   const out = await $({ cwd: dir, stdio: ['ignore', 'pipe', 'inherit'], quiet: true })`pnpm -s run bench`;
-  sections.push(out.stdout.trim());
+  // A package may print several sections: each `## heading` block is merged on its own.
+  for (const section of out.stdout.trim().split(/\n(?=## )/)) sections.push(section.trim());
 }
 
 const cpu = os.cpus();
