@@ -1,3 +1,4 @@
+export { DEFAULT_AGENT_SLOTS, MAX_AGENT_SLOTS } from './agent-slots.js';
 export {
   CAPABILITY_TAG_PATTERN,
   type CapabilityTag,

@@ -73,6 +73,7 @@ export async function insertAgent(
     spawn_depth: lineage.spawnDepth,
     skills: JSON.stringify(agent.skills),
     declined_skills: JSON.stringify(agent.declinedSkills),
+    slots: agent.slots,
   };
   const inserted = await trx.insertInto('agents').values(row).returningAll().executeTakeFirstOrThrow();
   await recordAdvertisedTags(trx, agent.capabilities, at);
@@ -134,6 +135,24 @@ export async function updateAgentCapabilities(
     .returningAll()
     .executeTakeFirstOrThrow();
   await recordAdvertisedTags(trx, tags, context.time());
+  return toAgent(row);
+}
+
+/** Sets how many tasks the agent holds at once (validated already). */
+export async function setAgentSlots(
+  trx: Trx,
+  context: StoreContext,
+  agentId: string,
+  slots: number,
+): Promise<AgentRecord> {
+  const agent = await lockAgent(trx, context, agentId);
+  if (agent.retired_at !== null) throw agentRetired(agent, 'setAgentSlots');
+  const row = await trx
+    .updateTable('agents')
+    .set({ slots })
+    .where('id', '=', agentId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
   return toAgent(row);
 }
 

@@ -12,6 +12,7 @@ export type {
   CreateJoinTokenInput,
   CreateTenantInput,
   HeartbeatWrite,
+  IdPrefixFilter,
   IntakeAssignment,
   IntakeOutcome,
   IntakeTaskInput,

@@ -1,5 +1,7 @@
 import { ColibriError } from '@colibri/errors';
 import {
+  DEFAULT_AGENT_SLOTS,
+  MAX_AGENT_SLOTS,
   noNul,
   parseAgentName,
   parseCapabilities,
@@ -82,6 +84,14 @@ const agentSkills = {
   ),
 };
 
+/** An agent's slots: a whole number from 1 to `MAX_AGENT_SLOTS`. */
+export const agentSlots = v.pipe(
+  v.number('must be a number'),
+  v.integer('must be a whole number'),
+  v.minValue(1, 'must be at least 1'),
+  v.maxValue(MAX_AGENT_SLOTS, `must be at most ${MAX_AGENT_SLOTS}`),
+);
+
 export const registerAgentSchema = v.object({
   name: viaParser(parseAgentName),
   capabilities,
@@ -89,6 +99,7 @@ export const registerAgentSchema = v.object({
   host: v.optional(v.nullable(v.pipe(shortText(253), v.minLength(1, 'must not be empty'))), null),
   tenant: v.optional(tenant, null),
   tokenHash: v.optional(tokenHash),
+  slots: v.optional(agentSlots, DEFAULT_AGENT_SLOTS),
   at: v.optional(date),
 });
 
@@ -137,6 +148,8 @@ export const recordHeartbeatsSchema = v.pipe(
 );
 
 export const joinTokenHashSchema = v.object({ tokenHash });
+
+export const setAgentSlotsSchema = v.object({ slots: agentSlots });
 
 export const updateCapabilitiesSchema = v.object({ capabilities, skills: v.optional(v.object(agentSkills)) });
 

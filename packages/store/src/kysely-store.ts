@@ -4,6 +4,7 @@ import { type Kysely, sql } from 'kysely';
 import * as agents from './agents.js';
 import { openChangeFeed } from './change-feed/open-change-feed.js';
 import type { DialectAdapter } from './dialect/dialect-adapter.js';
+import * as idPrefixes from './id-prefixes.js';
 import {
   assignTaskSchema,
   createJoinTokenSchema,
@@ -22,6 +23,7 @@ import {
   retireAgentSchema,
   retryTaskSchema,
   scanParkedSchema,
+  setAgentSlotsSchema,
   setTenantStatusSchema,
   TOKEN_HASH_PATTERN,
   transitionTaskSchema,
@@ -42,6 +44,7 @@ import type {
   CreateJoinTokenInput,
   CreateTenantInput,
   HeartbeatWrite,
+  IdPrefixFilter,
   IntakeAssignment,
   IntakeOutcome,
   IntakeTaskInput,
@@ -262,6 +265,11 @@ export class KyselyStore implements Store {
     );
   }
 
+  async setAgentSlots(agentId: string, slots: number): Promise<AgentRecord> {
+    const { slots: valid } = parseInput(setAgentSlotsSchema, { slots }, 'setAgentSlots');
+    return this.#transaction((trx, context) => agents.setAgentSlots(trx, context, agentId, valid));
+  }
+
   async recordHeartbeat(
     agentId: string,
     options: { at?: Date; extendLeasesUntil?: Date } = {},
@@ -397,6 +405,14 @@ export class KyselyStore implements Store {
 
   async listTasks(filter: ListTasksFilter = {}): Promise<TaskRecord[]> {
     return this.#read((db) => tasks.listTasks(db, filter));
+  }
+
+  async findTaskIdsByPrefix(prefix: string, filter: IdPrefixFilter = {}): Promise<string[]> {
+    return this.#read((db) => idPrefixes.findTaskIdsByPrefix(db, prefix, filter));
+  }
+
+  async findAgentIdsByPrefix(prefix: string, filter: IdPrefixFilter = {}): Promise<string[]> {
+    return this.#read((db) => idPrefixes.findAgentIdsByPrefix(db, prefix, filter));
   }
 
   async assignTask(input: AssignTaskInput): Promise<TaskRecord> {

@@ -44,6 +44,7 @@ export function toAgent(row: AgentRow): AgentRecord {
     spawnDepth: Number(row.spawn_depth),
     skills: Object.freeze(JSON.parse(row.skills) as StoredSkill[]),
     declinedSkills: Object.freeze(JSON.parse(row.declined_skills) as StoredDeclinedSkill[]),
+    slots: Number(row.slots),
   });
 }
 

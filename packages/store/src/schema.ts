@@ -46,6 +46,8 @@ export interface AgentsTable {
   skills: Generated<DbJson>;
   /** JSON list of the skills it declines, with what it lacks. Added by 0006. */
   declined_skills: Generated<DbJson>;
+  /** Tasks it holds (assigned or running) at once, at least 1. Added by 0009. */
+  slots: Generated<number>;
 }
 
 export interface TasksTable {

@@ -88,6 +88,11 @@ export interface AgentRecord {
   readonly skills: readonly StoredSkill[];
   /** The skills it has a manifest for but does not offer. */
   readonly declinedSkills: readonly StoredDeclinedSkill[];
+  /**
+   * How many tasks it holds (assigned or running) at once, 1 to `MAX_AGENT_SLOTS`: the scheduler
+   * gives it a task only while it holds fewer, and weighs its load as used/slots.
+   */
+  readonly slots: number;
 }
 
 /** A task and where it is in its life. */
@@ -204,6 +209,8 @@ export interface RegisterAgentInput {
   readonly skills?: readonly StoredSkill[];
   /** The skills it declines (default none). */
   readonly declinedSkills?: readonly StoredDeclinedSkill[];
+  /** Tasks it holds at once, 1 to `MAX_AGENT_SLOTS` (default 1). */
+  readonly slots?: number;
   /**
    * sha256 (lower-case hex) of the bearer token issued to the agent, so that the daemon can find
    * the agent from a presented token (`findAgentByTokenHash`). Never the token itself.
@@ -393,6 +400,16 @@ export interface ListTasksFilter {
   readonly limit?: number;
 }
 
+/** Filters of {@link Store.findTaskIdsByPrefix} and {@link Store.findAgentIdsByPrefix}. */
+export interface IdPrefixFilter {
+  /** Only this tenant's rows (null: shared agents / operator tasks). */
+  readonly tenant?: string | null;
+  /** Only tasks assigned to this agent (tasks only). */
+  readonly assignedAgentId?: string;
+  /** The most ids returned: default 10, at most 100. */
+  readonly limit?: number;
+}
+
 /** Filters for {@link Store.listAgents}. */
 export interface ListAgentsFilter {
   readonly status?: AgentStatus | readonly AgentStatus[];
@@ -527,6 +544,12 @@ export interface Store {
   retireAgent(agentId: string, options: RetireAgentOptions): Promise<AgentOfflineResult>;
   /** How many non-retired agents `agentId` spawned (its children alive, as the spawn policy counts them). */
   countChildren(agentId: string): Promise<number>;
+  /**
+   * Sets how many tasks the agent holds at once (1 to `MAX_AGENT_SLOTS`; an agent restarted with
+   * another `--slots`). Tasks it holds beyond a lowered count stay; it just gets no new ones until
+   * it is below. Throws `COLIBRI_AGENT_NOT_FOUND`, `COLIBRI_AGENT_RETIRED`, `COLIBRI_INVALID_INPUT`.
+   */
+  setAgentSlots(agentId: string, slots: number): Promise<AgentRecord>;
   /** Replaces an agent's tags (validated), and its skills when `skills` is given. */
   updateAgentCapabilities(
     agentId: string,
@@ -633,6 +656,14 @@ export interface Store {
   getTask(taskId: string): Promise<TaskRecord>;
   /** Tasks in dispatch order: highest priority first, then oldest. */
   listTasks(filter?: ListTasksFilter): Promise<TaskRecord[]>;
+  /**
+   * Ids of the tasks whose id starts with `prefix` (1 to 36 of `[0-9a-f-]`, else
+   * `COLIBRI_INVALID_INPUT`), smallest first, within `filter`: what resolving a short id needs
+   * (one id = unique, several = ambiguous), without reading the tasks.
+   */
+  findTaskIdsByPrefix(prefix: string, filter?: IdPrefixFilter): Promise<string[]>;
+  /** Like {@link findTaskIdsByPrefix}, for the agents that are not retired. */
+  findAgentIdsByPrefix(prefix: string, filter?: IdPrefixFilter): Promise<string[]>;
   /**
    * parked → assigned, compare-and-set on status and attempt. Re-checks that the agent is
    * online, tenant-compatible and has every required tag (`COLIBRI_AGENT_NOT_ELIGIBLE`).

@@ -17,6 +17,7 @@ import {
 } from '../src/index.js';
 import { migrationProvider } from '../src/migrations/migration-provider.js';
 import { describeRetryContract } from './retry-contract.js';
+import { describeSlotsAndPrefixes } from './slots-and-prefixes-contract.js';
 
 const WORKER = fileURLToPath(new URL('./store-worker.mjs', import.meta.url));
 
@@ -2020,5 +2021,7 @@ export function describeStoreContract(name: string, harness: ContractHarness): v
         }
       });
     });
+
+    describeSlotsAndPrefixes(() => store);
   });
 }

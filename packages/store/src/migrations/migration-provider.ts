@@ -7,6 +7,7 @@ import { changeFeedSchema } from './0004-change-feed.js';
 import { agentRetirementSchema } from './0005-agent-retirement.js';
 import { skillsSchema } from './0006-skills.js';
 import { retryAndIdempotencySchema } from './0008-retry-and-idempotency.js';
+import { agentSlotsSchema } from './0009-agent-slots.js';
 
 /**
  * Migrations live in code (not files on disk) so a bundled or installed package always carries
@@ -21,6 +22,7 @@ export function migrationProvider(driver: StoreDriverName): MigrationProvider {
     '0005-agent-retirement': agentRetirementSchema(driver),
     '0006-skills': skillsSchema(),
     '0008-retry-and-idempotency': retryAndIdempotencySchema(driver),
+    '0009-agent-slots': agentSlotsSchema(),
   };
   return { getMigrations: async () => migrations };
 }
