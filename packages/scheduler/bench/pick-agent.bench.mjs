@@ -110,6 +110,8 @@ function buildFleet(size, random) {
       status: offline ? 'offline' : active ? 'active' : 'idle',
       tenant: random() < SHARED_SHARE ? null : pickTenant(random),
       load: active ? 1 + Math.floor(random() * 4) : 0,
+      // Room for every load above, so the picks measured are the ones before slots existed.
+      slots: 8,
     });
   }
   return agents;

@@ -1,5 +1,5 @@
 import { explanation, type ParkedCandidate, type ParkedExplanation } from './explain-parked.js';
-import { isOnline } from './is-eligible.js';
+import { hasFreeSlot, isOnline } from './is-eligible.js';
 import { isLessBusy } from './pick-agent.js';
 import type { SchedulableAgent, TaskRequirements } from './schedulable-agent.js';
 import { TieredPosting } from './tiered-posting.js';
@@ -25,7 +25,8 @@ interface Scope {
  * offer, every posting list split into tiers by the agent's tag count. `pick` looks only at the
  * task's scopes (its tenant's and the shared one), starts from the rarest required tag's posting
  * list, and walks its tiers fewest-tags-first, stopping at the first tier holding an agent that
- * has all required tags; within that tier the least loaded, then smallest id, wins.
+ * has all required tags and a free slot; within that tier the smallest `load / slots`, then
+ * smallest id, wins. Agents whose slots are all in use are skipped (the task waits, parked).
  *
  * Cost, for r required tags and n agents in the task's scopes:
  * - `pick`: O(r) to find the rarest posting list (O(r) in total when a tag is missing: the task
@@ -77,6 +78,7 @@ export class AgentIndex {
       status: agent.status,
       tenant: agent.tenant,
       load: agent.load,
+      slots: agent.slots,
     });
     const tags = new Set(snapshot.capabilities);
     const entry: Entry = { agent: snapshot, tags, tagCount: tags.size };
@@ -122,12 +124,13 @@ export class AgentIndex {
       let tagCount = Number.POSITIVE_INFINITY;
       for (const walk of walks) tagCount = Math.min(tagCount, walk.posting.tagCounts[walk.at] ?? tagCount);
       if (tagCount === Number.POSITIVE_INFINITY) return null;
-      // Every agent in this tier has the same number of extra tags, so only load and id decide.
+      // Every agent in this tier has the same number of extra tags, so only load/slots and id decide.
       let best: Entry | undefined;
       for (const walk of walks) {
         if (walk.posting.tagCounts[walk.at] !== tagCount) continue;
         walk.at++;
         for (const entry of walk.posting.tier(tagCount)!) {
+          if (!hasFreeSlot(entry.agent)) continue;
           if (best !== undefined && !isLessBusy(entry.agent, best.agent)) continue;
           if (hasAll(entry.tags, required)) best = entry;
         }

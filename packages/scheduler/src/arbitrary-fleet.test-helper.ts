@@ -26,8 +26,9 @@ export function arbitraryAgentFields(options: FleetOptions = {}): fc.Arbitrary<O
       : fc.uniqueArray(tag, { maxLength: TAGS.length }),
     status: fc.constantFrom(...AGENT_STATUSES),
     tenant,
-    // A narrow range, so load ties (and therefore id tie-breaks) are common.
+    // Narrow ranges, so load ties (and therefore id tie-breaks) and full agents are common.
     load: fc.integer({ min: 0, max: 3 }),
+    slots: fc.integer({ min: 1, max: 4 }),
   });
 }
 
@@ -69,7 +70,7 @@ export function oracleQualifies(task: TaskRequirements, agent: SchedulableAgent)
   return online && tenantOk && task.requiredCapabilities.every((t) => agent.capabilities.includes(t));
 }
 
-/** The expected pick by sorting every qualifying agent by (extra tags, load, id). */
+/** The expected pick: of the qualifying agents with a free slot, sorted by (extra tags, load/slots, id), the first. */
 export function oraclePick(
   task: TaskRequirements,
   agents: readonly SchedulableAgent[],
@@ -77,7 +78,12 @@ export function oraclePick(
   const required = new Set(task.requiredCapabilities);
   const extra = (a: SchedulableAgent) => [...new Set(a.capabilities)].filter((t) => !required.has(t)).length;
   const ranked = agents
-    .filter((a) => oracleQualifies(task, a))
-    .sort((a, b) => extra(a) - extra(b) || a.load - b.load || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    .filter((a) => oracleQualifies(task, a) && a.load < a.slots)
+    .sort(
+      (a, b) =>
+        extra(a) - extra(b) ||
+        a.load / a.slots - b.load / b.slots ||
+        (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+    );
   return ranked[0] ?? null;
 }

@@ -68,8 +68,11 @@ describe('explainParked', () => {
         expect(unmatchedTags).toEqual(
           task.requiredCapabilities.filter((t) => !eligible.some((a) => a.capabilities.includes(t))),
         );
-        // Parked exactly when no candidate lacks nothing.
-        expect(pickAgent(task, agents) === null).toBe(!candidates.some((c) => c.missing.length === 0));
+        // Parked exactly when no candidate that lacks nothing has a free slot.
+        const free = (id: string) => eligible.some((a) => a.id === id && a.load < a.slots);
+        expect(pickAgent(task, agents) === null).toBe(
+          !candidates.some((c) => c.missing.length === 0 && free(c.agentId)),
+        );
       }),
     );
   });

@@ -9,6 +9,8 @@ describe('@colibri/scheduler', () => {
       'capabilityMatchScore',
       'compareParked',
       'explainParked',
+      'fairShareOrder',
+      'hasFreeSlot',
       'isEligible',
       'parseCapabilities',
       'pickAgent',

@@ -8,6 +8,7 @@ const agent = (status: SchedulableAgent['status'], tenant: string | null): Sched
   status,
   tenant,
   load: 0,
+  slots: 1,
 });
 
 describe('isEligible', () => {

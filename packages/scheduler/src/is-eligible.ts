@@ -12,6 +12,11 @@ export function isEligible(task: TaskRequirements, agent: SchedulableAgent): boo
   return isOnline(agent) && (agent.tenant === null || agent.tenant === task.tenant);
 }
 
+/** True when the agent holds fewer tasks than its slots: it may be given one more. */
+export function hasFreeSlot(agent: SchedulableAgent): boolean {
+  return agent.load < agent.slots;
+}
+
 /** True when the agent may take new tasks: `idle` or `active`. */
 export function isOnline(agent: SchedulableAgent): boolean {
   return agent.status !== 'offline';

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { arbitraryAgentFields, arbitraryId, arbitraryTask } from './arbitrary-fleet.test-helper.js';
+import { fairShareOrder } from './fair-share-order.js';
 import { compareParked, type ParkedTask, ParkedTaskIndex } from './parked-task-index.js';
 import { qualifies } from './qualifies.js';
 import type { SchedulableAgent } from './schedulable-agent.js';
@@ -33,12 +34,44 @@ const agentArb: fc.Arbitrary<SchedulableAgent> = arbitraryAgentFields({ duplicat
 /** The reference: every held task the agent qualifies for, sorted. */
 function reference(held: Map<string, ParkedTask>, agent: SchedulableAgent, limit: number): ParkedTask[] {
   return [...held.values()]
-    .filter((task) => qualifies(task, agent))
+    .filter((task) => qualifies(task, agent) && agent.load < agent.slots)
     .sort(compareParked)
     .slice(0, limit);
 }
 
 describe('ParkedTaskIndex', () => {
+  it('runnableBy with lastServed returns the fair-share order of what a full scan would find (property)', () => {
+    const served = fc
+      .uniqueArray(fc.constantFrom('acme', 'globex', null), { maxLength: 3 })
+      .map((tenants) => new Map<string | null, number>(tenants.map((t, i) => [t, i + 1])));
+    fc.assert(
+      fc.property(
+        arbitraryOps,
+        agentArb,
+        fc.integer({ min: 0, max: 12 }),
+        served,
+        (ops, agent, limit, last) => {
+          const index = new ParkedTaskIndex();
+          const held = new Map<string, ParkedTask>();
+          for (const op of ops) {
+            if (op.kind === 'upsert') {
+              index.upsert(op.task);
+              held.set(op.task.id, op.task);
+            } else {
+              index.remove(op.id);
+              held.delete(op.id);
+            }
+          }
+          const all = reference(held, agent, Number.POSITIVE_INFINITY);
+          expect(index.runnableBy(agent, limit, last).map((t) => `${t.id}#${t.attempt}`)).toEqual(
+            fairShareOrder(all, last, limit).map((t) => `${t.id}#${t.attempt}`),
+          );
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
   it('runnableBy returns what a full scan would, in priority-then-age order, after any upserts and removals', () => {
     fc.assert(
       fc.property(
@@ -80,6 +113,7 @@ describe('ParkedTaskIndex', () => {
       status: 'idle',
       tenant: null,
       load: 0,
+      slots: 1,
     };
     for (let i = 0; i < 3000; i++) {
       const task: ParkedTask = {
@@ -158,6 +192,7 @@ describe('ParkedTaskIndex', () => {
       status: 'idle',
       tenant: 'acme',
       load: 0,
+      slots: 1,
     };
     const runnable = index.runnableBy(agent, 1000);
     expect(runnable).toHaveLength(200);

@@ -1,4 +1,5 @@
-import { isOnline } from './is-eligible.js';
+import { fairShareOrder, type LastServed } from './fair-share-order.js';
+import { hasFreeSlot, isOnline } from './is-eligible.js';
 import type { SchedulableAgent } from './schedulable-agent.js';
 
 /** What the index keeps of one parked task: enough to match and order it, nothing more (no payload). */
@@ -136,10 +137,12 @@ export class ParkedTaskIndex {
 
   /**
    * Up to `limit` parked tasks `agent` may run (online, the tenant rule, ALL required tags), in
-   * dispatch order (priority desc, then oldest, then id). An offline agent can run none.
+   * dispatch order (priority desc, then oldest, then id) — or, given `lastServed`, in fair-share
+   * order across tenants (see `fairShareOrder`). An offline agent, or one with no free slot, can
+   * run none.
    */
-  runnableBy(agent: SchedulableAgent, limit: number): ParkedTask[] {
-    if (!isOnline(agent) || limit <= 0) return [];
+  runnableBy(agent: SchedulableAgent, limit: number, lastServed?: LastServed): ParkedTask[] {
+    if (!isOnline(agent) || !hasFreeSlot(agent) || limit <= 0) return [];
     const offered = new Set(agent.capabilities);
     const groups: Group[] = [];
     const scopes =
@@ -152,7 +155,16 @@ export class ParkedTaskIndex {
         }
       }
     }
-    return mergeHeads(groups, limit);
+    if (lastServed === undefined) return mergeHeads(groups, limit);
+    // Only the first `limit` of each tenant can be handed out: merge per tenant, then take turns.
+    const byTenant = new Map<string | null, Group[]>();
+    for (const group of groups) {
+      const list = byTenant.get(group.tenant);
+      if (list === undefined) byTenant.set(group.tenant, [group]);
+      else list.push(group);
+    }
+    const heads = [...byTenant.values()].flatMap((tenantGroups) => mergeHeads(tenantGroups, limit));
+    return fairShareOrder(heads, lastServed, limit);
   }
 
   /** Every group of parked tasks: its tenant, its tags and how many tasks it holds (for metrics and explanations). */

@@ -22,6 +22,7 @@ const agent = (
   status: 'idle',
   tenant: null,
   load: 0,
+  slots: 8,
   ...extra,
 });
 const task = (requiredCapabilities: string[], tenant: string | null = null): TaskRequirements => ({
@@ -58,6 +59,23 @@ describe.each(pickers)('%s on the seed hosts', (_name, pick) => {
     expect(pick(task(['linux']), SEED_HOSTS)?.id).toBe('hermes-debby');
     const lean = agent('lean-linux', ['linux', 'shell']);
     expect(pick(task(['linux']), [...SEED_HOSTS, lean])?.id).toBe('lean-linux');
+  });
+
+  it('slots: a full agent is never picked; load is weighed as used/slots', () => {
+    const full = agent('a-full', ['gpu'], { load: 1, slots: 1, status: 'active' });
+    const roomy = agent('b-roomy', ['gpu'], { load: 2, slots: 4, status: 'active' });
+    const half = agent('c-half', ['gpu'], { load: 1, slots: 2, status: 'active' });
+    // 2 of 4 and 1 of 2 are the same share: the smaller id wins; a full exact fit never does.
+    expect(pickAgent(task(['gpu']), [full, half, roomy])?.id).toBe('b-roomy');
+    expect(pickAgent(task(['gpu']), [full, agent('d', ['gpu'], { load: 3, slots: 8 }), half])?.id).toBe('d');
+    expect(pickAgent(task(['gpu']), [full])).toBeNull();
+    const index = new AgentIndex([full, half, roomy]);
+    expect(index.pick(task(['gpu']))?.id).toBe('b-roomy');
+    index.setLoad('b-roomy', 4);
+    index.setLoad('c-half', 2);
+    expect(index.pick(task(['gpu']))).toBeNull();
+    index.setLoad('a-full', 0);
+    expect(index.pick(task(['gpu']))?.id).toBe('a-full');
   });
 
   it('fit beats load: a busy exact fit wins over an idle agent with extra tags', () => {
@@ -115,15 +133,17 @@ describe('pickAgent laws (property)', () => {
     );
   });
 
-  it('returns null only when no agent qualifies', () => {
+  it('returns null only when no agent qualifies with a free slot', () => {
     fc.assert(
       fc.property(arbitraryTask(), arbitraryAgents(), (t, agents) => {
-        expect(pickAgent(t, agents) === null).toBe(!agents.some((a) => oracleQualifies(t, a)));
+        expect(pickAgent(t, agents) === null).toBe(
+          !agents.some((a) => oracleQualifies(t, a) && a.load < a.slots),
+        );
       }),
     );
   });
 
-  it('picks the first qualifying agent by (fewest extra tags, least load, smallest id)', () => {
+  it('picks the first qualifying agent with a free slot by (fewest extra tags, least load/slots, smallest id)', () => {
     fc.assert(
       fc.property(
         arbitraryTask({ duplicateTags: true }),
@@ -164,11 +184,11 @@ describe('pickAgent laws (property)', () => {
     );
   });
 
-  it('a task with no requirements goes to some online agent whenever one is eligible', () => {
+  it('a task with no requirements goes to some online agent whenever one is eligible and has a free slot', () => {
     fc.assert(
       fc.property(fc.constantFrom('acme', 'globex', null), arbitraryAgents(), (tenant, agents) => {
         const t = task([], tenant);
-        const eligible = agents.filter((a) => oracleQualifies(t, a));
+        const eligible = agents.filter((a) => oracleQualifies(t, a) && a.load < a.slots);
         const picked = pickAgent(t, agents);
         expect(picked === null).toBe(eligible.length === 0);
         if (picked !== null) expect(eligible).toContain(picked);

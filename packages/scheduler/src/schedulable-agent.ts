@@ -18,8 +18,16 @@ export interface SchedulableAgent {
    * every tenant and the operator's own tasks.
    */
   readonly tenant: string | null;
-  /** Tasks currently assigned to or running on the agent; among equally fitting agents the least loaded wins. */
+  /**
+   * Tasks currently assigned to or running on the agent (its used slots); among equally fitting
+   * agents the one with the smallest `load / slots` wins.
+   */
   readonly load: number;
+  /**
+   * How many tasks the agent holds at once (at least 1): it is given a task only while
+   * `load < slots` (see `hasFreeSlot`).
+   */
+  readonly slots: number;
 }
 
 /** What a task asks of the agent that runs it. */

@@ -7,6 +7,7 @@ export const DOMEDOG: SchedulableAgent = {
   status: 'idle',
   tenant: null,
   load: 0,
+  slots: 4,
 };
 
 export const HERMES_DEBBY: SchedulableAgent = {
@@ -15,6 +16,7 @@ export const HERMES_DEBBY: SchedulableAgent = {
   status: 'idle',
   tenant: null,
   load: 0,
+  slots: 4,
 };
 
 export const HERMES_OSA: SchedulableAgent = {
@@ -23,6 +25,7 @@ export const HERMES_OSA: SchedulableAgent = {
   status: 'active',
   tenant: null,
   load: 1,
+  slots: 4,
 };
 
 /** The three headless hosts of the seed. */
@@ -35,4 +38,5 @@ export const OPERATOR_IMAGE: SchedulableAgent = {
   status: 'idle',
   tenant: null,
   load: 0,
+  slots: 4,
 };
