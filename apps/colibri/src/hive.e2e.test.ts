@@ -95,7 +95,7 @@ describe('colibri against a real colibrid', { timeout: 60_000 }, () => {
     const result = await hive.colibri(['list-agents']);
     expect(result.status).toBe(0);
     const [header, ...rows] = lines(result.stdout);
-    expect(header).toMatch(/^ID +NAME +HOST +TENANT +STATUS +TASKS +HEARTBEAT +CAPABILITIES$/);
+    expect(header).toMatch(/^ID +NAME +HOST +TENANT +STATUS +LOAD +HEARTBEAT +CAPABILITIES$/);
     expect(rows).toHaveLength(3);
     const column = header!.indexOf('NAME');
     expect(rows.map((row) => row.slice(column).split(' ')[0]).sort()).toEqual([

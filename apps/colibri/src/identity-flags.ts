@@ -40,6 +40,17 @@ export const identityFlags = {
     helpGroup: IDENTITY,
     helpValue: 'DIR',
   }),
+  slots: Flags.integer({
+    description:
+      'tasks the agent holds and runs at once, registered with the daemon, which never gives it more ' +
+      '(overrides the identity files) [default: 1]',
+    helpGroup: IDENTITY,
+    helpValue: 'N',
+    // The upper bound (MAX_AGENT_SLOTS) is checked with the identity layers, naming the flag.
+    min: 1,
+    aliases: ['concurrency'],
+    deprecateAliases: true,
+  }),
 };
 
 /** The parsed identity flags (plus the global `--socket` / `--url`), absent = undefined. */
@@ -49,6 +60,7 @@ export interface IdentityFlagValues {
   readonly tenant?: string | undefined;
   readonly capabilities?: string | undefined;
   readonly handlers?: string | undefined;
+  readonly slots?: number | undefined;
   readonly socket?: string | undefined;
   readonly url?: string | undefined;
 }
@@ -71,6 +83,7 @@ export const IDENTITY_FLAG_NAMES = Object.freeze({
   tenant: '--tenant',
   capabilities: '--capabilities',
   handlersDir: '--handlers',
+  slots: '--slots',
   daemon: '--socket/--url',
 });
 
@@ -82,7 +95,7 @@ const given = (value: string | undefined): string | undefined =>
  * `--identity-dir` > `COLIBRI_IDENTITY_DIR` > none; `--capabilities` is checked here so a typo
  * names the flag; `--socket` / `--url` (else `COLIBRI_SOCKET` / `COLIBRI_URL`) become the flag
  * layer's daemon address. `run-agent` may
- * add further fields (e.g. `concurrency`, `stateDir`) to the returned `flags`.
+ * add further fields (e.g. `stateDir`) to the returned `flags`.
  */
 export function identityOptionsFrom(
   flags: IdentityFlagValues,
@@ -102,6 +115,7 @@ export function identityOptionsFrom(
       tenant: given(flags.tenant),
       capabilities: capabilities === undefined ? undefined : [...parseCapabilityList(capabilities)],
       handlersDir: given(flags.handlers),
+      slots: flags.slots,
       daemon: url !== undefined ? { url } : socket !== undefined ? { socketPath: socket } : undefined,
     },
     defaults: { home: context.homedir, colibriHome: context.colibriHome },

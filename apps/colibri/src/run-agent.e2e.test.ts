@@ -63,7 +63,7 @@ describe('colibri run-agent', { timeout: 120_000 }, () => {
     home.handler('finish', gate(home.path('finish.go')));
     home.handler('hang', gate(home.path('never')));
     const agent = start(
-      ['--name', 'drainer', '--capabilities', 'linux,shell', '--concurrency', '2', '--drain-timeout', '600'],
+      ['--name', 'drainer', '--capabilities', 'linux,shell', '--slots', '2', '--drain-timeout', '600'],
       agentEnv(hive, home),
     );
     const registered = await agent.waitFor('registered');

@@ -7,7 +7,11 @@ describe('POST /v1/agents/:id/offline (a stopping agent hands its work back)', (
 
   it('the agent goes offline at once; its running and assigned tasks go to another agent or fail', async () => {
     daemon = await startDaemon({ args: ['--heartbeat-ttl', '1h', '--lease', '1h'] });
-    const leaving = await daemon.operator.registerAgent({ name: 'leaving', capabilities: ['linux'] });
+    const leaving = await daemon.operator.registerAgent({
+      name: 'leaving',
+      capabilities: ['linux'],
+      slots: 4,
+    });
     const worker = daemon.client(leaving.token);
     const running = await daemon.operator.intakeTask({ title: 'running', requiredCapabilities: ['linux'] });
     const waiting = await daemon.operator.intakeTask({ title: 'waiting', requiredCapabilities: ['linux'] });
@@ -41,7 +45,11 @@ describe('POST /v1/agents/:id/offline (a stopping agent hands its work back)', (
     });
 
     // A capable agent appears: the handed-back tasks go to it, each with a new attempt.
-    const successor = await daemon.operator.registerAgent({ name: 'successor', capabilities: ['linux'] });
+    const successor = await daemon.operator.registerAgent({
+      name: 'successor',
+      capabilities: ['linux'],
+      slots: 4,
+    });
     const moved = await daemon.operator.showTask(running.task.id);
     expect(moved.task).toMatchObject({ status: 'assigned', assignedAgentId: successor.agent.id, attempt: 2 });
     // The leaving agent's late completion is refused by the fencing token.
@@ -56,7 +64,11 @@ describe('POST /v1/agents/:id/offline (a stopping agent hands its work back)', (
 
   it('without a reason the event log says who took the agent offline; the operator may too', async () => {
     daemon = await startDaemon({ args: ['--heartbeat-ttl', '1h', '--lease', '1h'] });
-    const { agent, token } = await daemon.operator.registerAgent({ name: 'a1', capabilities: ['linux'] });
+    const { agent, token } = await daemon.operator.registerAgent({
+      name: 'a1',
+      capabilities: ['linux'],
+      slots: 4,
+    });
     const first = await daemon.operator.intakeTask({ title: 'one', requiredCapabilities: ['linux'] });
     await daemon.client(token).goOffline(agent.id);
     expect((await daemon.operator.showTask(first.task.id)).events.at(-1)?.reason).toBe(
@@ -74,8 +86,8 @@ describe('POST /v1/agents/:id/offline (a stopping agent hands its work back)', (
 
   it('another agent, an unknown agent, a bad body or no token are refused and change nothing', async () => {
     daemon = await startDaemon({ args: ['--heartbeat-ttl', '1h', '--lease', '1h'] });
-    const victim = await daemon.operator.registerAgent({ name: 'victim', capabilities: ['linux'] });
-    const other = await daemon.operator.registerAgent({ name: 'other', capabilities: ['linux'] });
+    const victim = await daemon.operator.registerAgent({ name: 'victim', capabilities: ['linux'], slots: 4 });
+    const other = await daemon.operator.registerAgent({ name: 'other', capabilities: ['linux'], slots: 4 });
     await daemon.operator.intakeTask({ title: 'work', requiredCapabilities: ['linux'] });
     const before = await snapshot(daemon);
     expect(await codeOf(daemon.client(other.token).goOffline(victim.agent.id))).toBe('COLIBRI_FORBIDDEN');

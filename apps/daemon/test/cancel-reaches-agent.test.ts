@@ -12,7 +12,11 @@ describe('cancel reaches the agent', () => {
     timeout: 30_000,
   }, async () => {
     daemon = await startDaemon();
-    const { agent, token } = await daemon.operator.registerAgent({ name: 'runner', capabilities: ['linux'] });
+    const { agent, token } = await daemon.operator.registerAgent({
+      name: 'runner',
+      capabilities: ['linux'],
+      slots: 4,
+    });
     const client = daemon.client(token);
     const { task } = await daemon.operator.intakeTask({ title: 'long job', requiredCapabilities: ['linux'] });
     await client.transitionTask(task.id, { to: 'running', attempt: 1 });
@@ -42,7 +46,11 @@ describe('cancel reaches the agent', () => {
     timeout: 30_000,
   }, async () => {
     daemon = await startDaemon();
-    const { agent, token } = await daemon.operator.registerAgent({ name: 'runner', capabilities: ['linux'] });
+    const { agent, token } = await daemon.operator.registerAgent({
+      name: 'runner',
+      capabilities: ['linux'],
+      slots: 4,
+    });
     const client = daemon.client(token);
     const first = (await daemon.operator.intakeTask({ title: 'one', requiredCapabilities: ['linux'] })).task;
     await client.transitionTask(first.id, { to: 'running', attempt: 1 });
@@ -63,7 +71,11 @@ describe('cancel reaches the agent', () => {
 
   it('refuses a malformed holding list and changes nothing', { timeout: 30_000 }, async () => {
     daemon = await startDaemon();
-    const { agent, token } = await daemon.operator.registerAgent({ name: 'runner', capabilities: ['linux'] });
+    const { agent, token } = await daemon.operator.registerAgent({
+      name: 'runner',
+      capabilities: ['linux'],
+      slots: 4,
+    });
     const client = daemon.client(token);
     const bad = [{ taskId: '', attempt: 0 }];
     expect(await codeOf(client.poll(agent.id, { holding: bad }))).toBe('COLIBRI_INVALID_INPUT');

@@ -18,7 +18,11 @@ describe('tag changes', () => {
 
   it('an agent that gains a tag is given the parked tasks that need it, highest priority first', async () => {
     daemon = await startDaemon();
-    const { agent, token } = await daemon.operator.registerAgent({ name: 'debby', capabilities: ['linux'] });
+    const { agent, token } = await daemon.operator.registerAgent({
+      name: 'debby',
+      capabilities: ['linux'],
+      slots: 4,
+    });
     const low = await daemon.operator.intakeTask({
       title: 'low',
       requiredCapabilities: ['gpu'],

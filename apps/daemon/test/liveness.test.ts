@@ -19,6 +19,7 @@ describe('leases and liveness', () => {
     const { agent, token } = await daemon.operator.registerAgent({
       name: 'slowpoke',
       capabilities: ['linux'],
+      slots: 4,
     });
     const worker = daemon.client(token);
     const { task } = await daemon.operator.intakeTask({ title: 'slow', requiredCapabilities: ['linux'] });
@@ -51,7 +52,11 @@ describe('leases and liveness', () => {
     daemon = await startDaemon({
       args: ['--heartbeat-ttl', '1s', '--grace', '500ms', '--lease', '1h', '--sweep-interval', '1s'],
     });
-    const { agent, token } = await daemon.operator.registerAgent({ name: 'flaky', capabilities: ['linux'] });
+    const { agent, token } = await daemon.operator.registerAgent({
+      name: 'flaky',
+      capabilities: ['linux'],
+      slots: 4,
+    });
     const once = await daemon.operator.intakeTask({
       title: 'once',
       requiredCapabilities: ['linux'],

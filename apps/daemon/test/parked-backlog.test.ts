@@ -88,6 +88,7 @@ describe.each(DIALECTS)('a large parked backlog on $name', (dialect) => {
     const { agent } = await daemon.operator.registerAgent({
       name: 'latecomer',
       capabilities: ['linux', 'late'],
+      slots: 1000,
     });
     // Every one of them at once, in the registration itself.
     expect(agent.activeTasks).toBe(200);
@@ -112,6 +113,7 @@ describe.each(DIALECTS)('a large parked backlog on $name', (dialect) => {
     const { agent, token } = await daemon.operator.registerAgent({
       name: 'bulk-worker',
       capabilities: ['bulk'],
+      slots: 2000,
     });
     expect((await store.countActiveTasksByAgent()).get(agent.id)).toBe(2000);
     const worker = daemon.client(token);
@@ -148,10 +150,10 @@ describe.each(DIALECTS)('a large parked backlog on $name', (dialect) => {
     const { daemon, store } = await hive((s) =>
       seed(s, 5000, (i) => ({ title: `wide ${i}`, requiredCapabilities: ['wide'] })),
     );
-    await daemon.operator.registerAgent({ name: 'narrow', capabilities: ['narrow'] });
+    await daemon.operator.registerAgent({ name: 'narrow', capabilities: ['narrow'], slots: 10_000 });
     let registered = false;
     const registration = daemon.operator
-      .registerAgent({ name: 'wide-worker', capabilities: ['wide'] })
+      .registerAgent({ name: 'wide-worker', capabilities: ['wide'], slots: 5000 })
       .finally(() => {
         registered = true;
       });

@@ -24,7 +24,11 @@ describe('an agent given more than 1000 tasks at registration', () => {
 
   it('is told how many it holds, counted, not listed', async () => {
     expect((await daemon.operator.status()).tasks.parked).toBe(TASKS);
-    const { agent } = await daemon.operator.registerAgent({ name: 'bulk-1', capabilities: ['bulk'] });
+    const { agent } = await daemon.operator.registerAgent({
+      name: 'bulk-1',
+      capabilities: ['bulk'],
+      slots: 2000,
+    });
     expect((await daemon.operator.status()).tasks.assigned).toBe(TASKS);
     expect(agent.activeTasks).toBe(TASKS);
     const { agents } = await daemon.operator.listAgents();

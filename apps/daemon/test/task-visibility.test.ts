@@ -16,6 +16,7 @@ describe('task visibility: the list applies the rule of show', () => {
         name,
         capabilities: [capability],
         tenant,
+        slots: 8,
       });
       principals[name] = daemon.client(token);
       return agent.id;

@@ -14,8 +14,10 @@ export interface ApiAgent {
   readonly tenant: string | null;
   readonly registeredAt: string;
   readonly lastHeartbeatAt: string | null;
-  /** Tasks it holds in `assigned` or `running`. */
+  /** Tasks it holds in `assigned` or `running`: its used slots. */
   readonly activeTasks: number;
+  /** How many tasks it holds at once: it is given one only while `activeTasks < slots`. */
+  readonly slots: number;
   /** When it was retired (gone for good, its name free again), or null. Listed only with `includeRetired`. */
   readonly retiredAt: string | null;
   /** The agent that had it spawned (its mother), or null when the operator did. */
@@ -160,6 +162,8 @@ export interface RegisterAgentRequest {
   readonly skills?: readonly Skill[];
   /** Skills it has a manifest for but does not offer (for "why is my task waiting?"). */
   readonly declinedSkills?: readonly DeclinedSkill[];
+  /** Tasks it holds at once, 1 to `MAX_AGENT_SLOTS` (10,000); default 1. */
+  readonly slots?: number;
 }
 export interface RegisterAgentResponse {
   readonly agent: ApiAgent;

@@ -4,6 +4,7 @@ import {
   AGENT_STATUSES,
   CAPABILITY_TAG_PATTERN,
   capabilityTagSchema,
+  MAX_AGENT_SLOTS,
   MAX_COLLECTION_NAME_LENGTH,
   noNul,
   parseAgentName,
@@ -127,6 +128,9 @@ const skillsWithinTagsMessage =
   "skills: every offered skill's requiredCapabilities must be among the agent's capabilities (decline the skill instead)";
 
 /** `POST /v1/agents`. */
+/** An agent's slots: how many tasks it holds at once. */
+const agentSlots = integer(1, MAX_AGENT_SLOTS);
+
 export const registerAgentRequestSchema = v.pipe(
   v.strictObject({
     name: agentName,
@@ -135,6 +139,7 @@ export const registerAgentRequestSchema = v.pipe(
     tenant: v.optional(v.nullable(tenant)),
     skills: v.optional(skills),
     declinedSkills: v.optional(declinedSkills),
+    slots: v.optional(agentSlots),
   }),
   v.check(skillsWithinTags, skillsWithinTagsMessage),
 );
@@ -175,7 +180,12 @@ export const resetCollectionRequestSchema = v.strictObject({});
 
 /** `PUT /v1/agents/:id/capabilities`. Without `skills` the agent's skills stay as they are. */
 export const updateCapabilitiesRequestSchema = v.pipe(
-  v.strictObject({ capabilities, skills: v.optional(skills), declinedSkills: v.optional(declinedSkills) }),
+  v.strictObject({
+    capabilities,
+    skills: v.optional(skills),
+    declinedSkills: v.optional(declinedSkills),
+    slots: v.optional(agentSlots),
+  }),
   v.check(skillsWithinTags, skillsWithinTagsMessage),
 );
 

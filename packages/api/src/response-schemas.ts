@@ -40,6 +40,7 @@ export const apiAgentSchema = v.object({
   registeredAt: time,
   lastHeartbeatAt: nullableTime,
   activeTasks: count,
+  slots: count,
   retiredAt: nullableTime,
   spawnedBy: v.nullable(v.string()),
   spawnDepth: count,

@@ -77,11 +77,11 @@ export interface ColibriClient {
   destroyAgent(name: string, options?: { tenant?: string; timeoutMs?: number }): Promise<ApiDestroyReport>;
   /** With `holding`, the answer's `revoked` lists the held attempts that are no longer the agent's. */
   heartbeat(agentId: string, options?: { holding?: readonly HeldTask[] }): Promise<HeartbeatResponse>;
-  /** Replaces the agent's tags, and its skills when `skills` is given. */
+  /** Replaces the agent's tags, and its skills (and slots) when given in `skills`. */
   updateCapabilities(
     agentId: string,
     capabilities: readonly string[],
-    skills?: Pick<RegisterAgentRequest, 'skills' | 'declinedSkills'>,
+    skills?: Pick<RegisterAgentRequest, 'skills' | 'declinedSkills' | 'slots'>,
   ): Promise<{ agent: ApiAgent }>;
   /** Every skill offered in the hive (an agent sees its tenant's and the shared lanes'). */
   listSkills(): Promise<ListSkillsResponse>;

@@ -90,7 +90,7 @@ describe('runAgent: the work cycle', () => {
 
   it('heartbeats on its own timer while a handler runs and no poll is out', async () => {
     ws.handler('gate', GATE_HANDLER);
-    const { run, log } = startAgent(daemon, ws, { concurrency: 1 });
+    const { run, log } = startAgent(daemon, ws, { slots: 1 });
     const agentId = await run.ready;
     const task = await intake(daemon, { handler: 'gate', release: ws.path('go') });
     await log.waitFor('task-started', (e) => e.taskId === task.id);
@@ -193,15 +193,17 @@ describe('runAgent: the work cycle', () => {
     );
   });
 
-  it('with concurrency 1, two slow tasks run one after the other', async () => {
+  it('with slots 1, two slow tasks run one after the other', async () => {
     ws.handler('gate', GATE_HANDLER);
     const runLog = ws.path('runs.log');
-    const { run, log } = startAgent(daemon, ws, { concurrency: 1 });
+    const { run, log } = startAgent(daemon, ws, { slots: 1 });
     const agentId = await run.ready;
     const first = await intake(daemon, { handler: 'gate', release: ws.path('first'), log: runLog });
     const second = await intake(daemon, { handler: 'gate', release: ws.path('second'), log: runLog });
-    // Both are the agent's at once (the daemon does not know its concurrency); it starts one.
-    expect([first.assignedAgentId, second.assignedAgentId]).toEqual([agentId, agentId]);
+    // The daemon knows its one slot: the first is the agent's, the second waits parked.
+    expect(first.assignedAgentId).toBe(agentId);
+    expect(second.status).toBe('parked');
+    expect((await daemon.operator.listAgents()).agents[0]).toMatchObject({ slots: 1 });
     const one = await log.waitFor('task-started');
     // Let the agent live through several heartbeats holding a waiting task: it must not start it.
     // It may still read null here (since heartbeats are kept in memory, 3c4f7a8, colibrid reports

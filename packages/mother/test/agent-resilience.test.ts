@@ -104,7 +104,7 @@ describe('runAgent: surviving the daemon and the bridge', () => {
 
   it('a newer attempt of a task still running here stops the old run; only the new one reports', async () => {
     bridge = await startBridge(daemon.socketPath);
-    const { run, log } = startAgent(daemon, ws, { daemon: { url: bridge.url }, concurrency: 2 });
+    const { run, log } = startAgent(daemon, ws, { daemon: { url: bridge.url }, slots: 2 });
     const agentId = await run.ready;
     const task = await intake(daemon, {
       handler: 'gate',
@@ -193,7 +193,8 @@ describe('runAgent: drain on stop', () => {
   });
 
   it('takes nothing new, lets a running task finish, kills and hands back the one still running, then goes offline', async () => {
-    const { run, log } = startAgent(daemon, ws, { concurrency: 2, drainTimeoutMs: 600_000 });
+    // A third slot, so that the daemon gives the agent the late task while two handlers run.
+    const { run, log } = startAgent(daemon, ws, { slots: 3, drainTimeoutMs: 600_000 });
     const agentId = await run.ready;
     const finishing = await intake(daemon, { handler: 'gate', release: ws.path('a'), value: 'a' });
     const stuck = await intake(daemon, {

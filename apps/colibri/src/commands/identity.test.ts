@@ -15,7 +15,7 @@ const env = (extra: Record<string, string> = {}) =>
 
 describe('colibri identity', () => {
   it('shows each field, its value and its layer; flags win over files', async () => {
-    writeFileSync(join(dir, 'image.yaml'), 'handlersDir: /usr/local/libexec/colibri\nconcurrency: 2\n');
+    writeFileSync(join(dir, 'image.yaml'), 'handlersDir: /usr/local/libexec/colibri\nslots: 2\n');
     writeFileSync(join(dir, 'agent.yaml'), 'name: acme-worker\ntenant: acme\n');
     const result = await runColibri(
       ['identity', '--identity-dir', dir, '--capabilities', 'linux,media'],
@@ -30,7 +30,7 @@ describe('colibri identity', () => {
     );
     expect(lines).toContainEqual(expect.stringMatching(/^capabilities +linux,media +flag$/));
     expect(lines).toContainEqual(
-      expect.stringMatching(new RegExp(`^concurrency +2 +image \\(${dir}/image.yaml\\)$`)),
+      expect.stringMatching(new RegExp(`^slots +2 +image \\(${dir}/image.yaml\\)$`)),
     );
     expect(lines).toContainEqual(
       expect.stringMatching(/^daemon +socket \/var\/lib\/colibri\/colibri.sock +default$/),
@@ -58,18 +58,18 @@ describe('colibri identity', () => {
   });
 
   it('exits 2 naming the file and the field', async () => {
-    writeFileSync(join(dir, 'host.yaml'), 'concurrency: zero\n');
+    writeFileSync(join(dir, 'host.yaml'), 'slots: zero\n');
     writeFileSync(join(dir, 'agent.yaml'), 'name: a\n');
     const result = await runColibri(['identity', '--identity-dir', dir], env());
     expect(result.status).toBe(2);
     expect(result.stderr).toBe(
-      `colibri: ${dir}/host.yaml: concurrency: must be a whole number from 1 to 256 [COLIBRI_IDENTITY_INVALID]\n`,
+      `colibri: ${dir}/host.yaml: slots: must be a whole number from 1 to 10000 [COLIBRI_IDENTITY_INVALID]\n`,
     );
     const json = await runColibri(['identity', '--identity-dir', dir, '--json'], env());
     expect(json.status).toBe(2);
     expect(JSON.parse(json.stdout).error).toMatchObject({
       code: 'COLIBRI_IDENTITY_INVALID',
-      details: { file: `${dir}/host.yaml`, field: 'concurrency', layer: 'host' },
+      details: { file: `${dir}/host.yaml`, field: 'slots', layer: 'host' },
     });
   });
 

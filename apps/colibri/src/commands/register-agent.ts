@@ -14,6 +14,7 @@ export default class RegisterAgent extends BaseCommand<typeof RegisterAgent> {
     '<%= config.bin %> register-agent domedog --host domedog --capabilities linux,python3.12,ffmpeg,image-render',
     'COLIBRI_TOKEN=$JOIN_TOKEN <%= config.bin %> register-agent acme-worker --tenant acme --capabilities linux,shell',
     '<%= config.bin %> register-agent osa-screens --capabilities freebsd,screenshot --json',
+    '<%= config.bin %> register-agent render-farm --capabilities linux,image-render --slots 8',
   ];
   static override args = {
     name: Args.string({
@@ -41,6 +42,12 @@ export default class RegisterAgent extends BaseCommand<typeof RegisterAgent> {
         'the tenant the agent belongs to; omit for a shared (operator-owned) lane serving every tenant',
       helpValue: 'TENANT',
     }),
+    slots: Flags.integer({
+      description: 'tasks the agent holds at once: the daemon never gives it more [default: 1]',
+      // The upper bound (MAX_AGENT_SLOTS, 10000) is the daemon's to check.
+      min: 1,
+      helpValue: 'N',
+    }),
   };
 
   async run(): Promise<RegisterAgentResponse> {
@@ -65,10 +72,11 @@ export default class RegisterAgent extends BaseCommand<typeof RegisterAgent> {
       capabilities,
       ...(this.flags.host === undefined ? {} : { host: this.flags.host }),
       ...(tenant === undefined ? {} : { tenant }),
+      ...(this.flags.slots === undefined ? {} : { slots: this.flags.slots }),
     });
     const { agent } = response;
     this.log(
-      `registered agent ${agent.name} (${agent.status}${agent.tenant === null ? ', shared' : `, tenant ${agent.tenant}`})`,
+      `registered agent ${agent.name} (${agent.status}${agent.tenant === null ? ', shared' : `, tenant ${agent.tenant}`}, ${agent.slots} slot${agent.slots === 1 ? '' : 's'})`,
     );
     this.log(`agent id  ${agent.id}`);
     this.log(`token     ${response.token}`);

@@ -38,12 +38,6 @@ export default class RunAgent extends BaseCommand<typeof RunAgent> {
       description: "where the agent keeps its own agent token (0700) [default: the identity's stateDir]",
       helpValue: 'DIR',
     }),
-    concurrency: Flags.integer({
-      description: "tasks run at once [default: the identity's concurrency, 1]",
-      min: 1,
-      max: 256,
-      helpValue: 'N',
-    }),
     'drain-timeout': Flags.integer({
       description:
         'on SIGTERM: seconds running handlers may take to finish before they are killed and handed back',
@@ -89,7 +83,6 @@ export default class RunAgent extends BaseCommand<typeof RunAgent> {
       flags: {
         ...options.flags,
         ...(flags['state-dir'] === undefined ? {} : { stateDir: flags['state-dir'] }),
-        ...(flags.concurrency === undefined ? {} : { concurrency: flags.concurrency }),
       },
     });
 
@@ -141,7 +134,7 @@ export default class RunAgent extends BaseCommand<typeof RunAgent> {
       daemon: 'socketPath' in identity.daemon ? identity.daemon.socketPath : identity.daemon.url,
       handlersDir: identity.handlersDir,
       stateDir: identity.stateDir,
-      concurrency: identity.concurrency,
+      slots: identity.slots,
       secrets: secrets.present ? Object.keys(variables).length : null,
     });
 
@@ -155,7 +148,7 @@ export default class RunAgent extends BaseCommand<typeof RunAgent> {
       tokenStore: mother.fileTokenStore(identity.stateDir, { uid }),
       handlersDir: identity.handlersDir,
       environment: { inherited: process.env, variables },
-      concurrency: identity.concurrency,
+      slots: identity.slots,
       heartbeatMs: identity.heartbeatSeconds * 1000,
       handlerTimeoutMs: flags['handler-timeout'] * 1000,
       drainTimeoutMs: flags['drain-timeout'] * 1000,
@@ -177,6 +170,6 @@ function startingLine(event: { [key: string]: unknown }): string {
   return (
     `starting ${String(event.name)} (${event.tenant === null ? 'shared' : `tenant ${String(event.tenant)}`}): ` +
     `${tags}; daemon ${String(event.daemon)}; handlers ${String(event.handlersDir)}; ` +
-    `concurrency ${String(event.concurrency)}; ${secrets}`
+    `${String(event.slots)} slot(s); ${secrets}`
   );
 }

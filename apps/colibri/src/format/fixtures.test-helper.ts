@@ -12,6 +12,7 @@ export function agent(overrides: Partial<ApiAgent> = {}): ApiAgent {
     registeredAt: '2026-06-19T11:00:00.000Z',
     lastHeartbeatAt: '2026-06-19T11:59:50.000Z',
     activeTasks: 0,
+    slots: 1,
     retiredAt: null,
     spawnedBy: null,
     spawnDepth: 0,

@@ -16,6 +16,7 @@ describe('formatAgentTable', () => {
           tenant: 'acme',
           status: 'active',
           activeTasks: 2,
+          slots: 4,
           capabilities: [],
           lastHeartbeatAt: null,
         }),
@@ -23,15 +24,15 @@ describe('formatAgentTable', () => {
       now,
     );
     expect(text.split('\n')).toEqual([
-      'ID    NAME         HOST     TENANT  STATUS  TASKS  HEARTBEAT  CAPABILITIES',
-      'a-1   domedog      domedog  -       idle    0      10s ago    linux,image-render',
-      'a-22  acme-worker  -        acme    active  2      never      -',
+      'ID    NAME         HOST     TENANT  STATUS  LOAD  HEARTBEAT  CAPABILITIES',
+      'a-1   domedog      domedog  -       idle    0/1   10s ago    linux,image-render',
+      'a-22  acme-worker  -        acme    active  2/4   never      -',
     ]);
   });
 
   it('shows a retired agent (listed with --retired) as retired', () => {
     const text = formatAgentTable([agent({ status: 'offline', retiredAt: '2026-06-19T11:59:00.000Z' })], now);
-    expect(text.split('\n')[1]).toMatch(/^a-1 +domedog +domedog +- +retired +0 /);
+    expect(text.split('\n')[1]).toMatch(/^a-1 +domedog +domedog +- +retired +0\/1 /);
   });
 
   it('says so when there are none', () => {

@@ -5,7 +5,7 @@ import { formatAge, formatTable } from './format-table.js';
 export function formatAgentTable(agents: readonly ApiAgent[], now: Date): string {
   if (agents.length === 0) return 'no agents';
   return formatTable(
-    ['ID', 'NAME', 'HOST', 'TENANT', 'STATUS', 'TASKS', 'HEARTBEAT', 'CAPABILITIES'],
+    ['ID', 'NAME', 'HOST', 'TENANT', 'STATUS', 'LOAD', 'HEARTBEAT', 'CAPABILITIES'],
     agents.map((agent) => [
       agent.id,
       agent.name,
@@ -13,7 +13,8 @@ export function formatAgentTable(agents: readonly ApiAgent[], now: Date): string
       agent.tenant ?? '-',
       // A retired agent is gone for good: say so rather than `offline` (listed only with --retired).
       agent.retiredAt === null ? agent.status : 'retired',
-      String(agent.activeTasks),
+      // Tasks held / slots: the daemon gives it a task only while the first is below the second.
+      `${agent.activeTasks}/${agent.slots}`,
       formatAge(agent.lastHeartbeatAt, now),
       agent.capabilities.join(',') || '-',
     ]),

@@ -14,6 +14,9 @@ export function briefParkedReason(reason: ParkedReason): string {
   if (reason.skill !== undefined && reason.skill.offeredBy.length === 0) return skillClause(reason.skill);
   if (reason.unmatchedTags.length > 0) return `no eligible online agent offers ${list(reason.unmatchedTags)}`;
   if (reason.candidates.length === 0) return 'no eligible agent is online';
+  // A candidate lacking nothing holds as many tasks as it has slots: the task waits its turn.
+  if (reason.candidates.some((c) => c.missing.length === 0))
+    return 'every capable agent has all its slots in use';
   return 'no single eligible online agent has all the required tags';
 }
 
@@ -39,7 +42,9 @@ function skillClause(skill: NonNullable<ParkedReason['skill']>): string {
  * for every tag no agent has ever advertised.
  */
 export function formatParkedReason(reason: ParkedReason): string {
-  const lines = [`parked: ${briefParkedReason(reason)}; it is assigned as soon as a capable agent appears`];
+  const busy = reason.candidates.some((c) => c.missing.length === 0);
+  const when = busy ? 'when one frees a slot (tenants take turns)' : 'as soon as a capable agent appears';
+  const lines = [`parked: ${briefParkedReason(reason)}; it is assigned ${when}`];
   if (reason.candidates.length > 0) {
     lines.push('', 'closest online agents:');
     const table = formatTable(
@@ -47,7 +52,7 @@ export function formatParkedReason(reason: ParkedReason): string {
       reason.candidates.map((candidate) => [
         candidate.agentName,
         candidate.agentId,
-        list(candidate.missing) || '-',
+        list(candidate.missing) || '- (busy)',
       ]),
     );
     lines.push(...table.split('\n').map((line) => `  ${line}`));

@@ -30,6 +30,22 @@ describe('briefParkedReason', () => {
       }),
     ).toBe('no single eligible online agent has all the required tags');
   });
+
+  it('says when a capable agent exists but holds as many tasks as it has slots', () => {
+    const busy = {
+      candidates: [
+        { agentId: 'a', agentName: 'worker', missing: [] },
+        { agentId: 'b', agentName: 'other', missing: ['gpu'] },
+      ],
+      unmatchedTags: [],
+      neverAdvertised: [],
+    };
+    expect(briefParkedReason(busy)).toBe('every capable agent has all its slots in use');
+    expect(formatParkedReason(busy).split('\n')[0]).toBe(
+      'parked: every capable agent has all its slots in use; it is assigned when one frees a slot (tenants take turns)',
+    );
+    expect(formatParkedReason(busy)).toMatch(/worker +a +- \(busy\)/);
+  });
 });
 
 describe('formatParkedReason', () => {

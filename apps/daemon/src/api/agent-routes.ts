@@ -121,6 +121,7 @@ const register: Handler = async (app, { principal, body }) => {
     ...prepareAgentSkills(request.skills, request.declinedSkills),
     ...(request.host !== undefined ? { host: request.host } : {}),
     ...(request.tenant !== undefined ? { tenant: request.tenant } : {}),
+    ...(request.slots !== undefined ? { slots: request.slots } : {}),
     tokenHash,
   };
   const agent =
@@ -135,6 +136,7 @@ const register: Handler = async (app, { principal, body }) => {
       tenant: agent.tenant,
       capabilities: agent.capabilities,
       skills: agent.skills.map((skill) => skill.name),
+      slots: agent.slots,
       via: principal.kind === 'operator' ? 'operator' : 'join token',
     },
     'agent registered',
@@ -209,15 +211,25 @@ const capabilities: Handler = async (app, { principal, params, body }) => {
   const agentId = params.id!;
   requireSelfOrOperator(principal, agentId, 'change capabilities');
   const request = parseRequest(updateCapabilitiesRequestSchema, body, 'request body');
-  const agent = await app.store.updateAgentCapabilities(
+  let agent = await app.store.updateAgentCapabilities(
     agentId,
     request.capabilities,
     request.skills === undefined && request.declinedSkills === undefined
       ? undefined
       : prepareAgentSkills(request.skills, request.declinedSkills),
   );
+  // An agent restarted with another --slots says so here, with its tags.
+  if (request.slots !== undefined && request.slots !== agent.slots) {
+    agent = await app.store.setAgentSlots(agentId, request.slots);
+  }
   app.logger.info(
-    { agentId, agent: agent.name, capabilities: agent.capabilities, skills: agent.skills.map((s) => s.name) },
+    {
+      agentId,
+      agent: agent.name,
+      capabilities: agent.capabilities,
+      skills: agent.skills.map((s) => s.name),
+      slots: agent.slots,
+    },
     'agent capabilities changed',
   );
   await reexamine(app, agent, 'changed');

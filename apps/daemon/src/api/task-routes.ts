@@ -237,10 +237,16 @@ const transition: Handler = async (app, { principal, params, body }) => {
   app.metrics.taskMoved(after.status);
   const held = before.status === 'assigned' || before.status === 'running';
   if (held && before.assignedAgentId !== null && after.status !== 'running') {
-    app.dispatcher.taskLeft(before.assignedAgentId, before.id, before.attempt);
     // Taken from the agent by someone else (a cancel): its open long poll answers now, so the
     // agent kills the handler within a second instead of at its next heartbeat.
     if (agentId === undefined) app.dispatcher.waiters.wake(before.assignedAgentId);
+    try {
+      // Its slot is free: the next parked task it can run is given to it now.
+      await app.dispatcher.taskLeft(before.assignedAgentId, before.id, before.attempt);
+    } catch (error) {
+      // The move is committed: the answer stays a success and the safety sweep fills the slot.
+      app.logger.error({ err: error, agentId: before.assignedAgentId }, 'dispatch deferred to the safety sweep');
+    }
   }
   app.logger.info(
     { taskId: after.id, from: before.status, to: after.status, attempt: after.attempt, by: actor(principal) },

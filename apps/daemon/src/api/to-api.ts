@@ -15,6 +15,7 @@ export function toApiAgent(agent: AgentRecord, activeTasks: number): ApiAgent {
     registeredAt: agent.registeredAt.toISOString(),
     lastHeartbeatAt: iso(agent.lastHeartbeatAt),
     activeTasks,
+    slots: agent.slots,
     retiredAt: iso(agent.retiredAt),
     spawnedBy: agent.spawnedBy,
     spawnDepth: agent.spawnDepth,

@@ -1,7 +1,13 @@
 import type { ParkedReason } from '@colibri/api';
 import { isColibriError } from '@colibri/errors';
 import { isSkillTag } from '@colibri/protocol';
-import { AgentIndex, type ParkedTask, ParkedTaskIndex, type SchedulableAgent } from '@colibri/scheduler';
+import {
+  AgentIndex,
+  hasFreeSlot,
+  type ParkedTask,
+  ParkedTaskIndex,
+  type SchedulableAgent,
+} from '@colibri/scheduler';
 import type {
   AgentOfflineResult,
   AgentRecord,
@@ -49,7 +55,7 @@ function schedulable(agent: AgentRecord, load: number): SchedulableAgent {
   // An agent's skills route as tags it cannot declare (`skill:<name>`, `skill:<name>@<digest>`).
   const capabilities =
     agent.skills.length === 0 ? agent.capabilities : [...agent.capabilities, ...skillRoutingTags(agent)];
-  return { id: agent.id, capabilities, status: agent.status, tenant: agent.tenant, load };
+  return { id: agent.id, capabilities, status: agent.status, tenant: agent.tenant, load, slots: agent.slots };
 }
 
 /**
@@ -98,10 +104,12 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
  * mutex. The store's compare-and-set keeps other daemons on the same database honest: a lost race
  * is re-read and retried.
  *
- * When an agent registers, comes back online or changes its tags, the parked tasks it can run are
- * found in the index (never by reading the backlog) and assigned highest priority first, then
- * oldest, in batches of one transaction each, the mutex released between batches so that intakes
- * interleave. `sweep` is the slow safety net: it rebuilds the index from the store page by page,
+ * An agent is given a task only while it holds fewer than its slots. When an agent registers,
+ * comes back online, changes its tags or slots, or frees a slot, the parked tasks it can run are
+ * found in the index (never by reading the backlog) and assigned in fair-share order (highest
+ * priority first; at equal priority tenants take turns, least recently served first; then
+ * oldest: `fairShareOrder`), at most its free slots, in batches of one transaction each, the
+ * mutex released between batches so that intakes interleave. `sweep` is the slow safety net: it rebuilds the index from the store page by page,
  * with no limit on the backlog, and assigns whatever an online agent can run. Long polls wait in
  * `waiters` and are woken by each assignment to their agent.
  */
@@ -123,6 +131,13 @@ export class Dispatcher {
       this.#deps.logger.error({ err: error, taskId }, 'retry after backoff deferred to the safety sweep'),
     );
   });
+  /**
+   * Fair shares: when each tenant (null = the operator's tasks) was last given an agent, as an
+   * assignment serial. Freed slots go to the parked tasks in `fairShareOrder` by it, so tenants
+   * take turns at equal priority. One entry per tenant ever served.
+   */
+  readonly #lastServed = new Map<string | null, number>();
+  #serial = 0;
 
   constructor(deps: DispatcherDeps) {
     this.#deps = deps;
@@ -257,10 +272,15 @@ export class Dispatcher {
     await this.#dispatchMany(tasks.filter((task) => task.status === 'parked'));
   }
 
-  /** A task left `assigned`/`running` of `agentId` (finished, failed, cancelled, handed back). */
-  taskLeft(agentId: string, taskId: string, attempt: number): void {
+  /**
+   * A task left `assigned`/`running` of `agentId` (finished, failed, cancelled, handed back): its
+   * slot is free, and is filled at once from the parked tasks it can run, tenants taking turns.
+   * Returns how many tasks were assigned.
+   */
+  taskLeft(agentId: string, taskId: string, attempt: number): Promise<number> {
     this.#index.setLoad(agentId, Math.max(0, this.loadOf(agentId) - 1));
     this.#assignedAt.delete(`${taskId}#${attempt}`);
+    return this.#unparkFor(agentId);
   }
 
   /**
@@ -334,22 +354,21 @@ export class Dispatcher {
       let after: ParkedTaskCursor | undefined;
       let assigned = 0;
       for (;;) {
-        const page = await this.#mutex.run(async () => {
-          const rows = await store.scanParkedTasks({ limit: SWEEP_PAGE, ...(after ? { after } : {}) });
-          const tasks = rows.filter((row) => this.#due(row)).map(parkedOf);
-          for (const task of tasks) this.#parked.upsert(task);
-          return { rows, runnable: tasks.filter((task) => this.#index.pick(task) !== null) };
+        const rows = await this.#mutex.run(async () => {
+          const page = await store.scanParkedTasks({ limit: SWEEP_PAGE, ...(after ? { after } : {}) });
+          for (const row of page) if (this.#due(row)) this.#parked.upsert(parkedOf(row));
+          return page;
         });
-        for (const batch of chunks(page.runnable, UNPARK_BATCH)) {
-          assigned += (await this.#mutex.run(() => this.#assignMany(batch))).assigned;
-          await yieldToEventLoop();
-        }
-        const last = page.rows.at(-1);
-        if (last === undefined || page.rows.length < SWEEP_PAGE) break;
+        const last = rows.at(-1);
+        if (last === undefined || rows.length < SWEEP_PAGE) break;
         await yieldToEventLoop();
         after = { priority: last.priority, createdAt: last.createdAt, id: last.id };
       }
       this.#parked.endSweep(generation);
+      // Every free slot is filled from the rebuilt index, tenants taking turns as for a freed slot.
+      for (const agent of [...this.#index.values()]) {
+        if (agent.status !== 'offline' && hasFreeSlot(agent)) assigned += await this.#unparkFor(agent.id);
+      }
       return assigned;
     });
   }
@@ -448,10 +467,12 @@ export class Dispatcher {
       const batch = await this.#mutex.run(async () => {
         const candidate = this.#index.get(agentId);
         if (candidate === undefined || candidate.status === 'offline') return undefined;
+        // No more than the agent has free slots (none when it is full), in fair-share order.
+        const room = Math.min(UNPARK_BATCH, candidate.slots - candidate.load);
         const tasks = this.#parked
-          .runnableBy(candidate, UNPARK_BATCH + tried.size)
+          .runnableBy(candidate, room + tried.size, this.#lastServed)
           .filter((task) => !tried.has(task.id))
-          .slice(0, UNPARK_BATCH);
+          .slice(0, room);
         if (tasks.length === 0) return undefined;
         const outcome = await this.#assignMany(tasks);
         for (const id of outcome.unassigned) tried.add(id);
@@ -547,6 +568,7 @@ export class Dispatcher {
   /** The bookkeeping of one assignment that committed. */
   #assigned(task: TaskRecord, agentId: string, createdAtMs: number, now: Date): void {
     this.#parked.remove(task.id);
+    this.#lastServed.set(task.tenant, ++this.#serial);
     this.#deps.assignLatency.observe(Math.max(0, now.getTime() - createdAtMs) / 1000);
     if (this.#assignedAt.size >= MAX_PENDING_DELIVERIES) this.#assignedAt.clear();
     this.#assignedAt.set(`${task.id}#${task.attempt}`, now.getTime());

@@ -19,8 +19,11 @@ export interface AgentIdentity {
   readonly handlersDir: string;
   /** How to reach the daemon. Socket paths are absolute. */
   readonly daemon: DaemonAddress;
-  /** Tasks run at once, at least 1; default 1. */
-  readonly concurrency: number;
+  /**
+   * Tasks held and run at once, 1 to `MAX_AGENT_SLOTS`; default 1. Registered with the daemon,
+   * which never gives the agent more.
+   */
+  readonly slots: number;
   /** The `.env` to verify and load, absolute; null = this agent has no secrets. Default `<home>/.env`. */
   readonly envFile: string | null;
   /** Where the agent keeps its own agent token (mode 0700), absolute. */
@@ -43,7 +46,7 @@ export const IDENTITY_FIELDS: readonly IdentityField[] = Object.freeze([
   'forceCapabilities',
   'handlersDir',
   'daemon',
-  'concurrency',
+  'slots',
   'envFile',
   'stateDir',
   'heartbeatSeconds',

@@ -1,5 +1,11 @@
 import { isAbsolute, resolve } from 'node:path';
-import { parseAgentName, parseCapabilities, parseTenantName, viaParser } from '@colibri/protocol';
+import {
+  MAX_AGENT_SLOTS,
+  parseAgentName,
+  parseCapabilities,
+  parseTenantName,
+  viaParser,
+} from '@colibri/protocol';
 import { DEFAULT_SPAWN_POLICY, type SpawnPolicy } from '@colibri/spawn-policy';
 import * as v from 'valibot';
 import type { AgentIdentity, DaemonAddress } from './agent-identity.js';
@@ -7,7 +13,6 @@ import type { AgentIdentity, DaemonAddress } from './agent-identity.js';
 /** A role label: lower-case letter, then up to 31 of `[a-z0-9-]`. */
 export const ROLE_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
 
-const MAX_CONCURRENCY = 256;
 const MAX_HEARTBEAT_SECONDS = 3600;
 
 /** Where relative paths in a layer are anchored: a file's own directory, or the cwd for flags. */
@@ -111,7 +116,7 @@ export const LAYER_KEYS = Object.freeze({
     'forceCapabilities',
     'handlersDir',
     'daemon',
-    'concurrency',
+    'slots',
     'envFile',
     'stateDir',
     'heartbeatSeconds',
@@ -153,7 +158,7 @@ export function identityLayerSchema(context: LayerContext) {
       forceCapabilities: v.optional(tags('forceCapabilities')),
       handlersDir: v.optional(path(context)),
       daemon: v.optional(daemon(context)),
-      concurrency: v.optional(integer(1, MAX_CONCURRENCY)),
+      slots: v.optional(integer(1, MAX_AGENT_SLOTS)),
       envFile: v.optional(v.nullable(path(context))),
       stateDir: v.optional(path(context)),
       heartbeatSeconds: v.optional(integer(1, MAX_HEARTBEAT_SECONDS)),
@@ -168,7 +173,12 @@ export type IdentityLayerValues = { -readonly [K in keyof AgentIdentity]?: Agent
 
 const normalise = (key: string) => key.toLowerCase().replace(/[-_]/g, '');
 
+/** Keys that were renamed: the old spelling is refused with the new one suggested. */
+const RENAMED: Readonly<Record<string, string>> = Object.freeze({ concurrency: 'slots' });
+
 function suggest(key: string, known: readonly string[]): string | undefined {
+  const renamed = RENAMED[key];
+  if (renamed !== undefined && known.includes(renamed)) return renamed;
   const wanted = normalise(key);
   return (
     known.find((candidate) => normalise(candidate) === wanted) ??

@@ -49,7 +49,7 @@ describe('resolveIdentity: layering', () => {
       forceCapabilities: [],
       handlersDir: '/home/agent/handlers',
       daemon: { socketPath: '/var/lib/colibri/colibri.sock' },
-      concurrency: 1,
+      slots: 1,
       envFile: '/home/agent/.env',
       stateDir: '/home/agent/.colibri/agents/solo',
       heartbeatSeconds: 10,
@@ -63,24 +63,24 @@ describe('resolveIdentity: layering', () => {
   it('image < host < tenant < agent < flags, field by field, each origin named', async () => {
     const image = layer(
       'image.yaml',
-      'name: from-image\nrole: image-role\nconcurrency: 1\nheartbeatSeconds: 20\nhandlersDir: /usr/local/libexec/colibri\n',
+      'name: from-image\nrole: image-role\nslots: 1\nheartbeatSeconds: 20\nhandlersDir: /usr/local/libexec/colibri\n',
     );
     const host = layer(
       'host.yml',
-      'role: host-role\nconcurrency: 2\ndaemon:\n  url: http://100.64.0.1:9190/\n',
+      'role: host-role\nslots: 2\ndaemon:\n  url: http://100.64.0.1:9190/\n',
     );
     const tenant = layer(
       'tenant.json',
-      JSON.stringify({ tenant: 'acme', concurrency: 3, capabilities: ['linux'] }),
+      JSON.stringify({ tenant: 'acme', slots: 3, capabilities: ['linux'] }),
     );
-    const agent = layer('agent.yaml', 'name: acme-worker\nconcurrency: 4\n');
-    const { identity, origins } = await resolveIdentity(options({ flags: { concurrency: 5 } }));
+    const agent = layer('agent.yaml', 'name: acme-worker\nslots: 4\n');
+    const { identity, origins } = await resolveIdentity(options({ flags: { slots: 5 } }));
     expect(identity).toMatchObject({
       name: 'acme-worker',
       role: 'host-role',
       tenant: 'acme',
       capabilities: ['linux'],
-      concurrency: 5,
+      slots: 5,
       heartbeatSeconds: 20,
       handlersDir: '/usr/local/libexec/colibri',
       daemon: { url: 'http://100.64.0.1:9190' },
@@ -94,7 +94,7 @@ describe('resolveIdentity: layering', () => {
       forceCapabilities: { layer: 'default' },
       handlersDir: { layer: 'image', file: image },
       daemon: { layer: 'host', file: host },
-      concurrency: { layer: 'flag' },
+      slots: { layer: 'flag' },
       envFile: { layer: 'default' },
       stateDir: { layer: 'default' },
       heartbeatSeconds: { layer: 'image', file: image },
@@ -157,9 +157,16 @@ describe('resolveIdentity: every error names the file and the field', () => {
     const error = await failure(options());
     expect(error.message).toBe(
       `${file}: unknown key "handlers_dir" (did you mean handlersDir?); allowed here: name, tenant, role, ` +
-        'capabilities, forceCapabilities, handlersDir, daemon, concurrency, envFile, stateDir, heartbeatSeconds, spawnPolicy',
+        'capabilities, forceCapabilities, handlersDir, daemon, slots, envFile, stateDir, heartbeatSeconds, spawnPolicy',
     );
     expect(error.details).toEqual({ layer: 'agent', file, field: 'handlers_dir', fields: ['handlers_dir'] });
+  });
+
+  it('the old key concurrency is refused with its new name, slots', async () => {
+    const file = layer('agent.yaml', 'name: a\nconcurrency: 2\n');
+    expect((await failure(options())).message).toMatch(
+      new RegExp(`^${file}: unknown key "concurrency" \\(did you mean slots\\?\\)`),
+    );
   });
 
   it('unknown nested keys in daemon and spawnPolicy', async () => {
@@ -186,8 +193,8 @@ describe('resolveIdentity: every error names the file and the field', () => {
       'capabilities[1]: "Linux" is not a valid capability tag',
     ],
     ['name: a\ncapabilities: linux\n', 'capabilities', 'capabilities must be a list of tags, got "linux"'],
-    ['name: a\nconcurrency: 0\n', 'concurrency', 'concurrency: must be at least 1'],
-    ['name: a\nconcurrency: 1.5\n', 'concurrency', 'concurrency: must be a whole number from 1 to 256'],
+    ['name: a\nslots: 0\n', 'slots', 'slots: must be at least 1'],
+    ['name: a\nslots: 1.5\n', 'slots', 'slots: must be a whole number from 1 to 10000'],
     ['name: a\nheartbeatSeconds: "10"\n', 'heartbeatSeconds', 'heartbeatSeconds: must be a whole number'],
     ['name: a\nhandlersDir: ""\n', 'handlersDir', 'handlersDir: must be a non-empty path'],
     ['name: a\nstateDir: 5\n', 'stateDir', 'stateDir: must be a path (a string)'],
@@ -225,14 +232,12 @@ describe('resolveIdentity: every error names the file and the field', () => {
   });
 
   it('lists every bad field of a file at once', async () => {
-    const file = layer('agent.yaml', 'name: a\nconcurrency: 0\nheartbeatSeconds: 0\n');
+    const file = layer('agent.yaml', 'name: a\nslots: 0\nheartbeatSeconds: 0\n');
     const error = await failure(options());
-    expect(error.message).toBe(
-      `${file}: concurrency: must be at least 1; heartbeatSeconds: must be at least 1`,
-    );
+    expect(error.message).toBe(`${file}: slots: must be at least 1; heartbeatSeconds: must be at least 1`);
     expect(error.details).toMatchObject({
-      field: 'concurrency',
-      fields: ['concurrency', 'heartbeatSeconds'],
+      field: 'slots',
+      fields: ['slots', 'heartbeatSeconds'],
     });
   });
 

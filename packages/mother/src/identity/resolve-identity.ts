@@ -79,7 +79,7 @@ function checkRelativeFlagPaths(flags: IdentityFlags, options: ResolveIdentityOp
  *
  * Defaults: role `worker`, tenant null (shared lane), capabilities null (advertise what the probe
  * finds), no forced tags, handlersDir `<home>/handlers`, daemon `<colibriHome>/colibri.sock`,
- * concurrency 1, envFile `<home>/.env`, stateDir `<home>/.colibri/agents/<name>`, heartbeat
+ * slots 1, envFile `<home>/.env`, stateDir `<home>/.colibri/agents/<name>`, heartbeat
  * every 10 s, and a spawn policy that forbids everything. `name` has no default.
  */
 export async function resolveIdentity(options: ResolveIdentityOptions): Promise<ResolvedIdentity> {
@@ -91,7 +91,7 @@ export async function resolveIdentity(options: ResolveIdentityOptions): Promise<
     forceCapabilities: Object.freeze([]),
     handlersDir: join(home, 'handlers'),
     daemon: Object.freeze({ socketPath: colibriPaths(resolve(options.defaults.colibriHome)).socket }),
-    concurrency: 1,
+    slots: 1,
     envFile: join(home, '.env'),
     heartbeatSeconds: DEFAULT_HEARTBEAT_SECONDS,
     spawnPolicy: DEFAULT_SPAWN_POLICY,

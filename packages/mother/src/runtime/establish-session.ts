@@ -114,9 +114,10 @@ async function resume(
   const skillsChanged =
     skillSignature(agent.skills ?? [], agent.declinedSkills ?? []) !==
     skillSignature(input.skills.skills, input.skills.declinedSkills);
-  if (!sameTags(agent.capabilities, options.capabilities) || skillsChanged) {
+  if (!sameTags(agent.capabilities, options.capabilities) || skillsChanged || agent.slots !== options.slots) {
     const updated = await untilAnswered(
-      () => client.updateCapabilities(agentId, options.capabilities, input.skills),
+      () =>
+        client.updateCapabilities(agentId, options.capabilities, { ...input.skills, slots: options.slots }),
       input,
       backoff,
     );
@@ -201,6 +202,7 @@ export async function establishSession(input: EstablishSessionInput): Promise<Ag
           ...(input.skills.declinedSkills.length > 0 ? { declinedSkills: input.skills.declinedSkills } : {}),
           ...(options.host !== undefined ? { host: options.host } : {}),
           ...(options.tenant !== null ? { tenant: options.tenant } : {}),
+          slots: options.slots,
         }),
       input,
       backoff,

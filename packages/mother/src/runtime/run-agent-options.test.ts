@@ -20,7 +20,7 @@ const base: RunAgentOptions = {
 describe('resolveRunAgentOptions', () => {
   it('fills in the documented defaults', () => {
     expect(resolveRunAgentOptions(base)).toMatchObject({
-      concurrency: 1,
+      slots: 1,
       heartbeatMs: 10_000,
       pollWaitSeconds: 25,
       handlerTimeoutMs: 60_000,
@@ -33,8 +33,8 @@ describe('resolveRunAgentOptions', () => {
   });
 
   it.each([
-    [{ concurrency: 0 }, /concurrency must be a whole number from 1 to 1024, got 0/],
-    [{ concurrency: 1.5 }, /concurrency must be a whole number/],
+    [{ slots: 0 }, /slots must be a whole number from 1 to 10000, got 0/],
+    [{ slots: 1.5 }, /slots must be a whole number/],
     [{ pollWaitSeconds: 61 }, /pollWaitSeconds must be a whole number from 1 to 60, got 61/],
     [{ heartbeatMs: Number.NaN }, /heartbeatMs must be a whole number/],
     [{ drainTimeoutMs: -1 }, /drainTimeoutMs must be a whole number from 0/],

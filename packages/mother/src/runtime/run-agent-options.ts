@@ -1,5 +1,6 @@
 import type { ColibriClient } from '@colibri/client';
 import { ColibriError } from '@colibri/errors';
+import { MAX_AGENT_SLOTS } from '@colibri/protocol';
 import type { DaemonAddress } from '../identity/agent-identity.js';
 import type { AgentEventSink } from './agent-event.js';
 import type { BackoffOptions } from './backoff.js';
@@ -44,8 +45,8 @@ export interface RunAgentOptions {
     /** The `.env` variables (the tenant's secrets). */
     readonly variables: Readonly<Record<string, string>>;
   };
-  /** Tasks run at once. Default 1. */
-  readonly concurrency?: number;
+  /** Tasks held and run at once (its slots, registered with the daemon), 1 to `MAX_AGENT_SLOTS`. Default 1. */
+  readonly slots?: number;
   /** Between heartbeats, in ms. Default 10 000 (the daemon's default TTL is 30 s). */
   readonly heartbeatMs?: number;
   /** How long one long poll waits, in seconds (1-60). Default 25. */
@@ -72,7 +73,7 @@ export interface RunAgentOptions {
 export type ResolvedRunAgentOptions = Required<
   Pick<
     RunAgentOptions,
-    | 'concurrency'
+    | 'slots'
     | 'heartbeatMs'
     | 'pollWaitSeconds'
     | 'handlerTimeoutMs'
@@ -86,7 +87,7 @@ export type ResolvedRunAgentOptions = Required<
   RunAgentOptions;
 
 const LIMITS = {
-  concurrency: [1, 1024],
+  slots: [1, MAX_AGENT_SLOTS],
   heartbeatMs: [10, 3_600_000],
   pollWaitSeconds: [1, 60],
   handlerTimeoutMs: [1, 86_400_000],
@@ -103,7 +104,7 @@ const LIMITS = {
 export function resolveRunAgentOptions(options: RunAgentOptions): ResolvedRunAgentOptions {
   const resolved = {
     ...options,
-    concurrency: options.concurrency ?? 1,
+    slots: options.slots ?? 1,
     heartbeatMs: options.heartbeatMs ?? 10_000,
     pollWaitSeconds: options.pollWaitSeconds ?? 25,
     handlerTimeoutMs: options.handlerTimeoutMs ?? 60_000,

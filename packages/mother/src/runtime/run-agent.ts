@@ -33,7 +33,7 @@ export interface AgentRun {
   stop(reason?: string, options?: { now?: boolean }): Promise<void>;
 }
 
-/** One handler run this agent holds: a slot of its concurrency. */
+/** One handler run this agent holds: one of its slots. */
 interface LocalTask {
   readonly taskId: string;
   readonly attempt: number;
@@ -240,7 +240,7 @@ class AgentRuntime {
   // ---- polling --------------------------------------------------------------------------------
 
   #freeSlots(): number {
-    return this.#options.concurrency - this.#tasks.size;
+    return this.#options.slots - this.#tasks.size;
   }
 
   /**
@@ -655,7 +655,7 @@ class AgentRuntime {
 /**
  * Runs the mother's work loop: become a known agent (stored agent token, else the join or
  * operator credential), heartbeat on a timer, long-poll for tasks, run each with its handler (at
- * most `concurrency` at once), report `running` then `done`/`failed` with the task's attempt (its
+ * most `slots` at once), report `running` then `done`/`failed` with the task's attempt (its
  * fencing token), and keep going through daemon restarts and dropped bridges (backoff with
  * jitter; undelivered reports are kept and sent again; a report refused as stale is dropped, never
  * retried). `stop()` drains: see {@link AgentRun.stop}. Throws `COLIBRI_INVALID_INPUT` at once for

@@ -21,7 +21,7 @@ export function agentView(view: AgentView, now: Date): SafeHtml {
 <dt>tags</dt><dd>${tags(agent.capabilities)}</dd>
 <dt>skills</dt><dd>${skills(agent.skills)}</dd>
 ${agent.declinedSkills.length === 0 ? '' : html`<dt>declines</dt><dd>${agent.declinedSkills.map((d, i) => html`${i > 0 ? html`<br>` : ''}<span class="tag">${d.name}</span> <span class="muted">${d.reason}</span>`)}</dd>`}
-<dt>load</dt><dd>${agent.activeTasks} assigned or running</dd>
+<dt>load</dt><dd>${agent.activeTasks}/${agent.slots} slots in use (assigned or running)</dd>
 <dt>host</dt><dd>${agent.host ?? html`<span class="muted">-</span>`}</dd>
 <dt>last heartbeat</dt><dd>${ago(agent.lastHeartbeatAt, now)}</dd>
 <dt>registered</dt><dd>${ago(agent.registeredAt, now)}</dd>

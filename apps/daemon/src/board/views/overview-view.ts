@@ -78,7 +78,7 @@ function agents(overview: Overview, now: Date): SafeHtml {
 <td>${tenant(agent.tenant)}</td>
 <td>${tags(agent.capabilities)}</td>
 <td>${status(agent.status)}</td>
-<td>${agent.activeTasks}</td>
+<td title="tasks held / slots">${agent.activeTasks}/${agent.slots}</td>
 <td>${ago(agent.lastHeartbeatAt, now)}</td>
 <td>${agent.host ?? html`<span class="muted">-</span>`}</td>
 <td>${skills(agent.skills)}</td>
