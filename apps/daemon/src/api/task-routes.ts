@@ -245,7 +245,10 @@ const transition: Handler = async (app, { principal, params, body }) => {
       await app.dispatcher.taskLeft(before.assignedAgentId, before.id, before.attempt);
     } catch (error) {
       // The move is committed: the answer stays a success and the safety sweep fills the slot.
-      app.logger.error({ err: error, agentId: before.assignedAgentId }, 'dispatch deferred to the safety sweep');
+      app.logger.error(
+        { err: error, agentId: before.assignedAgentId },
+        'dispatch deferred to the safety sweep',
+      );
     }
   }
   app.logger.info(
