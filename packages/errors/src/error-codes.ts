@@ -17,6 +17,8 @@ export const ERROR_CODES = {
   COLIBRI_INVALID_NAME: 'invalid-input',
   COLIBRI_PAYLOAD_TOO_LARGE: 'invalid-input',
   COLIBRI_METHOD_NOT_ALLOWED: 'invalid-input',
+  COLIBRI_AMBIGUOUS_ID: 'invalid-input',
+  COLIBRI_ID_PREFIX_TOO_SHORT: 'invalid-input',
   COLIBRI_UNAUTHENTICATED: 'unauthenticated',
   COLIBRI_FORBIDDEN: 'forbidden',
   COLIBRI_JOIN_TOKEN_INVALID: 'unauthenticated',

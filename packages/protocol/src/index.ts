@@ -7,6 +7,7 @@ export {
 } from './capability-tag.js';
 export { colibriPaths, defaultColibriHome, type HomeContext } from './colibri-home.js';
 export { formatDuration, parseDuration } from './duration.js';
+export { isFullId, looksLikeIdPrefix, MIN_ID_PREFIX, SHORT_ID_LENGTH, shortId } from './id-prefix.js';
 export {
   AGENT_NAME_PATTERN,
   MAX_COLLECTION_NAME_LENGTH,

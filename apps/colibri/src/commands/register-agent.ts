@@ -76,7 +76,7 @@ export default class RegisterAgent extends BaseCommand<typeof RegisterAgent> {
     });
     const { agent } = response;
     this.log(
-      `registered agent ${agent.name} (${agent.status}${agent.tenant === null ? ', shared' : `, tenant ${agent.tenant}`}, ${agent.slots} slot${agent.slots === 1 ? '' : 's'})`,
+      `registered agent ${agent.name} (${agent.status}${agent.tenant === null ? ', shared' : `, tenant ${agent.tenant}`}${agent.slots === 1 ? '' : `, ${agent.slots} slots`})`,
     );
     this.log(`agent id  ${agent.id}`);
     this.log(`token     ${response.token}`);

@@ -20,6 +20,7 @@ import { hashToken, newToken } from '../auth/hash-token.js';
 import { prepareAgentSkills } from '../skills/skill-catalogue.js';
 import { queryObject, requireOperator, requireSelfOrOperator } from './access.js';
 import type { ApiRoute, App, Handler } from './app.js';
+import { withAgentRef } from './resolve-ref.js';
 import { toApiAgent, toApiTask } from './to-api.js';
 
 /** An agent's own poll counts as a heartbeat, written at most this often relative to TTL and lease. */
@@ -358,14 +359,29 @@ const retire: Handler = async (app, { principal, params, body }) => {
 export const agentRoutes: readonly ApiRoute[] = [
   { method: 'POST', pattern: '/v1/agents', audience: ['operator', 'join'], handler: register },
   { method: 'GET', pattern: '/v1/agents', audience: ['operator'], handler: list },
-  { method: 'POST', pattern: '/v1/agents/:id/heartbeat', audience: ['operator', 'agent'], handler: beat },
+  {
+    method: 'POST',
+    pattern: '/v1/agents/:id/heartbeat',
+    audience: ['operator', 'agent'],
+    handler: withAgentRef(beat),
+  },
   {
     method: 'PUT',
     pattern: '/v1/agents/:id/capabilities',
     audience: ['operator', 'agent'],
-    handler: capabilities,
+    handler: withAgentRef(capabilities),
   },
-  { method: 'POST', pattern: '/v1/agents/:id/poll', audience: ['operator', 'agent'], handler: poll },
-  { method: 'POST', pattern: '/v1/agents/:id/offline', audience: ['operator', 'agent'], handler: offline },
-  { method: 'POST', pattern: '/v1/agents/:id/retire', audience: ['operator'], handler: retire },
+  {
+    method: 'POST',
+    pattern: '/v1/agents/:id/poll',
+    audience: ['operator', 'agent'],
+    handler: withAgentRef(poll),
+  },
+  {
+    method: 'POST',
+    pattern: '/v1/agents/:id/offline',
+    audience: ['operator', 'agent'],
+    handler: withAgentRef(offline),
+  },
+  { method: 'POST', pattern: '/v1/agents/:id/retire', audience: ['operator'], handler: withAgentRef(retire) },
 ];

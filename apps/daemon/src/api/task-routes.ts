@@ -12,6 +12,7 @@ import type { Principal } from '../auth/authenticator.js';
 import { type ResolvedSkill, resolveSkill, validateSkillPayload } from '../skills/skill-catalogue.js';
 import { canRead, queryObject, requireOperator, visibleTasks } from './access.js';
 import type { ApiRoute, App, Handler } from './app.js';
+import { withTaskRef } from './resolve-ref.js';
 import { toApiTask, toApiTaskEvent } from './to-api.js';
 
 function actor(principal: Principal): string {
@@ -288,12 +289,12 @@ const retry: Handler = async (app, { principal, params, body }) => {
 export const taskRoutes: readonly ApiRoute[] = [
   { method: 'POST', pattern: '/v1/tasks', audience: ['operator', 'agent'], handler: intake },
   { method: 'GET', pattern: '/v1/tasks', audience: ['operator', 'agent'], handler: list },
-  { method: 'GET', pattern: '/v1/tasks/:id', audience: ['operator', 'agent'], handler: show },
+  { method: 'GET', pattern: '/v1/tasks/:id', audience: ['operator', 'agent'], handler: withTaskRef(show) },
   {
     method: 'POST',
     pattern: '/v1/tasks/:id/transition',
     audience: ['operator', 'agent'],
-    handler: transition,
+    handler: withTaskRef(transition),
   },
   { method: 'POST', pattern: '/v1/tasks/:id/retry', audience: ['operator'], handler: retry },
 ];
