@@ -58,10 +58,13 @@ describe('colibri against a real colibrid', { timeout: 60_000 }, () => {
       first!.host,
       '--capabilities',
       first!.capabilities.join(','),
+      // Room for every task this file gives one lane (the default is one at a time).
+      '--slots',
+      '8',
     ]);
     expect(human.status).toBe(0);
     const [registered, idLine, tokenLine, note] = lines(human.stdout);
-    expect(registered).toBe(`registered agent ${first!.name} (idle, shared)`);
+    expect(registered).toBe(`registered agent ${first!.name} (idle, shared, 8 slots)`);
     expect(idLine).toMatch(/^agent id {2}\S+$/);
     expect(tokenLine).toMatch(/^token {5}\S{16,}$/);
     expect(note).toMatch(/shown only once/);
@@ -77,6 +80,8 @@ describe('colibri against a real colibrid', { timeout: 60_000 }, () => {
         host.host,
         '--capabilities',
         host.capabilities.join(','),
+        '--slots',
+        '8',
       ]);
       expect(response.agent).toMatchObject({
         name: host.name,

@@ -1,3 +1,4 @@
+import { MIN_ID_PREFIX } from '@colibri/protocol';
 import { toJsonSchema } from '@valibot/to-json-schema';
 import * as v from 'valibot';
 import { hintFor, type JsonSchemaFragment } from './json-schema-hints.js';
@@ -36,6 +37,13 @@ function openApiPath(path: string): { path: string; params: string[] } {
   return { path: converted, params };
 }
 
+/** What an `:id` path segment accepts (colibrid resolves it before the route runs). */
+function idParameterDescription(path: string): string {
+  return path.startsWith('/v1/agents/')
+    ? `The agent: its id, its name, or a unique prefix of its id (${MIN_ID_PREFIX}+ characters; an agent token names only itself)`
+    : `The task: its id, or a unique prefix of it (${MIN_ID_PREFIX}+ characters, among the tasks the caller may read)`;
+}
+
 function operation(route: ApiRoute): Record<string, unknown> {
   const { params } = openApiPath(route.path);
   const parameters: Record<string, unknown>[] = params.map((name) => ({
@@ -43,6 +51,7 @@ function operation(route: ApiRoute): Record<string, unknown> {
     in: 'path',
     required: true,
     schema: { type: 'string' },
+    ...(name === 'id' ? { description: idParameterDescription(route.path) } : {}),
   }));
   if (route.query !== undefined) {
     const query = jsonSchema(route.query, 'input') as {

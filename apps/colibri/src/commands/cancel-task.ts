@@ -1,7 +1,7 @@
 import type { ApiTask } from '@colibri/api';
-import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
 import { BaseCommand } from '../base-command.js';
+import { taskIdArg } from '../id-flags.js';
 
 export default class CancelTask extends BaseCommand<typeof CancelTask> {
   static override summary = 'Cancel a task; a running handler is killed within about a second.';
@@ -15,7 +15,7 @@ export default class CancelTask extends BaseCommand<typeof CancelTask> {
     '<%= config.bin %> cancel-task 5f0c6a1e-… --reason "no longer needed" --json',
   ];
   static override args = {
-    id: Args.string({ description: 'the task id', required: true }),
+    id: taskIdArg(),
   };
   static override flags = {
     reason: Flags.string({

@@ -1,6 +1,7 @@
 import type { ApiAgent } from '@colibri/api';
 import * as Flags from '@oclif/core/flags';
 import { BaseCommand } from '../base-command.js';
+import { AGENT_REF_DESCRIPTION } from '../id-flags.js';
 
 export default class Heartbeat extends BaseCommand<typeof Heartbeat> {
   static override summary = 'Tell the daemon an agent is alive.';
@@ -11,9 +12,9 @@ export default class Heartbeat extends BaseCommand<typeof Heartbeat> {
   static override examples = ['COLIBRI_TOKEN=$AGENT_TOKEN <%= config.bin %> heartbeat --agent 0b6e0d3c-…'];
   static override flags = {
     agent: Flags.string({
-      description: 'the agent id (from register-agent)',
+      description: `the agent: ${AGENT_REF_DESCRIPTION}`,
       required: true,
-      helpValue: 'ID',
+      helpValue: 'ID|NAME',
     }),
   };
 

@@ -2,12 +2,14 @@ import type { ApiAgent } from '@colibri/api';
 import { AGENT_STATUSES } from '@colibri/protocol';
 import * as Flags from '@oclif/core/flags';
 import { BaseCommand } from '../base-command.js';
+import { wideFlag } from '../id-flags.js';
 
 export default class ListAgents extends BaseCommand<typeof ListAgents> {
   static override summary = 'List registered agents: status, tenant, load and capability tags.';
   static override description =
     'idle = online with no task, active = online and working, offline = silent past its TTL. A tenant of ' +
-    '"-" is a shared (operator-owned) lane that serves every tenant.';
+    '"-" is a shared (operator-owned) lane that serves every tenant. LOAD is tasks held / slots. Ids are ' +
+    'shortened to 8 characters (--wide: whole ids); commands take the name or such a prefix back.';
   static override examples = [
     '<%= config.bin %> list-agents',
     '<%= config.bin %> list-agents --status offline',
@@ -20,6 +22,7 @@ export default class ListAgents extends BaseCommand<typeof ListAgents> {
     retired: Flags.boolean({
       description: 'also list retired agents (destroyed for good; their names may be in use again)',
     }),
+    ...wideFlag,
   };
 
   async run(): Promise<{ agents: ApiAgent[] }> {
@@ -29,8 +32,12 @@ export default class ListAgents extends BaseCommand<typeof ListAgents> {
       ...(tenant === undefined ? {} : { tenant }),
       ...(retired === true ? { includeRetired: true } : {}),
     });
-    const { formatAgentTable } = await import('../format/format-agents.js');
-    this.log(formatAgentTable(response.agents, new Date()));
+    if (!this.jsonEnabled()) {
+      const { formatAgentTable } = await import('../format/format-agents.js');
+      this.log(
+        formatAgentTable(response.agents, new Date(), { wide: this.flags.wide, agentNames: new Map() }),
+      );
+    }
     return response;
   }
 }

@@ -2,6 +2,7 @@ import type { PollResponse } from '@colibri/api';
 import * as Flags from '@oclif/core/flags';
 import { BaseCommand } from '../base-command.js';
 import { MAX_POLL_WAIT_SECONDS } from '../flag-limits.js';
+import { AGENT_REF_DESCRIPTION } from '../id-flags.js';
 
 export default class Poll extends BaseCommand<typeof Poll> {
   static override summary = "List an agent's assigned and running tasks, optionally waiting for one.";
@@ -16,9 +17,9 @@ export default class Poll extends BaseCommand<typeof Poll> {
   ];
   static override flags = {
     agent: Flags.string({
-      description: 'the agent id (from register-agent)',
+      description: `the agent: ${AGENT_REF_DESCRIPTION}`,
       required: true,
-      helpValue: 'ID',
+      helpValue: 'ID|NAME',
     }),
     wait: Flags.integer({
       description: `seconds to wait for an assigned task before returning an empty list [default: 0, at most ${MAX_POLL_WAIT_SECONDS}]`,

@@ -1,6 +1,6 @@
 import type { ShowTaskResponse } from '@colibri/api';
-import * as Args from '@oclif/core/args';
 import { BaseCommand } from '../base-command.js';
+import { idDisplayFor, taskIdArg, wideFlag } from '../id-flags.js';
 
 export default class ShowTask extends BaseCommand<typeof ShowTask> {
   static override summary = 'Show a task, its history and, while it is parked, why.';
@@ -10,17 +10,21 @@ export default class ShowTask extends BaseCommand<typeof ShowTask> {
     'lacks (closest first), and a warning for a required tag no agent has ever advertised, with the ' +
     'nearest known spelling (linx → linux).';
   static override examples = [
-    '<%= config.bin %> show-task 5f0c6a1e-…',
+    '<%= config.bin %> show-task 5f0c6a1e',
     '<%= config.bin %> show-task 5f0c6a1e-… --json',
   ];
   static override args = {
-    id: Args.string({ description: 'the task id', required: true }),
+    id: taskIdArg(),
   };
+  static override flags = { ...wideFlag };
 
   async run(): Promise<ShowTaskResponse> {
-    const response = await (await this.client()).showTask(this.args.id);
-    const { formatShowTask } = await import('../format/format-show-task.js');
-    this.log(formatShowTask(response));
+    const client = await this.client();
+    const response = await client.showTask(this.args.id);
+    if (!this.jsonEnabled()) {
+      const { formatShowTask } = await import('../format/format-show-task.js');
+      this.log(formatShowTask(response, await idDisplayFor(client, this.flags.wide, true)));
+    }
     return response;
   }
 }

@@ -1,7 +1,7 @@
 import type { ApiTask, TransitionTaskRequest } from '@colibri/api';
-import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
 import { BaseCommand } from '../base-command.js';
+import { taskIdArg } from '../id-flags.js';
 
 const TARGETS = ['running', 'done', 'failed', 'cancelled', 'parked'] as const;
 
@@ -20,7 +20,7 @@ export default class TransitionTask extends BaseCommand<typeof TransitionTask> {
     '<%= config.bin %> transition-task 5f0c6a1e-… --to cancelled --reason "no longer needed"',
   ];
   static override args = {
-    id: Args.string({ description: 'the task id', required: true }),
+    id: taskIdArg(),
   };
   static override flags = {
     to: Flags.option({ description: 'the new status', options: TARGETS, required: true })(),

@@ -1,13 +1,21 @@
 import type { ApiAgent } from '@colibri/api';
 import { formatAge, formatTable } from './format-table.js';
+import { displayId, type IdDisplay, SHORT_IDS } from './id-display.js';
 
-/** `colibri list-agents` in human mode: one aligned row per agent (tenant `-` = shared lane). */
-export function formatAgentTable(agents: readonly ApiAgent[], now: Date): string {
+/**
+ * `colibri list-agents` in human mode: one aligned row per agent (tenant `-` = shared lane), the id
+ * short unless `display.wide`.
+ */
+export function formatAgentTable(
+  agents: readonly ApiAgent[],
+  now: Date,
+  display: IdDisplay = SHORT_IDS,
+): string {
   if (agents.length === 0) return 'no agents';
   return formatTable(
     ['ID', 'NAME', 'HOST', 'TENANT', 'STATUS', 'LOAD', 'HEARTBEAT', 'CAPABILITIES'],
     agents.map((agent) => [
-      agent.id,
+      displayId(agent.id, display),
       agent.name,
       agent.host ?? '-',
       agent.tenant ?? '-',

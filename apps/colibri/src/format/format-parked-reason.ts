@@ -1,5 +1,6 @@
 import type { ParkedReason } from '@colibri/api';
 import { formatTable } from './format-table.js';
+import { displayId, type IdDisplay, SHORT_IDS } from './id-display.js';
 
 const list = (tags: readonly string[]): string => tags.join(', ');
 
@@ -41,7 +42,7 @@ function skillClause(skill: NonNullable<ParkedReason['skill']>): string {
  * online agent with the tags it lacks (closest first, as the daemon orders them), and a warning
  * for every tag no agent has ever advertised.
  */
-export function formatParkedReason(reason: ParkedReason): string {
+export function formatParkedReason(reason: ParkedReason, display: IdDisplay = SHORT_IDS): string {
   const busy = reason.candidates.some((c) => c.missing.length === 0);
   const when = busy ? 'when one frees a slot (tenants take turns)' : 'as soon as a capable agent appears';
   const lines = [`parked: ${briefParkedReason(reason)}; it is assigned ${when}`];
@@ -51,7 +52,7 @@ export function formatParkedReason(reason: ParkedReason): string {
       ['AGENT', 'ID', 'LACKS'],
       reason.candidates.map((candidate) => [
         candidate.agentName,
-        candidate.agentId,
+        displayId(candidate.agentId, display),
         list(candidate.missing) || '- (busy)',
       ]),
     );

@@ -2,8 +2,9 @@ import type { ApiTaskEvent, ShowTaskResponse } from '@colibri/api';
 import { formatDuration } from '@colibri/protocol';
 import { formatParkedReason } from './format-parked-reason.js';
 import { formatFields, formatJsonValue, formatTable } from './format-table.js';
+import { displayAgent, displayId, type IdDisplay, SHORT_IDS } from './id-display.js';
 
-function formatEvents(events: readonly ApiTaskEvent[]): string {
+function formatEvents(events: readonly ApiTaskEvent[], display: IdDisplay): string {
   if (events.length === 0) return '  (no events)';
   const table = formatTable(
     ['AT', 'FROM', 'TO', 'ATTEMPT', 'AGENT', 'REASON'],
@@ -12,7 +13,7 @@ function formatEvents(events: readonly ApiTaskEvent[]): string {
       event.from ?? '(new)',
       event.to,
       String(event.attempt),
-      event.agentId ?? '-',
+      displayAgent(event.agentId, display),
       event.reason ?? '',
     ]),
   );
@@ -22,8 +23,11 @@ function formatEvents(events: readonly ApiTaskEvent[]): string {
     .join('\n');
 }
 
-/** `colibri show-task` in human mode: the task's fields, its history and, while parked, why. */
-export function formatShowTask(response: ShowTaskResponse): string {
+/**
+ * `colibri show-task` in human mode: the task's fields (its own id whole), its history and, while
+ * parked, why; agents by name with their short id (whole with `display.wide`).
+ */
+export function formatShowTask(response: ShowTaskResponse, display: IdDisplay = SHORT_IDS): string {
   const { task } = response;
   const fields: [string, string][] = [
     ['task', task.id],
@@ -31,7 +35,14 @@ export function formatShowTask(response: ShowTaskResponse): string {
     ['status', task.status],
     ['needs', task.requiredCapabilities.join(', ') || '(nothing: any online agent)'],
     ['tenant', task.tenant ?? '- (shared)'],
-    ['agent', task.assignedAgentId ?? '-'],
+    [
+      'agent',
+      task.assignedAgentId === null
+        ? '-'
+        : display.agentNames.has(task.assignedAgentId)
+          ? `${display.agentNames.get(task.assignedAgentId)} (${displayId(task.assignedAgentId, display)})`
+          : task.assignedAgentId,
+    ],
     ['priority', String(task.priority)],
     ['attempt', `${task.attempt} of ${task.maxAttempts}`],
     [
@@ -52,7 +63,7 @@ export function formatShowTask(response: ShowTaskResponse): string {
   if (task.result !== null && task.result !== undefined)
     fields.push(['result', formatJsonValue(task.result)]);
   if (task.error !== null) fields.push([task.status === 'parked' ? 'last error' : 'error', task.error]);
-  const parts = [formatFields(fields), `history:\n${formatEvents(response.events)}`];
-  if (response.parked !== undefined) parts.push(formatParkedReason(response.parked));
+  const parts = [formatFields(fields), `history:\n${formatEvents(response.events, display)}`];
+  if (response.parked !== undefined) parts.push(formatParkedReason(response.parked, display));
   return parts.join('\n\n');
 }

@@ -1,17 +1,32 @@
 import type { ApiTask } from '@colibri/api';
 import { formatJsonValue, formatTable } from './format-table.js';
+import { displayAgent, displayId, type IdDisplay, SHORT_IDS } from './id-display.js';
 
-/** `colibri list-tasks` in human mode: one aligned row per task (agent/tenant `-` = none). */
-export function formatTaskTable(tasks: readonly ApiTask[]): string {
+/**
+ * `colibri list-tasks` in human mode: one aligned row per task (agent/tenant `-` = none), short
+ * ids and agent names unless `display` says otherwise (`--wide` adds the agent's whole id).
+ */
+export function formatTaskTable(tasks: readonly ApiTask[], display: IdDisplay = SHORT_IDS): string {
   if (tasks.length === 0) return 'no tasks';
   return formatTable(
-    ['ID', 'STATUS', 'PRIORITY', 'ATTEMPT', 'AGENT', 'TENANT', 'NEEDS', 'TITLE'],
+    [
+      'ID',
+      'STATUS',
+      'PRIORITY',
+      'ATTEMPT',
+      'AGENT',
+      ...(display.wide ? ['AGENT ID'] : []),
+      'TENANT',
+      'NEEDS',
+      'TITLE',
+    ],
     tasks.map((task) => [
-      task.id,
+      displayId(task.id, display),
       task.status,
       String(task.priority),
       `${task.attempt}/${task.maxAttempts}`,
-      task.assignedAgentId ?? '-',
+      displayAgent(task.assignedAgentId, display),
+      ...(display.wide ? [task.assignedAgentId ?? '-'] : []),
       task.tenant ?? '-',
       task.requiredCapabilities.join(',') || '-',
       task.title,

@@ -126,13 +126,14 @@ async function resume(
   }
   emit({
     type: 'registered',
-    agentId,
+    agentId: agent.id,
     name: agent.name,
     tenant: agent.tenant,
     capabilities: options.capabilities,
     via,
   });
-  return { agentId, token, tenant: agent.tenant, client };
+  // The id as the daemon has it: `--agent` may have named the agent by a prefix of its id or its name.
+  return { agentId: agent.id, token, tenant: agent.tenant, client };
 }
 
 /** The registration error with what only the agent knows: which credential, which state file. */
