@@ -1,7 +1,7 @@
 import type { ApiTask } from '@colibri/api';
-import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
 import { BaseCommand } from '../base-command.js';
+import { taskIdArg } from '../id-flags.js';
 
 export default class RetryTask extends BaseCommand<typeof RetryTask> {
   static override summary = 'Put a failed, cancelled or expired task back in line with a new attempt.';
@@ -17,7 +17,7 @@ export default class RetryTask extends BaseCommand<typeof RetryTask> {
     '<%= config.bin %> retry-task 5f0c6a1e-… --attempts 3 --reason "disk replaced" --json',
   ];
   static override args = {
-    id: Args.string({ description: 'the task id', required: true }),
+    id: taskIdArg(),
   };
   static override flags = {
     attempts: Flags.integer({

@@ -296,5 +296,5 @@ export const taskRoutes: readonly ApiRoute[] = [
     audience: ['operator', 'agent'],
     handler: withTaskRef(transition),
   },
-  { method: 'POST', pattern: '/v1/tasks/:id/retry', audience: ['operator'], handler: retry },
+  { method: 'POST', pattern: '/v1/tasks/:id/retry', audience: ['operator'], handler: withTaskRef(retry) },
 ];
