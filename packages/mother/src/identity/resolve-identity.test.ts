@@ -65,10 +65,7 @@ describe('resolveIdentity: layering', () => {
       'image.yaml',
       'name: from-image\nrole: image-role\nslots: 1\nheartbeatSeconds: 20\nhandlersDir: /usr/local/libexec/colibri\n',
     );
-    const host = layer(
-      'host.yml',
-      'role: host-role\nslots: 2\ndaemon:\n  url: http://100.64.0.1:9190/\n',
-    );
+    const host = layer('host.yml', 'role: host-role\nslots: 2\ndaemon:\n  url: http://100.64.0.1:9190/\n');
     const tenant = layer(
       'tenant.json',
       JSON.stringify({ tenant: 'acme', slots: 3, capabilities: ['linux'] }),
