@@ -1,5 +1,18 @@
 #!/usr/bin/env node
-// The subpath, not the package index: --help stays fast (the manifest spares loading commands).
-import { execute } from '@oclif/core/execute';
+// CommonJS (bin/package.json): Node starts it without its ES module loader. The hot invocations
+// (`--version`, `--help` into a pipe, `status`, `list-agents`) are answered by one small bundle
+// without loading oclif (src/fast-path.ts); everything else goes to oclif, which finds the manifest.
+const { join } = require('node:path');
+const { answerFast } = require('../dist/fast-path.bundle.cjs');
 
-await execute({ dir: import.meta.url });
+const packageRoot = join(__dirname, '..');
+answerFast(process.argv.slice(2), {
+  packageRoot,
+  env: process.env,
+  stdoutIsTty: process.stdout.isTTY === true,
+  writeStdout: (text) => process.stdout.write(text),
+  writeStderr: (text) => process.stderr.write(text),
+  setExitCode: (code) => {
+    process.exitCode = code;
+  },
+}).then((answered) => (answered ? undefined : require('@oclif/core/execute').execute({ dir: packageRoot })));

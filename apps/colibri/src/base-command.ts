@@ -6,12 +6,11 @@ import { Command } from '@oclif/core/command';
 import { ExitError } from '@oclif/core/errors';
 import * as Flags from '@oclif/core/flags';
 import type { InferredArgs, InferredFlags } from '@oclif/core/interfaces';
-import { describeTarget, describeTokenSource } from './describe-config.js';
-import { withHint } from './error-hints.js';
+import { describeCliError } from './describe-cli-error.js';
 import { exitCodeFor } from './exit-codes.js';
 import { terminalSafe, terminalSafeJson } from './format/terminal-safe.js';
 import type { CliConfig } from './resolve-config.js';
-import { oneLine, redact, toColibriError } from './to-colibri-error.js';
+import { oneLine } from './to-colibri-error.js';
 
 /** A command's parsed flags: its own plus the global ones. */
 export type CommandFlags<T extends typeof Command> = InferredFlags<
@@ -156,54 +155,10 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   /**
    * `error` as this command reports it: a `ColibriError` whose one-line message is completed with
-   * what only the CLI knows (below) and scrubbed of secrets. `catch()` prints it; `colibri mcp`
-   * answers tool calls with it, so a tool error says exactly what the command would.
+   * what only the CLI knows and scrubbed of secrets ({@link describeCliError}). `catch()` prints it;
+   * `colibri mcp` answers tool calls with it, so a tool error says exactly what the command would.
    */
   protected describeError(error: unknown): ColibriError {
-    const colibriError = toColibriError(error);
-    const message = redact(this.#explain(colibriError), this.#secrets());
-    if (message === colibriError.message) return colibriError;
-    const described = new (colibriError.constructor as typeof ColibriError)(
-      colibriError.code,
-      message,
-      colibriError.details,
-      { cause: colibriError },
-    );
-    return described;
-  }
-
-  /**
-   * The message, completed with what only the CLI knows: which daemon it tried, which token it
-   * sent, and which command or flag helps next (lower layers name none).
-   */
-  #explain(error: ColibriError): string {
-    const config = this.#config;
-    if (config === undefined) return withHint(error);
-    if (error.code === 'COLIBRI_DAEMON_UNREACHABLE') {
-      // The client names the socket or URL; add where that came from and how to point elsewhere.
-      const target = describeTarget(config.target);
-      const message = error.message.includes(target)
-        ? error.message
-        : `cannot reach colibrid at ${target}: ${error.message}`;
-      return config.target.kind === 'socket'
-        ? `${message} (home ${config.home}; point elsewhere with --home, --socket or --url)`
-        : message;
-    }
-    if (error.code === 'COLIBRI_UNAUTHENTICATED') {
-      return `${error.message} (sent ${describeTokenSource(config)})`;
-    }
-    return withHint(error);
-  }
-
-  /** Every token and vault credential this process may hold, to scrub from messages. */
-  #secrets(): (string | undefined)[] {
-    const fromArgv: string[] = [];
-    this.argv.forEach((arg, index) => {
-      if (arg === '--token') fromArgv.push(this.argv[index + 1] ?? '');
-      else if (arg.startsWith('--token=')) fromArgv.push(arg.slice('--token='.length));
-    });
-    // The vault scrubs its own errors; this is the last line for anything unexpected on the way out.
-    const vault = [process.env.BW_CLIENTSECRET, process.env.BW_PASSWORD, process.env.BW_SESSION];
-    return [this.#config?.token, process.env.COLIBRI_TOKEN, ...fromArgv, ...vault];
+    return describeCliError(error, { config: this.#config, argv: this.argv, env: process.env });
   }
 }
