@@ -499,7 +499,8 @@ const destroyRows = [
   ),
 ];
 
-const byRole = (role) => samples.map((jail) => sum(jail.filter((p) => p.role === role).map((p) => p.rssKb)));
+const byRole = (role, field = 'rssKb') =>
+  samples.map((jail) => sum(jail.filter((p) => p.role === role).map((p) => p[field])));
 const perJail = (field) => samples.map((jail) => sum(jail.map((p) => p[field])));
 function memRow(label, kbs) {
   const sorted = ascending(kbs);
@@ -547,7 +548,10 @@ const lines = [
   memRow(`bwrap RSS (${bwrapCount} processes)`, byRole('bwrap')),
   memRow('jail RSS (keeper + bwrap + agent)', perJail('rssKb')),
   memRow('**jail PSS** (keeper + bwrap + agent)', perJail('pssKb')),
-  memRow('jail USS, private pages only (keeper + bwrap + agent)', perJail('ussKb')),
+  memRow('keeper USS', byRole('keeper', 'ussKb')),
+  memRow('agent USS', byRole('agent', 'ussKb')),
+  memRow(`bwrap USS (${bwrapCount} processes)`, byRole('bwrap', 'ussKb')),
+  memRow('**jail USS**, private pages only (keeper + bwrap + agent)', perJail('ussKb')),
   '',
   `colibrid's RSS with ${COUNT} agents registered: ${mib(daemonRssKb)}. Machine load (1-minute load average, ` +
     `${cpus().length} cores): ${loadAtStart.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end.`,

@@ -1,4 +1,5 @@
 import { execa } from 'execa';
+import { MINIMAL_COMMAND_ENV } from './minimal-command-env.js';
 
 /** What a finished command printed and how it ended. */
 export interface CommandResult {
@@ -23,11 +24,7 @@ export interface RunCommandOptions {
   readonly gid?: number;
 }
 
-/** The environment a driver's helper commands get: never the caller's (it may hold secrets). */
-export const MINIMAL_COMMAND_ENV: Readonly<Record<string, string>> = Object.freeze({
-  PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-  LANG: 'C.UTF-8',
-});
+export { MINIMAL_COMMAND_ENV };
 
 /**
  * Runs a program with an argv array (never through a shell), a minimal explicit environment and

@@ -4,7 +4,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { writeFileAtomic } from '../atomic-write.js';
-import { MINIMAL_COMMAND_ENV } from '../run-command.js';
+import { MINIMAL_COMMAND_ENV } from '../minimal-command-env.js';
 import { keyringFilter } from './keyring-filter.js';
 import { type LaunchRecord, readLaunchRecord } from './launch-record.js';
 import { childrenOf } from './process-table.js';

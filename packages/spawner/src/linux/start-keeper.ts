@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, constants, openSync } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { MINIMAL_COMMAND_ENV } from '../run-command.js';
+import { MINIMAL_COMMAND_ENV } from '../minimal-command-env.js';
 import type { KeeperReport } from './keeper.js';
 
 /** Options of {@link startKeeper}. */
