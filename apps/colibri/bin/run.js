@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // CommonJS (bin/package.json): Node starts it without its ES module loader. The hot invocations
-// (`--version`, `--help` into a pipe, `status`, `list-agents`) are answered by one small bundle
+// (`--version`, `--help` into a pipe, `status`) are answered by one small bundle
 // without loading oclif (src/fast-path.ts); everything else goes to oclif, which finds the manifest.
 const { join } = require('node:path');
 const { answerFast } = require('../dist/fast-path.bundle.cjs');

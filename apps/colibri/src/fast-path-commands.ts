@@ -1,16 +1,14 @@
-// `status` and `list-agents` for the fast path (fast-path.ts): the same configuration resolution,
+// `status` for the fast path (fast-path.ts): the same configuration resolution,
 // client, formatting and error report as the oclif commands, without oclif's parser. Only argv it
 // fully understands is answered; anything else is declined to oclif.
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import type { ApiAgent, StatusResponse } from '@colibri/api';
-import { AGENT_STATUSES } from '@colibri/protocol';
+import type { StatusResponse } from '@colibri/api';
 import { connect } from './connect.js';
 import { describeCliError } from './describe-cli-error.js';
 import { describeTarget } from './describe-config.js';
 import { exitCodeFor } from './exit-codes.js';
 import type { FastPathIo } from './fast-path.js';
-import { formatAgentTable } from './format/format-agents.js';
 import { formatStatus } from './format/format-status.js';
 import { terminalSafe, terminalSafeJson } from './format/terminal-safe.js';
 import { type CliConfig, type GlobalFlags, resolveConfig } from './resolve-config.js';
@@ -44,22 +42,6 @@ export const FAST_COMMANDS: Readonly<Record<string, FastCommand>> = {
     async run(client, _flags, config) {
       const response: StatusResponse = await client.status();
       return { json: response, human: formatStatus(response, describeTarget(config.target)) };
-    },
-  },
-  'list-agents': {
-    flags: {
-      status: { kind: 'string', options: AGENT_STATUSES },
-      tenant: { kind: 'string' },
-      retired: { kind: 'boolean' },
-    },
-    async run(client, flags) {
-      const { status, tenant, retired } = flags;
-      const response: { agents: ApiAgent[] } = await client.listAgents({
-        ...(typeof status === 'string' ? { status: status as ApiAgent['status'] } : {}),
-        ...(typeof tenant === 'string' ? { tenant } : {}),
-        ...(retired === true ? { includeRetired: true } : {}),
-      });
-      return { json: response, human: formatAgentTable(response.agents, new Date()) };
     },
   },
 };

@@ -78,11 +78,6 @@ const answered: [string, string[]][] = [
   ['autocomplete --help', ['autocomplete', '--help']],
   ['status', ['status']],
   ['status --json', ['status', '--json']],
-  ['list-agents', ['list-agents']],
-  [
-    'list-agents --json with every flag',
-    ['list-agents', '--status', 'idle', '--tenant=acme', '--retired', '--json'],
-  ],
   ['status on a missing socket', ['status', '--socket', '/nonexistent/colibri.sock']],
   ['status --json on a missing socket', ['status', '--json', '--socket=/nonexistent/colibri.sock']],
   ['status with a wrong token (never printed)', ['status', '--token', 'not-the-token']],
@@ -101,24 +96,13 @@ describe('the fast path answers as oclif does, without loading it', () => {
     });
     expect(fast.stdout + fast.stderr).not.toContain('not-the-token');
   });
-
-  it('lists a registered agent exactly as oclif does', async () => {
-    await hive.json(['register-agent', 'fast-path-agent', '--capabilities', 'linux,gpu']);
-    const [fast, oclif] = await Promise.all([
-      observe(['list-agents']),
-      observe(['list-agents'], { COLIBRI_NO_FAST_PATH: '1' }),
-    ]);
-    expect(fast.oclifLoaded).toBe(false);
-    expect(fast.stdout).toContain('fast-path-agent');
-    expect(fast.stdout).toBe(oclif.stdout);
-  });
 });
 
 const declined: [string, string[], Record<string, string>][] = [
   ['an unknown flag', ['status', '--verbose'], {}],
-  ['an option value oclif refuses', ['list-agents', '--status', 'sleeping'], {}],
   ['--socket with --url', ['status', '--socket', '/x.sock', '--url', 'http://127.0.0.1:1'], {}],
-  ['a repeated flag', ['list-agents', '--tenant', 'a', '--tenant', 'b'], {}],
+  ['a repeated flag', ['status', '--home', '/a', '--home', '/b'], {}],
+  ['list-agents (oclif: short ids, --wide)', ['list-agents', '--json'], {}],
   ['a flag without its value', ['status', '--home'], {}],
   ['--json given a value', ['status', '--json=yes'], {}],
   ['another command', ['list-tasks', '--json'], {}],

@@ -1,6 +1,6 @@
 // The invocations people and scripts start most, answered without loading oclif (its config,
-// plugins and parser cost several times Node's own start): `--version`, `--help` into a pipe,
-// `status` and `list-agents`. bin/run.js loads this module as one CommonJS bundle
+// plugins and parser cost several times Node's own start): `--version`, `--help` into a pipe and
+// `status`. bin/run.js loads this module as one CommonJS bundle
 // (dist/fast-path.bundle.cjs, see scripts/build-fast-path.mjs) and hands everything it declines to
 // oclif, which then does exactly what it always did. It declines whatever it does not recognise
 // exactly (any other flag, a repeated or valueless one, `--`, COLIBRI_CONTENT_TYPE), so it never has
@@ -38,7 +38,7 @@ export async function answerFast(argv: readonly string[], io: FastPathIo): Promi
   if (io.env.COLIBRI_NO_FAST_PATH !== undefined && io.env.COLIBRI_NO_FAST_PATH !== '') return false;
   if (argv.length === 1 && argv[0] === '--version') return answerVersion(io);
   if (argv.length === 0 || argv.at(-1) === '--help') return answerHelp(argv, io);
-  if (argv[0] !== 'status' && argv[0] !== 'list-agents') return false;
+  if (argv[0] !== 'status') return false;
   // The daemon's commands load the client (node:http…) only now: --version and --help never do.
   const { answerCommand } = await import('./fast-path-commands.js');
   return answerCommand(argv, io);
