@@ -204,7 +204,8 @@ export class BoardData {
       .map(toApiTask)
       .sort(newestFirst)
       .slice(0, RECENT_SHOWN);
-    return { agent: toApiAgent(record, active.length), active, recent };
+    // Its last heartbeat as this daemon remembers it (an idle agent's is written only in batches).
+    return { agent: toApiAgent(this.#app.lastSeen.view(record), active.length), active, recent };
   }
 
   /**
