@@ -20,6 +20,12 @@ describe('task transitions', () => {
     expect(isLegalTaskTransition('parked', 'done')).toBe(false);
   });
 
+  it('only a parked task expires, and expired is terminal', () => {
+    const into = TASK_STATUSES.filter((from) => isLegalTaskTransition(from, 'expired'));
+    expect(into).toEqual(['parked']);
+    expect(TERMINAL_TASK_STATUSES.has('expired')).toBe(true);
+  });
+
   it('no state transitions to itself', () => {
     for (const status of TASK_STATUSES) expect(isLegalTaskTransition(status, status)).toBe(false);
   });

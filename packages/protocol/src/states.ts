@@ -1,22 +1,40 @@
-/** Where a task is in its life. `parked` = accepted, waiting for a capable agent (never "failed" for lack of one). */
-export const TASK_STATUSES = ['parked', 'assigned', 'running', 'done', 'failed', 'cancelled'] as const;
+/**
+ * Where a task is in its life. `parked` = accepted, waiting for a capable agent (never "failed" for
+ * lack of one); `expired` = it was still parked at the deadline its intake set (`expire-after`).
+ */
+export const TASK_STATUSES = [
+  'parked',
+  'assigned',
+  'running',
+  'done',
+  'failed',
+  'cancelled',
+  'expired',
+] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
 /** Terminal task states: nothing leaves them. */
-export const TERMINAL_TASK_STATUSES: ReadonlySet<TaskStatus> = new Set(['done', 'failed', 'cancelled']);
+export const TERMINAL_TASK_STATUSES: ReadonlySet<TaskStatus> = new Set([
+  'done',
+  'failed',
+  'cancelled',
+  'expired',
+]);
 
 /**
  * The legal task transitions. `assigned|running -> parked` is a re-queue (lease lost, agent
  * offline, agent handed the task back); `assigned -> done|failed` lets an agent finish without
- * reporting `running` first.
+ * reporting `running` first; `parked -> expired` is a deadline passed with no capable agent (only a
+ * parked task expires: one an agent holds runs to its end).
  */
 export const TASK_TRANSITIONS: Readonly<Record<TaskStatus, readonly TaskStatus[]>> = Object.freeze({
-  parked: ['assigned', 'cancelled'],
+  parked: ['assigned', 'cancelled', 'expired'],
   assigned: ['running', 'done', 'failed', 'cancelled', 'parked'],
   running: ['done', 'failed', 'cancelled', 'parked'],
   done: [],
   failed: [],
   cancelled: [],
+  expired: [],
 });
 
 /** True when a task may move from `from` to `to`. */

@@ -1,4 +1,4 @@
-export { MAX_JSON_BYTES, MAX_RETRY_BACKOFF_MS } from './input-schemas.js';
+export { MAX_JSON_BYTES, MAX_RETRY_BACKOFF_MS, MAX_STDERR_TAIL_BYTES } from './input-schemas.js';
 export { openStore } from './open-store.js';
 export type {
   AgentOfflineResult,
@@ -11,6 +11,7 @@ export type {
   CountFilter,
   CreateJoinTokenInput,
   CreateTenantInput,
+  ExpireTasksInput,
   HeartbeatWrite,
   IdPrefixFilter,
   IntakeAssignment,
@@ -18,11 +19,14 @@ export type {
   IntakeTaskInput,
   JoinTokenRecord,
   ListAgentsFilter,
+  ListDueExpiriesOptions,
   ListTasksFilter,
   ListTenantsFilter,
   ParkedTaskCursor,
   ParkedTaskSummary,
   PostgresStoreConfig,
+  PruneCounts,
+  PruneOptions,
   RecordTenantProvisionInput,
   RegisterAgentInput,
   RegisterWithJoinTokenInput,

@@ -199,6 +199,7 @@ export const intakeTaskSchema = v.object({
     ),
     null,
   ),
+  expiresAt: v.optional(v.nullable(date), null),
   at: v.optional(date),
 });
 
@@ -241,18 +242,58 @@ export const scanParkedSchema = v.object({
   ),
 });
 
+/** A handler's stderr tail as kept: at most this many UTF-8 bytes (64 KiB). */
+export const MAX_STDERR_TAIL_BYTES = 64 * 1024;
+const stderrTail = v.pipe(
+  v.string('must be a string'),
+  v.check(
+    (text) => Buffer.byteLength(text) <= MAX_STDERR_TAIL_BYTES,
+    `must be at most ${MAX_STDERR_TAIL_BYTES} bytes of UTF-8`,
+  ),
+  noNul(),
+);
+
+/** What `transitionTask` may move a task to. */
+const TRANSITION_TARGETS = TASK_STATUSES.filter((s) => s !== 'assigned' && s !== 'expired');
+
 export const transitionTaskSchema = v.object({
   taskId: v.string(),
   to: v.picklist(
-    TASK_STATUSES.filter((s) => s !== 'assigned'),
-    `must be one of ${TASK_STATUSES.filter((s) => s !== 'assigned').join(', ')} (assignment goes through assignTask)`,
+    TRANSITION_TARGETS,
+    `must be one of ${TRANSITION_TARGETS.join(', ')} (assignment goes through assignTask, expiry through expireTasks)`,
   ),
   agentId: v.optional(v.string()),
   attempt: v.optional(v.pipe(v.number(), v.integer('must be an integer'), v.minValue(0))),
   result: v.optional(json),
   error: v.optional(shortText(10_000)),
+  stderrTail: v.optional(stderrTail),
   reason: v.optional(shortText(1000)),
   at: v.optional(date),
+});
+
+/** Deadline-passed parked tasks to expire, each with the reason its event records. */
+export const expireTasksSchema = v.object({
+  tasks: v.pipe(
+    v.array(v.object({ taskId: v.string(), reason: shortText(1000) })),
+    v.maxLength(MAX_ASSIGN_BATCH, `must be at most ${MAX_ASSIGN_BATCH} tasks`),
+  ),
+  at: v.optional(date),
+});
+
+export const listDueExpiriesSchema = v.object({
+  now: v.optional(date),
+  limit: v.optional(
+    v.pipe(v.number(), v.integer('must be an integer'), v.minValue(1), v.maxValue(10_000)),
+    200,
+  ),
+});
+
+export const pruneSchema = v.object({
+  finishedBefore: date,
+  limit: v.optional(
+    v.pipe(v.number(), v.integer('must be an integer'), v.minValue(1), v.maxValue(10_000)),
+    500,
+  ),
 });
 
 export const createTenantSchema = v.object({

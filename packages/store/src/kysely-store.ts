@@ -4,18 +4,22 @@ import { type Kysely, sql } from 'kysely';
 import * as agents from './agents.js';
 import { openChangeFeed } from './change-feed/open-change-feed.js';
 import type { DialectAdapter } from './dialect/dialect-adapter.js';
+import * as expiry from './expiry.js';
 import * as idPrefixes from './id-prefixes.js';
 import {
   assignTaskSchema,
   createJoinTokenSchema,
   createTenantSchema,
+  expireTasksSchema,
   intakeTaskSchema,
   isStoreId,
   joinTokenHashSchema,
+  listDueExpiriesSchema,
   MAX_ASSIGN_BATCH,
   MAX_INTAKE_BATCH,
   markAgentOfflineSchema,
   parseInput,
+  pruneSchema,
   recordHeartbeatsSchema,
   recordTenantProvisionSchema,
   registerAgentSchema,
@@ -30,6 +34,7 @@ import {
   updateCapabilitiesSchema,
 } from './input-schemas.js';
 import * as joinTokens from './join-tokens.js';
+import * as retention from './retention.js';
 import { toAgent, toTask, toTenant } from './row-mapping.js';
 import type { Database } from './schema.js';
 import type {
@@ -43,6 +48,7 @@ import type {
   CountFilter,
   CreateJoinTokenInput,
   CreateTenantInput,
+  ExpireTasksInput,
   HeartbeatWrite,
   IdPrefixFilter,
   IntakeAssignment,
@@ -50,9 +56,12 @@ import type {
   IntakeTaskInput,
   JoinTokenRecord,
   ListAgentsFilter,
+  ListDueExpiriesOptions,
   ListTasksFilter,
   ListTenantsFilter,
   ParkedTaskSummary,
+  PruneCounts,
+  PruneOptions,
   RecordTenantProvisionInput,
   RegisterAgentInput,
   RegisterWithJoinTokenInput,
@@ -442,6 +451,27 @@ export class KyselyStore implements Store {
     const change = parseInput(transitionTaskSchema, input, 'transitionTask');
     tasks.checkTransitionInput(change);
     return this.#transaction((trx, context) => tasks.transitionTask(trx, context, change));
+  }
+
+  async listDueExpiries(options: ListDueExpiriesOptions = {}): Promise<TaskRecord[]> {
+    const scan = parseInput(listDueExpiriesSchema, options, 'listDueExpiries');
+    return this.#read((db) => expiry.listDueExpiries(db, this.#context, scan));
+  }
+
+  async expireTasks(input: ExpireTasksInput): Promise<TaskRecord[]> {
+    const expire = parseInput(expireTasksSchema, input, 'expireTasks');
+    if (expire.tasks.length === 0) return [];
+    return this.#transaction((trx, context) => expiry.expireTasks(trx, context, expire));
+  }
+
+  async countPrunable(finishedBefore: Date): Promise<PruneCounts> {
+    const { finishedBefore: before } = parseInput(pruneSchema, { finishedBefore }, 'countPrunable');
+    return this.#read((db) => retention.countPrunable(db, this.#context, before));
+  }
+
+  async pruneFinishedTasks(options: PruneOptions): Promise<PruneCounts> {
+    const prune = parseInput(pruneSchema, options, 'pruneFinishedTasks');
+    return this.#transaction((trx, context) => retention.pruneFinishedTasks(trx, context, prune));
   }
 
   async requeueExpiredLeases(now?: Date): Promise<TaskRecord[]> {

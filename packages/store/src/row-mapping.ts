@@ -69,6 +69,8 @@ export function toTask(row: TaskRow): TaskRecord {
     retryBackoffMs: row.retry_backoff_ms === null ? null : Number(row.retry_backoff_ms),
     notBefore: row.not_before === null ? null : fromDbTime(row.not_before),
     idempotencyKey: row.idempotency_key,
+    expiresAt: row.expires_at === null ? null : fromDbTime(row.expires_at),
+    stderrTail: row.stderr_tail,
   });
 }
 

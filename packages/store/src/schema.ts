@@ -78,6 +78,10 @@ export interface TasksTable {
   idempotency_key: string | null;
   /** sha256 of the intake request the key was first used with. Added by 0008. */
   idempotency_digest: string | null;
+  /** When a still-parked task expires, or null (never). Added by 0007. */
+  expires_at: DbTime | null;
+  /** The last 64 KiB of the handler's stderr (scrubbed by the agent), or null. Added by 0007. */
+  stderr_tail: string | null;
 }
 
 export interface TaskEventsTable {

@@ -125,6 +125,13 @@ export interface TaskRecord {
   readonly notBefore: Date | null;
   /** The caller's idempotency key it was taken in with, or null. */
   readonly idempotencyKey: string | null;
+  /** When it expires if still parked then (`expired`, with the reason in its event), or null: never. */
+  readonly expiresAt: Date | null;
+  /**
+   * The last 64 KiB of its handler's stderr, as the agent reported it with the outcome (the agent
+   * scrubs its secrets and control characters first), or null.
+   */
+  readonly stderrTail: string | null;
 }
 
 /** One entry of the append-only task event log. */
@@ -295,6 +302,8 @@ export interface IntakeTaskInput {
   readonly maxAttempts?: number;
   /** The skill it asks for and which manifest of it (digest null: any agent offering the name). */
   readonly skill?: { readonly name: string; readonly digest: string | null } | null;
+  /** When it expires if still parked then; null or absent: it waits for as long as it takes. */
+  readonly expiresAt?: Date | null;
   /**
    * The retry policy: null (default) = a failed handler ends the task; a number of milliseconds =
    * a failed or lost attempt goes back to parked while attempts remain, not assignable for
@@ -341,8 +350,11 @@ export interface AssignTaskInput {
 /** Input of {@link Store.transitionTask}. */
 export interface TransitionTaskInput {
   readonly taskId: string;
-  /** Target state; `parked` re-queues (or fails the task once its attempts are used up). */
-  readonly to: Exclude<TaskStatus, 'assigned'>;
+  /**
+   * Target state; `parked` re-queues (or fails the task once its attempts are used up). Assignment
+   * goes through `assignTask`, expiry through `expireTasks`.
+   */
+  readonly to: Exclude<TaskStatus, 'assigned' | 'expired'>;
   /** When an agent acts: it must be the assigned agent. Omit for operator actions. */
   readonly agentId?: string;
   /** The fencing token the actor holds; must equal the task's current attempt. */
@@ -351,9 +363,41 @@ export interface TransitionTaskInput {
   readonly result?: unknown;
   /** Error text for `failed`. */
   readonly error?: string;
+  /** The last 64 KiB (UTF-8) of the handler's stderr, already scrubbed, for `done` or `failed`. */
+  readonly stderrTail?: string;
   /** Why, for the event log. */
   readonly reason?: string;
   readonly at?: Date;
+}
+
+/** Input of {@link Store.expireTasks}. */
+export interface ExpireTasksInput {
+  /** The tasks to expire (at most 1000), each with the reason its `expired` event records. */
+  readonly tasks: readonly { readonly taskId: string; readonly reason: string }[];
+  /** The moment of expiry: only tasks whose deadline is at or before it expire. */
+  readonly at?: Date;
+}
+
+/** Options of {@link Store.listDueExpiries}. */
+export interface ListDueExpiriesOptions {
+  /** Deadlines at or before this are due. Default: the store's clock. */
+  readonly now?: Date;
+  /** At most this many (1 to 10,000, default 200), earliest deadline first. */
+  readonly limit?: number;
+}
+
+/** Options of {@link Store.pruneFinishedTasks}. */
+export interface PruneOptions {
+  /** Finished tasks whose last change (their end) is before this go. */
+  readonly finishedBefore: Date;
+  /** At most this many tasks in this one transaction (1 to 10,000, default 500). */
+  readonly limit?: number;
+}
+
+/** What a prune deleted (or, for {@link Store.countPrunable}, would delete). */
+export interface PruneCounts {
+  readonly tasks: number;
+  readonly events: number;
 }
 
 /** One assignment's outcome in {@link Store.assignTasks}: the task as assigned, or why not. */
@@ -686,6 +730,22 @@ export interface Store {
   scanParkedTasks(options?: ScanParkedOptions): Promise<ParkedTaskSummary[]>;
   /** Any other legal transition; see {@link TransitionTaskInput}. */
   transitionTask(input: TransitionTaskInput): Promise<TaskRecord>;
+  /** Parked tasks whose `expiresAt` has come, earliest first (what the expiry timer expires next). */
+  listDueExpiries(options?: ListDueExpiriesOptions): Promise<TaskRecord[]>;
+  /**
+   * Moves the listed tasks that are still parked and due to `expired`, in one transaction, each with
+   * its reason in the event log. Returns the tasks expired; one assigned or cancelled meanwhile is
+   * left as it is and absent from the result.
+   */
+  expireTasks(input: ExpireTasksInput): Promise<TaskRecord[]>;
+  /** How many finished tasks and events a prune with this cutoff would delete (a dry run). */
+  countPrunable(finishedBefore: Date): Promise<PruneCounts>;
+  /**
+   * Deletes one batch (at most `limit`) of finished tasks (done, failed, cancelled, expired) that
+   * finished before the cutoff, with their event logs, oldest first, in one short transaction.
+   * Unfinished tasks are never touched. Call again until it returns 0 tasks.
+   */
+  pruneFinishedTasks(options: PruneOptions): Promise<PruneCounts>;
   /** Re-queues every assigned/running task whose lease ended before `now`. Returns the tasks changed. */
   requeueExpiredLeases(now?: Date): Promise<TaskRecord[]>;
   /** A task's event log, oldest first. Throws `COLIBRI_TASK_NOT_FOUND`. */

@@ -111,6 +111,8 @@ export async function applyTransition(
     actorAgentId: string | null;
     result?: string;
     error?: string;
+    /** The handler's stderr tail, kept with the outcome. */
+    stderrTail?: string;
     reason: string | null;
     at: string | Date;
     /** A handler failure its agent reported: retried under the task's retry policy. */
@@ -153,6 +155,7 @@ export async function applyTransition(
       ...(to === 'done' || to === 'failed' || to === 'cancelled' ? { lease_expires_at: null } : {}),
       // A retried attempt's result is not the task's: only a finished task keeps one.
       ...(change.result !== undefined && to !== 'parked' ? { result: change.result } : {}),
+      ...(change.stderrTail !== undefined ? { stderr_tail: change.stderrTail } : {}),
       // A retried attempt's error stays while the task waits; a success clears it.
       ...(to === 'done' ? { error: null } : error !== null ? { error } : {}),
     })
@@ -240,7 +243,7 @@ function idempotencyDigest(task: IntakeTask): string {
   return createHash('sha256').update(JSON.stringify(request)).digest('hex');
 }
 
-function newTaskRow(task: IntakeTask, at: string | Date): TaskRow {
+function newTaskRow(context: StoreContext, task: IntakeTask, at: string | Date): TaskRow {
   return {
     id: randomUUID(),
     title: task.title,
@@ -263,6 +266,8 @@ function newTaskRow(task: IntakeTask, at: string | Date): TaskRow {
     not_before: null,
     idempotency_key: task.idempotencyKey,
     idempotency_digest: task.idempotencyKey === null ? null : idempotencyDigest(task),
+    expires_at: task.expiresAt === null ? null : context.adapter.toDbTime(task.expiresAt),
+    stderr_tail: null,
   };
 }
 
@@ -314,7 +319,7 @@ export async function intakeTaskOnce(
 /** Takes a validated task in, parked at attempt 0, with its `intake` event. */
 export async function intakeTask(trx: Trx, context: StoreContext, task: IntakeTask): Promise<TaskRecord> {
   const at = context.time(task.at);
-  const row = newTaskRow(task, at);
+  const row = newTaskRow(context, task, at);
   const inserted = await trx.insertInto('tasks').values(row).returningAll().executeTakeFirstOrThrow();
   await insertTaskEvent(trx, {
     taskId: row.id,
@@ -341,7 +346,7 @@ export async function intakeTasks(
   for (let from = 0; from < tasks.length; from += INSERT_CHUNK) {
     const rows = tasks
       .slice(from, from + INSERT_CHUNK)
-      .map((task) => newTaskRow(task, context.time(task.at)));
+      .map((task) => newTaskRow(context, task, context.time(task.at)));
     const inserted = await trx.insertInto('tasks').values(rows).returningAll().execute();
     const byId = new Map(inserted.map((row) => [row.id, row]));
     await trx
@@ -606,6 +611,13 @@ export function checkTransitionInput(change: TransitionTask): void {
       { field: 'result' },
     );
   }
+  if (change.stderrTail !== undefined && change.to !== 'done' && change.to !== 'failed') {
+    throw new ColibriError(
+      'COLIBRI_INVALID_INPUT',
+      `transitionTask: a stderr tail is accepted only with to=done or to=failed, not ${change.to}`,
+      { field: 'stderrTail' },
+    );
+  }
   if (change.error !== undefined && change.to !== 'failed') {
     throw new ColibriError(
       'COLIBRI_INVALID_INPUT',
@@ -650,6 +662,7 @@ export async function transitionTask(
     retryable: change.agentId !== undefined,
     ...(change.result !== undefined ? { result: change.result } : {}),
     ...(change.error !== undefined ? { error: change.error } : {}),
+    ...(change.stderrTail !== undefined ? { stderrTail: change.stderrTail } : {}),
     reason: change.reason ?? null,
     at,
   });

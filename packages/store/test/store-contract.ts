@@ -18,6 +18,7 @@ import {
 import { migrationProvider } from '../src/migrations/migration-provider.js';
 import { describeRetryContract } from './retry-contract.js';
 import { describeSlotsAndPrefixes } from './slots-and-prefixes-contract.js';
+import { describeLifecycleContract } from './store-contract-lifecycle.js';
 
 const WORKER = fileURLToPath(new URL('./store-worker.mjs', import.meta.url));
 
@@ -667,7 +668,15 @@ export function describeStoreContract(name: string, harness: ContractHarness): v
 
     describe('counts', () => {
       it('counts agents and tasks by status, every status present, optionally per tenant', async () => {
-        const zeroTasks = { parked: 0, assigned: 0, running: 0, done: 0, failed: 0, cancelled: 0 };
+        const zeroTasks = {
+          parked: 0,
+          assigned: 0,
+          running: 0,
+          done: 0,
+          failed: 0,
+          cancelled: 0,
+          expired: 0,
+        };
         expect(await store.countTasksByStatus()).toEqual(zeroTasks);
         expect(await store.countAgentsByStatus()).toEqual({ idle: 0, active: 0, offline: 0 });
         const agent = await media();
@@ -1938,6 +1947,8 @@ export function describeStoreContract(name: string, harness: ContractHarness): v
         expect((await store.getTask(task.id)).result).toEqual(value);
       });
     });
+
+    describe('expiry, retention and the stderr tail', () => describeLifecycleContract(harness));
 
     describe('integrity', () => {
       it('the tenant event log is append-only at the database level', async () => {

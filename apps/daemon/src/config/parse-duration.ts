@@ -1,20 +1,2 @@
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/**
- * Parses a duration such as `500ms`, `30s`, `2m`, `1h` or `1.5s` (a bare number means seconds)
- * into milliseconds. Returns undefined when `text` is not a duration.
- */
-export function parseDuration(text: string): number | undefined {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
-  if (match === null) return undefined;
-  const ms = Number(match[1]) * (UNITS[match[2] ?? 's'] ?? 1000);
-  return Number.isFinite(ms) ? Math.round(ms) : undefined;
-}
-
-/** Prints milliseconds the way `parseDuration` reads them back: `30s`, `1.5s`, `250ms`, `2m`. */
-export function formatDuration(ms: number): string {
-  if (ms % 3_600_000 === 0 && ms > 0) return `${ms / 3_600_000}h`;
-  if (ms % 60_000 === 0 && ms > 0) return `${ms / 60_000}m`;
-  if (ms >= 1000) return `${ms / 1000}s`;
-  return `${ms}ms`;
-}
+// The one duration grammar lives in @colibri/protocol (the CLI and MCP read durations too).
+export { formatDuration, parseDuration } from '@colibri/protocol';

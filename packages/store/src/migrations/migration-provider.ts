@@ -6,6 +6,7 @@ import { tenantLifecycleSchema } from './0003-tenant-lifecycle.js';
 import { changeFeedSchema } from './0004-change-feed.js';
 import { agentRetirementSchema } from './0005-agent-retirement.js';
 import { skillsSchema } from './0006-skills.js';
+import { expiryRetentionSchema } from './0007-expiry-retention.js';
 import { retryAndIdempotencySchema } from './0008-retry-and-idempotency.js';
 import { agentSlotsSchema } from './0009-agent-slots.js';
 
@@ -21,6 +22,7 @@ export function migrationProvider(driver: StoreDriverName): MigrationProvider {
     '0004-change-feed': changeFeedSchema(driver),
     '0005-agent-retirement': agentRetirementSchema(driver),
     '0006-skills': skillsSchema(),
+    '0007-expiry-retention': expiryRetentionSchema(driver),
     '0008-retry-and-idempotency': retryAndIdempotencySchema(driver),
     '0009-agent-slots': agentSlotsSchema(),
   };
