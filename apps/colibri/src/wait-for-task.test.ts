@@ -11,7 +11,7 @@ function fake(statuses: ApiTask['status'][]) {
     async showTask(taskId: string): Promise<ShowTaskResponse> {
       reads.push(clock);
       const status = statuses[Math.min(reads.length - 1, statuses.length - 1)]!;
-      return { task: { id: taskId, status } as ApiTask, events: [] };
+      return { task: { id: taskId, status } as ApiTask, events: [], stderrTail: null };
     },
   };
   const options = {

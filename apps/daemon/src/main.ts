@@ -149,6 +149,8 @@ async function main(): Promise<void> {
       ...(spawner === undefined ? {} : { spawner }),
       spawnPolicy,
       mcpAllowedHosts: config.mcpAllowedHosts,
+      expireAfterMs: config.expireAfterMs,
+      retainMs: config.retainMs,
     });
     cleanups.push(() => server.close());
     await server.listen({ socketPath: config.socketPath, tcp: config.listen });

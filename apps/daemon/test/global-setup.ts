@@ -11,6 +11,8 @@ declare module 'vitest' {
     backlogDatabaseUrls: string[];
     /** Fresh databases for the retry and idempotent-intake tests on PostgreSQL, one per test. */
     retryDatabaseUrls: string[];
+    /** Fresh databases for the expiry and retention tests on PostgreSQL, one per test. */
+    lifecycleDatabaseUrls: string[];
   }
 }
 
@@ -27,5 +29,8 @@ export default async function setup(project: TestProject) {
   const retry: string[] = [];
   for (let i = 1; i <= 6; i++) retry.push(await server.createDatabase(`colibrid_retry_${i}`));
   project.provide('retryDatabaseUrls', retry);
+  const lifecycle: string[] = [];
+  for (let i = 1; i <= 3; i++) lifecycle.push(await server.createDatabase(`colibrid_lifecycle_${i}`));
+  project.provide('lifecycleDatabaseUrls', lifecycle);
   return () => server.stop();
 }

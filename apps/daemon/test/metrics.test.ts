@@ -6,7 +6,7 @@ import { parseExposition } from './prometheus-text.js';
 const snapshot = {
   uptimeSeconds: 7,
   agents: { idle: 2, active: 1, offline: 0 },
-  tasks: { parked: 1, assigned: 1, running: 0, done: 3, failed: 0, cancelled: 0 },
+  tasks: { parked: 1, assigned: 1, running: 0, done: 3, failed: 0, cancelled: 0, expired: 0 },
   parkedByMissingTag: new Map([
     ['screenshot', 1],
     ['gpu', 2],

@@ -92,9 +92,17 @@ describe('GET /v1/openapi.json', () => {
       ['poll', {}],
       [
         'intakeTask',
-        { title: 'doc', requiredCapabilities: ['doc'], payload: { a: 1 }, priority: 1, maxAttempts: 2 },
+        {
+          title: 'doc',
+          requiredCapabilities: ['doc'],
+          payload: { a: 1 },
+          priority: 1,
+          maxAttempts: 2,
+          expireAfterSeconds: 3600,
+        },
       ],
       ['goOffline', { reason: 'docs' }],
+      ['prune', { olderThanSeconds: 86_400, dryRun: true }],
       ['createJoinToken', { tenant: 'acme', ttlSeconds: 60 }],
       ['revokeJoinToken', { token: '<join token>' }],
       ['retireAgent', { reason: 'docs' }],

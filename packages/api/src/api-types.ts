@@ -115,6 +115,8 @@ export interface ApiTask {
   readonly notBefore: string | null;
   /** The idempotency key it was taken in with, or null. */
   readonly idempotencyKey: string | null;
+  /** When it expires if nobody has taken it by then (status `expired`), or null: it waits as long as it takes. */
+  readonly expiresAt: string | null;
 }
 
 /** One entry of a task's event log. */
@@ -205,6 +207,11 @@ export interface IntakeTaskRequest {
    * request it is `COLIBRI_IDEMPOTENCY_CONFLICT`.
    */
   readonly idempotencyKey?: string;
+  /**
+   * Expire the task if it is still parked this many seconds after intake (its reason in the event
+   * log). Absent: the daemon's default (`--expire-after`, off unless set); null: never, whatever the default.
+   */
+  readonly expireAfterSeconds?: number | null;
 }
 export interface IntakeTaskResponse {
   /** False when the idempotency key had already made this task (nothing new was taken in). */
@@ -230,7 +237,23 @@ export interface TransitionTaskRequest {
   readonly attempt?: number;
   readonly result?: unknown;
   readonly error?: string;
+  /** The last 64 KiB of the handler's stderr, scrubbed of secrets, with `done` or `failed`. */
+  readonly stderrTail?: string;
   readonly reason?: string;
+}
+
+/** `POST /v1/prune`: delete finished tasks (and their events) that finished longer ago than this. */
+export interface PruneRequest {
+  readonly olderThanSeconds: number;
+  /** Count only; delete nothing. */
+  readonly dryRun?: boolean;
+}
+export interface PruneResponse {
+  readonly dryRun: boolean;
+  /** The cutoff: tasks that finished before it were (or would be) deleted. */
+  readonly finishedBefore: string;
+  readonly tasks: number;
+  readonly events: number;
 }
 
 /** A task attempt an agent holds (running its handler, or reporting on it). */
@@ -269,6 +292,8 @@ export interface ShowTaskResponse {
   readonly events: readonly ApiTaskEvent[];
   /** Present only while the task is parked. */
   readonly parked?: ParkedReason;
+  /** The last 64 KiB of the handler's stderr, as its agent reported it (secrets scrubbed), or null. */
+  readonly stderrTail: string | null;
 }
 
 export interface StatusResponse {

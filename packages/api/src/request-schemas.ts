@@ -206,6 +206,8 @@ const idempotencyKey = v.pipe(
   v.string('must be a string'),
   v.regex(/^[\x21-\x7e]{1,200}$/, 'must be 1 to 200 printable ASCII characters without spaces'),
 );
+/** The longest `expireAfterSeconds` / `olderThanSeconds` taken: ten years. */
+export const MAX_EXPIRE_AFTER_SECONDS = 10 * 366 * 86_400;
 
 /**
  * `POST /v1/tasks`. Payload size and JSON-ness are checked by the store. `requiredCapabilities` may be
@@ -225,6 +227,7 @@ export const intakeTaskRequestSchema = v.strictObject({
   retries: v.optional(integer(0, 99)),
   retryBackoffMs: v.optional(integer(0, MAX_RETRY_BACKOFF_MS)),
   idempotencyKey: v.optional(idempotencyKey),
+  expireAfterSeconds: v.optional(v.nullable(integer(1, MAX_EXPIRE_AFTER_SECONDS))),
 });
 
 /** `POST /v1/tasks/:id/retry`. The body may be absent or `{}`. */
@@ -232,6 +235,17 @@ export const retryTaskRequestSchema = v.strictObject({
   attempts: v.optional(integer(1, 100)),
   reason: v.optional(text(1, 1000)),
 });
+
+/** A handler's stderr tail as an agent reports it: at most 64 KiB of UTF-8, no NUL. */
+export const MAX_STDERR_TAIL_BYTES = 64 * 1024;
+const stderrTail = v.pipe(
+  v.string('must be a string'),
+  v.check(
+    (value) => new TextEncoder().encode(value).length <= MAX_STDERR_TAIL_BYTES,
+    `must be at most ${MAX_STDERR_TAIL_BYTES} bytes of UTF-8 (the last 64 KiB)`,
+  ),
+  noNul(),
+);
 
 /** `POST /v1/tasks/:id/transition`. */
 export const transitionTaskRequestSchema = v.strictObject({
@@ -242,7 +256,14 @@ export const transitionTaskRequestSchema = v.strictObject({
   attempt: v.optional(integer(0, Number.MAX_SAFE_INTEGER)),
   result: v.optional(v.unknown()),
   error: v.optional(text(0, 10_000)),
+  stderrTail: v.optional(stderrTail),
   reason: v.optional(text(0, 1000)),
+});
+
+/** `POST /v1/prune`. */
+export const pruneRequestSchema = v.strictObject({
+  olderThanSeconds: integer(1, MAX_EXPIRE_AFTER_SECONDS),
+  dryRun: v.optional(v.boolean('must be true or false')),
 });
 
 /** `POST /v1/agents/:id/offline`. The body is optional. */

@@ -69,6 +69,7 @@ export const apiTaskSchema = v.object({
   retryBackoffMs: v.nullable(count),
   notBefore: nullableTime,
   idempotencyKey: v.nullable(v.string()),
+  expiresAt: nullableTime,
 });
 
 /** `ApiTaskEvent`. */
@@ -182,6 +183,14 @@ export const showTaskResponseSchema = v.object({
   task: apiTaskSchema,
   events: v.array(apiTaskEventSchema),
   parked: v.exactOptional(parkedReasonSchema),
+  stderrTail: v.nullable(v.string()),
+});
+/** `PruneResponse`. */
+export const pruneResponseSchema = v.object({
+  dryRun: v.boolean(),
+  finishedBefore: time,
+  tasks: count,
+  events: count,
 });
 /** `{ task }`: a transition's answer. */
 export const taskResponseSchema = v.object({ task: apiTaskSchema });

@@ -15,6 +15,8 @@ import type {
   JoinTokenResponse,
   ListSkillsResponse,
   PollResponse,
+  PruneRequest,
+  PruneResponse,
   RecordProvisionRequest,
   RegisterAgentRequest,
   RegisterAgentResponse,
@@ -108,6 +110,11 @@ export interface ColibriClient {
    * its history kept. Operator only. `COLIBRI_ILLEGAL_TRANSITION` for a task done or not finished.
    */
   retryTask(taskId: string, request?: RetryTaskRequest): Promise<{ task: ApiTask }>;
+  /**
+   * Deletes finished tasks (and their events) that finished longer ago than `olderThanSeconds`, in
+   * small batches; with `dryRun` only counts them. Operator only.
+   */
+  prune(request: PruneRequest): Promise<PruneResponse>;
   createJoinToken(request: JoinTokenRequest): Promise<JoinTokenResponse>;
   /** Creates a tenant (status `pending`). Operator only. `COLIBRI_TENANT_EXISTS` when the name, jail or collection is taken. */
   registerTenant(request: RegisterTenantRequest): Promise<{ tenant: ApiTenant }>;

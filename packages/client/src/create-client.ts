@@ -298,6 +298,7 @@ export function createClient(options: ClientOptions): ColibriClient {
       call({ method: 'POST', path: `/v1/tasks/${id(taskId)}/transition`, body: request }),
     retryTask: (taskId, request = {}) =>
       call({ method: 'POST', path: `/v1/tasks/${id(taskId)}/retry`, body: request }),
+    prune: (request) => call({ method: 'POST', path: '/v1/prune', body: request }),
     createJoinToken: (request) => call({ method: 'POST', path: '/v1/join-tokens', body: request }),
     registerTenant: (request) => call({ method: 'POST', path: '/v1/tenants', body: request }),
     listTenants: (filter = {}) =>

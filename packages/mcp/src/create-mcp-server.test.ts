@@ -27,6 +27,7 @@ const task: ApiTask = {
   retryBackoffMs: null,
   notBefore: null,
   idempotencyKey: null,
+  expiresAt: null,
 };
 
 /** A port that answers showTask and refuses everything else the way the daemon would. */
@@ -38,6 +39,7 @@ function fakeHive(overrides: Partial<HivePort> = {}): HivePort {
     task,
     events: [],
     parked: { candidates: [], unmatchedTags: ['image-render'], neverAdvertised: [] },
+    stderrTail: null,
   };
   return {
     status: refuse,

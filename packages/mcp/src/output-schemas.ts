@@ -43,6 +43,7 @@ export const taskSchema = describeFields(apiTaskSchema, {
   retryBackoffMs:
     'the retry policy: first backoff in ms, doubled per failed attempt; null = a failed handler ends the task',
   notBefore: 'while parked for a retry: not assigned before this time',
+  expiresAt: 'when it expires (status expired) if still parked then; null: it waits as long as it takes',
 });
 
 /** `ApiTaskEvent`. */

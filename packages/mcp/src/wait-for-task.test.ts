@@ -25,8 +25,10 @@ function taskIn(status: ApiTask['status'], attempt = 1): ShowTaskResponse {
       retryBackoffMs: null,
       notBefore: null,
       idempotencyKey: null,
+      expiresAt: null,
     },
     events: [],
+    stderrTail: null,
   };
 }
 

@@ -9,14 +9,16 @@ export default class IntakeTask extends BaseCommand<typeof IntakeTask> {
     'fewest extra ones. With no such agent it is parked, never failed, and assigned the moment a capable ' +
     'agent registers or comes back. A tag no agent has ever advertised still parks, with a warning and ' +
     'the nearest known spelling. Without --tenant the task may only use shared agents. With --wait SECONDS ' +
-    'it waits up to SECONDS until the task is done, failed or cancelled and prints it with its result: exit ' +
+    'it waits up to SECONDS until the task is done, failed, cancelled or expired and prints it with its result: exit ' +
     '0 when done, non-zero with the reason otherwise (COLIBRI_WAIT_TIMEOUT when the wait runs out; the task ' +
     'goes on). --wait SECONDS means the same as for poll: the longest this command waits. That is how an agent borrows another lane: its handler takes in a ' +
     'sub-task with its own token (COLIBRI_TOKEN) and waits for the answer. With --retries N a failed ' +
     'attempt goes back in line after its backoff (--retry-backoff, doubled each time, at most 1h) until N ' +
     'retries are used; then the task stays failed with every attempt in its event log. With ' +
     '--idempotency-key KEY a repeated intake (a retry after a lost answer, even across a colibrid restart) ' +
-    'returns the task the key made, never a second one.';
+    'returns the task the key made, never a second one. With --expire-after DUR a task still parked DUR ' +
+    'after intake ends expired, with the reason nobody could take it (colibrid --expire-after sets a ' +
+    'default; --expire-after never opts out of it).';
   static override examples = [
     '<%= config.bin %> intake-task --title "render thumbnails" --capabilities image-render',
     '<%= config.bin %> intake-task --title "screenshot the board" --capabilities screenshot --payload \'{"url":"https://example.org"}\'',
@@ -26,6 +28,7 @@ export default class IntakeTask extends BaseCommand<typeof IntakeTask> {
     '<%= config.bin %> intake-task --title "screenshot pane 1" --skill tmux-screenshot --payload \'{"pane":"1"}\' --wait 60',
     '<%= config.bin %> intake-task --title "flaky upload" --capabilities linux --retries 3 --retry-backoff 10s',
     '<%= config.bin %> intake-task --title "invoice 1234" --capabilities linux --idempotency-key invoice-1234 --json',
+    '<%= config.bin %> intake-task --title "train" --capabilities gpu --expire-after 30m',
   ];
   static override flags = {
     title: Flags.string({ description: 'what the task is, for people', required: true, helpValue: 'TEXT' }),
@@ -77,9 +80,14 @@ export default class IntakeTask extends BaseCommand<typeof IntakeTask> {
     }),
     wait: Flags.integer({
       description:
-        'wait up to SECONDS until the task is done, failed or cancelled, then print it with its result',
+        'wait up to SECONDS until the task is done, failed, cancelled or expired, then print it with its result',
       min: 1,
       helpValue: 'SECONDS',
+    }),
+    'expire-after': Flags.string({
+      description:
+        "expire the task (status expired, with the reason) if no capable agent has taken it DUR after intake, e.g. 30m, 12h, 7d; never = wait as long as it takes [default: colibrid's --expire-after, off unless set]",
+      helpValue: 'DUR',
     }),
     'wait-timeout': Flags.integer({
       description: 'deprecated: use --wait SECONDS',
@@ -126,6 +134,10 @@ export default class IntakeTask extends BaseCommand<typeof IntakeTask> {
     const tenant = flags.tenant === undefined ? undefined : parseTenantName(flags.tenant);
     const retryBackoffMs =
       flags['retry-backoff'] === undefined ? undefined : await parseBackoff(flags['retry-backoff']);
+    const expireAfterSeconds =
+      flags['expire-after'] === undefined
+        ? undefined
+        : (await import('../parse-duration-flag.js')).parseExpireAfter(flags['expire-after']);
     const client = await this.client();
     const response = await client.intakeTask({
       title: flags.title,
@@ -138,6 +150,7 @@ export default class IntakeTask extends BaseCommand<typeof IntakeTask> {
       ...(flags.retries === undefined ? {} : { retries: flags.retries }),
       ...(retryBackoffMs === undefined ? {} : { retryBackoffMs }),
       ...(flags['idempotency-key'] === undefined ? {} : { idempotencyKey: flags['idempotency-key'] }),
+      ...(expireAfterSeconds === undefined ? {} : { expireAfterSeconds }),
     });
     if (flags.wait !== undefined || this.#waitWithoutLimit) return this.#wait(response);
     if (this.jsonEnabled()) return response;
@@ -181,7 +194,7 @@ export default class IntakeTask extends BaseCommand<typeof IntakeTask> {
         ? undefined
         : new ColibriError(
             'COLIBRI_TASK_FAILED',
-            `task ${task.id} ${task.status === 'cancelled' ? 'was cancelled' : 'failed'}: ${
+            `task ${task.id} ${task.status === 'cancelled' ? 'was cancelled' : task.status === 'expired' ? 'expired' : 'failed'}: ${
               task.error ?? shown.events.at(-1)?.reason ?? 'no reason given'
             }`,
             { taskId: task.id, status: task.status },

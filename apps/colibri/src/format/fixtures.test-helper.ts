@@ -44,6 +44,7 @@ export function task(overrides: Partial<ApiTask> = {}): ApiTask {
     retryBackoffMs: null,
     notBefore: null,
     idempotencyKey: null,
+    expiresAt: null,
     ...overrides,
   };
 }

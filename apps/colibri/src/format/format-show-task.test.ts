@@ -85,6 +85,7 @@ describe('formatShowTask', () => {
         },
       ],
       parked,
+      stderrTail: null,
     });
     expect(text).toContain(
       'task         t-1\ntitle        render thumbnails\nstatus       parked\nneeds        screenshot\n',
@@ -101,11 +102,60 @@ describe('formatShowTask', () => {
     const text = formatShowTask({
       task: task({ status: 'failed', result: { partial: true }, error: 'ffmpeg exited 1' }),
       events: [],
+      stderrTail: null,
     });
     expect(text).toContain('result       {"partial":true}');
     expect(text).toContain('error        ffmpeg exited 1');
     expect(text).toContain('(no events)');
     expect(text).not.toContain('parked:');
+    expect(text).not.toContain('stderr');
+    expect(text).not.toContain('expires');
+  });
+
+  it('shows an expired task with its deadline and its reason', () => {
+    const reason = 'no capable agent within 30m; missing gpu on every online agent';
+    const text = formatShowTask({
+      task: task({
+        status: 'expired',
+        assignedAgentId: null,
+        attempt: 0,
+        expiresAt: '2026-06-19T11:30:00.000Z',
+      }),
+      events: [
+        {
+          id: 1,
+          from: null,
+          to: 'parked',
+          agentId: null,
+          attempt: 0,
+          reason: 'intake',
+          at: '2026-06-19T11:00:00.000Z',
+        },
+        {
+          id: 2,
+          from: 'parked',
+          to: 'expired',
+          agentId: null,
+          attempt: 0,
+          reason,
+          at: '2026-06-19T11:30:00.000Z',
+        },
+      ],
+      stderrTail: null,
+    });
+    expect(text).toContain('expires      2026-06-19T11:30:00.000Z');
+    expect(text).toContain(`expired: ${reason}`);
+  });
+
+  it("shows the handler's stderr tail, indented", () => {
+    const text = formatShowTask({
+      task: task({ status: 'failed', error: '[COLIBRI_HANDLER_FAILED] handler exited with code 3' }),
+      events: [],
+      stderrTail: 'loading model\nImportError: no module named PIL\n',
+    });
+    expect(text).toMatch(
+      /stderr \(the handler's last 64 KiB, secrets scrubbed\):\n {2}loading model\n {2}ImportError: no module named PIL$/,
+    );
   });
 });
 

@@ -55,6 +55,7 @@ export function formatShowTask(response: ShowTaskResponse, display: IdDisplay = 
       ? [['not before', `${task.notBefore} (retry backoff)`] as [string, string]]
       : []),
     ['lease until', task.leaseExpiresAt ?? '-'],
+    ...(task.expiresAt === null ? [] : ([['expires', task.expiresAt]] as [string, string][])),
     ['created', task.createdAt],
     ['updated', task.updatedAt],
     ['payload', formatJsonValue(task.payload)],
@@ -65,5 +66,15 @@ export function formatShowTask(response: ShowTaskResponse, display: IdDisplay = 
   if (task.error !== null) fields.push([task.status === 'parked' ? 'last error' : 'error', task.error]);
   const parts = [formatFields(fields), `history:\n${formatEvents(response.events, display)}`];
   if (response.parked !== undefined) parts.push(formatParkedReason(response.parked, display));
+  if (task.status === 'expired') {
+    const expiry = response.events.findLast((event) => event.to === 'expired');
+    parts.push(`expired: ${expiry?.reason ?? 'still parked at its deadline'}`);
+  }
+  if (response.stderrTail !== null && response.stderrTail !== '') {
+    const lines = response.stderrTail.replace(/\n$/, '').split('\n');
+    parts.push(
+      `stderr (the handler's last 64 KiB, secrets scrubbed):\n${lines.map((line) => `  ${line}`).join('\n')}`,
+    );
+  }
   return parts.join('\n\n');
 }

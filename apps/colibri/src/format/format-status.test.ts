@@ -10,7 +10,7 @@ describe('formatStatus', () => {
           driver: 'sqlite',
           uptimeSeconds: 75,
           agents: { idle: 2, active: 1, offline: 0 },
-          tasks: { parked: 1, assigned: 0, running: 1, done: 3, failed: 0, cancelled: 0 },
+          tasks: { parked: 1, assigned: 0, running: 1, done: 3, failed: 0, cancelled: 0, expired: 0 },
         },
         'unix socket /h/colibri.sock',
       ).split('\n'),
@@ -18,7 +18,7 @@ describe('formatStatus', () => {
       'daemon  colibrid 0.1.0 at unix socket /h/colibri.sock, up 1m 15s',
       'store   sqlite',
       'agents  idle 2, active 1, offline 0',
-      'tasks   parked 1, assigned 0, running 1, done 3, failed 0, cancelled 0',
+      'tasks   parked 1, assigned 0, running 1, done 3, failed 0, cancelled 0, expired 0',
     ]);
   });
 });

@@ -32,6 +32,8 @@ export interface App {
   readonly spawnPolicy: SpawnPolicy;
   /** Spawns each mother (by agent id) has in flight: the policy counts them as children alive. */
   readonly spawnsInFlight: Map<string, number>;
+  /** The default expiry of a task taken in without its own (`--expire-after`); undefined = never. */
+  readonly expireAfterMs: number | undefined;
 }
 
 /** One request as a handler sees it: authenticated, routed, its body read (not yet validated). */

@@ -81,6 +81,14 @@ const intake: Handler = async (app, { principal, body }) => {
     validateSkillPayload(skill, reachable, request.payload);
     requiredCapabilities = [...new Set([...requiredCapabilities, ...skill.requiredCapabilities])];
   }
+  // Its own expiry, or the daemon's default; null asks for none whatever the default.
+  const expireAfterMs =
+    request.expireAfterSeconds === undefined
+      ? app.expireAfterMs
+      : request.expireAfterSeconds === null
+        ? undefined
+        : request.expireAfterSeconds * 1000;
+  const at = app.clock();
   // Taken in and, when an agent qualifies, assigned in the same transaction (one commit).
   const { task, created, assignError } = await app.dispatcher.intake({
     title: request.title,
@@ -91,7 +99,8 @@ const intake: Handler = async (app, { principal, body }) => {
     ...(request.priority !== undefined ? { priority: request.priority } : {}),
     ...retryPolicy(app, request),
     ...(request.idempotencyKey !== undefined ? { idempotencyKey: request.idempotencyKey } : {}),
-    at: app.clock(),
+    ...(expireAfterMs === undefined ? {} : { expiresAt: new Date(at.getTime() + expireAfterMs) }),
+    at,
   });
   if (!created) {
     // A repeat of an intake that already happened (a client retrying): its task as it is now, nothing new.
@@ -111,6 +120,7 @@ const intake: Handler = async (app, { principal, body }) => {
       requiredCapabilities: task.requiredCapabilities,
       skill: task.skill?.name ?? null,
       priority: task.priority,
+      expiresAt: task.expiresAt?.toISOString() ?? null,
       by: actor(principal),
     },
     'task accepted',
@@ -179,6 +189,7 @@ const show: Handler = async (app, { principal, params }) => {
       task: toApiTask(task),
       events: events.map(toApiTaskEvent),
       ...(task.status === 'parked' ? { parked: await app.dispatcher.explain(task) } : {}),
+      stderrTail: task.stderrTail,
     },
   };
 };
@@ -232,6 +243,7 @@ const transition: Handler = async (app, { principal, params, body }) => {
     ...(request.attempt !== undefined ? { attempt: request.attempt } : {}),
     ...(request.result !== undefined ? { result: request.result } : {}),
     ...(request.error !== undefined ? { error: request.error } : {}),
+    ...(request.stderrTail !== undefined ? { stderrTail: request.stderrTail } : {}),
     ...(request.reason !== undefined ? { reason: request.reason } : {}),
     at: app.clock(),
   });

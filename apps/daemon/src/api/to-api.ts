@@ -53,6 +53,7 @@ export function toApiTask(task: TaskRecord): ApiTask {
     retryBackoffMs: task.retryBackoffMs,
     notBefore: iso(task.notBefore),
     idempotencyKey: task.idempotencyKey,
+    expiresAt: iso(task.expiresAt),
   };
 }
 

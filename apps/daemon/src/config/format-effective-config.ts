@@ -47,6 +47,8 @@ function effectiveValues(config: DaemonConfig): Record<ConfigFileKey, string> {
         ? '(none: a failed handler ends its task)'
         : String(config.taskDefaults.retries),
     'task-retry-backoff': formatDuration(config.taskDefaults.retryBackoffMs),
+    'expire-after': config.expireAfterMs === undefined ? 'off' : formatDuration(config.expireAfterMs),
+    retain: config.retainMs === undefined ? 'off' : formatDuration(config.retainMs),
     'log-level': config.logLevel,
     'spawn-policy': config.spawnPolicyFile ?? '(default: every agent refused)',
     'spawn-driver': spawn?.driver ?? '(no spawner)',

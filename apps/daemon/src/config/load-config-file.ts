@@ -46,6 +46,10 @@ const configFileSchema = v.strictObject({
   'sweep-interval': v.optional(duration),
   'task-retries': v.optional(text),
   'task-retry-backoff': v.optional(duration),
+  'expire-after': v.optional(
+    v.union([duration, v.literal('off')], 'must be a duration such as 30m or 30d, or off'),
+  ),
+  retain: v.optional(v.union([duration, v.literal('off')], 'must be a duration such as 30m or 30d, or off')),
   'log-level': v.optional(v.picklist(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(', ')}`)),
   'spawn-policy': v.optional(text),
   'spawn-driver': v.optional(v.picklist(['linux', 'bastille'], 'must be linux or bastille')),

@@ -59,6 +59,10 @@ export interface DaemonConfig {
   readonly spawn: SpawnConfig | undefined;
   /** Host names `/mcp` accepts in Host/Origin besides localhost and the `--listen` address. */
   readonly mcpAllowedHosts: readonly string[];
+  /** `--expire-after`: a task taken in without its own expiry expires if still parked this long; undefined = never. */
+  readonly expireAfterMs: number | undefined;
+  /** `--retain`: finished tasks older than this are pruned with their events; undefined = kept forever. */
+  readonly retainMs: number | undefined;
 }
 
 /** What configuration reads from the process; main passes the real values. */
@@ -114,6 +118,8 @@ const OPTIONS = {
   'sweep-interval': { type: 'string' },
   'task-retries': { type: 'string' },
   'task-retry-backoff': { type: 'string' },
+  'expire-after': { type: 'string' },
+  retain: { type: 'string' },
   'log-level': { type: 'string' },
   'mcp-allowed-hosts': { type: 'string' },
   'spawn-policy': { type: 'string' },
@@ -195,6 +201,12 @@ Flags win over environment variables, which win over the config file, which wins
                          ends its task (an agent going offline still costs one of its 3 attempts).
   --task-retry-backoff DUR  the first retry's wait, doubled per attempt (at most 1h), for a task
                          that asks for retries without --retry-backoff. Default ${formatDuration(DEFAULT_TASK_DEFAULTS.retryBackoffMs)}.
+  --expire-after DUR     a task still parked this long after intake expires (status expired, with
+                         the reason nobody could take it). Applies to tasks taken in without their
+                         own --expire-after. Default: off (parked tasks wait for as long as it takes).
+  --retain DUR           prune finished tasks (done, failed, cancelled, expired) and their events
+                         once they finished longer ago than this, e.g. 30d; in small batches that
+                         never hold up dispatch. Unfinished tasks are never pruned. Default: off.
   --log-level LEVEL      ${LOG_LEVELS.join(', ')}. Env COLIBRI_LOG_LEVEL. Default info.
                          Logs are JSON lines on stdout; they never contain tokens or payloads.
   --mcp-allowed-hosts LIST  host names (comma-separated) that POST /mcp accepts in the Host and
@@ -229,7 +241,7 @@ mother agents the spawn policy allows; run colibrid as root on the jail host):
   -h, --help             this text.
   -v, --version          print the version.
 
-DUR is a number with a unit: 500ms, 30s, 2m, 1h (a bare number means seconds).
+DUR is a number with a unit: 500ms, 30s, 2m, 1h, 30d (a bare number means seconds).
 
 First start creates $home, the database and $home/operator.token (0600): the operator's bearer
 token. Every request needs "Authorization: Bearer <token>":
@@ -254,6 +266,20 @@ function duration(flag: string, text: string | undefined, fallback: number, allo
   if (ms < (allowZero ? 0 : 1)) invalid(`--${flag} must be more than 0`);
   if (ms > 7 * 24 * 3_600_000) invalid(`--${flag} ${text} is longer than 7 days`);
   return ms;
+}
+
+/** The longest `--expire-after` / `--retain`: ten years. */
+const MAX_LIFETIME_MS = 10 * 366 * 86_400_000;
+
+/** `--expire-after` / `--retain`: off when absent; otherwise a whole number of seconds, at least 1s. */
+function lifetime(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined || text.trim() === 'off') return undefined;
+  const ms = parseDuration(text);
+  if (ms === undefined)
+    invalid(`--${flag} ${JSON.stringify(text)} is not a duration (use e.g. 30m, 12h, 30d, or off)`);
+  if (ms < 1000) invalid(`--${flag} must be at least 1s (or off), not ${text}`);
+  if (ms > MAX_LIFETIME_MS) invalid(`--${flag} ${text} is longer than 10 years`);
+  return Math.round(ms / 1000) * 1000;
 }
 
 /**
@@ -356,6 +382,8 @@ export function resolveConfig(argv: readonly string[], sources: ConfigSources): 
     retries: retriesText === undefined ? undefined : Number(retriesText),
     retryBackoffMs,
   });
+  const expireAfterMs = lifetime('expire-after', values['expire-after']);
+  const retainMs = lifetime('retain', values.retain);
 
   const level = nonEmpty(values['log-level']) ?? nonEmpty(sources.env.COLIBRI_LOG_LEVEL) ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(level)) {
@@ -390,6 +418,8 @@ export function resolveConfig(argv: readonly string[], sources: ConfigSources): 
     spawnPolicyFile: policyFile === undefined ? undefined : at(policyFile),
     spawn,
     mcpAllowedHosts: Object.freeze(mcpAllowedHosts),
+    expireAfterMs,
+    retainMs,
   });
   if (values['print-config']) return { kind: 'print-config', config, file, origins: Object.freeze(origins) };
   return { kind: 'run', config };

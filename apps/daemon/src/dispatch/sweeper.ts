@@ -4,7 +4,9 @@ import type { Timing } from '../config/resolve-config.js';
 import type { Logger } from '../logger.js';
 import type { DaemonMetrics } from '../metrics/daemon-metrics.js';
 import type { Dispatcher } from './dispatcher.js';
+import { expireDueTasks } from './expire-due-tasks.js';
 import { type LastSeen, persistEveryMs } from './last-seen.js';
+import { pruneFinished } from './prune-finished.js';
 
 /** What the sweeper needs. */
 export interface SweeperDeps {
@@ -15,8 +17,18 @@ export interface SweeperDeps {
   readonly logger: Logger;
   readonly clock: () => Date;
   readonly timing: Timing;
-  /** Counts the attempts a pass ends (requeued, failed). */
-  readonly metrics: Pick<DaemonMetrics, 'taskMoved'>;
+  /** Counts the attempts a pass ends (requeued, failed, expired) and the rows retention prunes. */
+  readonly metrics: Pick<DaemonMetrics, 'taskMoved' | 'pruned'>;
+  /** Finished tasks older than this are pruned (`--retain`); undefined = kept forever. */
+  readonly retainMs?: number | undefined;
+}
+
+/** How often parked tasks' deadlines are checked: an indexed read of the due ones only. */
+export const EXPIRY_INTERVAL_MS = 1000;
+
+/** How often retention prunes: with the safety sweep (each pass is small batches of an indexed read). */
+export function retentionIntervalMs(timing: Timing): number {
+  return timing.sweepIntervalMs;
 }
 
 /**
@@ -30,10 +42,11 @@ export function livenessIntervalMs(timing: Timing): number {
 }
 
 /**
- * The daemon's three clocks: the liveness check (silent agents go offline, lapsed leases are
- * re-queued, their tasks dispatched again), the flush of heartbeats kept in memory (every half
- * {@link persistEveryMs}) and the slow safety sweep. Each runs on a timer chained after the
- * previous pass, so passes never overlap.
+ * The daemon's clocks: the liveness check (silent agents go offline, lapsed leases are re-queued,
+ * their tasks dispatched again), the flush of heartbeats kept in memory (every half
+ * {@link persistEveryMs}), the slow safety sweep, the expiry check (parked tasks past their deadline
+ * expire) and, with `--retain`, retention. Each runs on a timer chained after the previous pass, so
+ * passes never overlap.
  */
 export class Sweeper {
   readonly #deps: SweeperDeps;
@@ -60,6 +73,26 @@ export class Sweeper {
       if (assigned > 0)
         this.#deps.logger.warn({ assigned }, 'safety sweep assigned parked tasks that were missed');
     });
+    this.#every('expiry', EXPIRY_INTERVAL_MS, async () => {
+      await expireDueTasks(this.#deps);
+    });
+    const retainMs = this.#deps.retainMs;
+    if (retainMs !== undefined) {
+      this.#every('retention', retentionIntervalMs(this.#deps.timing), () => this.prune(retainMs));
+    }
+  }
+
+  /** One retention pass: prunes finished tasks older than `retainMs`, in small batches. */
+  async prune(retainMs: number): Promise<void> {
+    const { store, metrics, logger, clock } = this.#deps;
+    const finishedBefore = new Date(clock().getTime() - retainMs);
+    const pruned = await pruneFinished(store, metrics, finishedBefore);
+    if (pruned.tasks > 0) {
+      logger.info(
+        { ...pruned, finishedBefore: finishedBefore.toISOString() },
+        `retention: pruned tasks finished more than ${formatDuration(retainMs)} ago`,
+      );
+    }
   }
 
   /** Stops the timers, waits for a pass in progress, then writes every heartbeat still in memory. */

@@ -16,7 +16,7 @@ export interface HiveSnapshot {
 }
 
 /** How an attempt of a task ended, as this daemon committed it. */
-export type TaskOutcome = 'done' | 'failed' | 'cancelled' | 'requeued';
+export type TaskOutcome = 'done' | 'failed' | 'cancelled' | 'expired' | 'requeued';
 
 /**
  * colibrid's Prometheus metrics, on a registry of its own (never prom-client's global one: several
@@ -34,6 +34,7 @@ export class DaemonMetrics {
   readonly #requests: Counter<'method' | 'route' | 'code'>;
   readonly #aborts: Counter<'method' | 'route'>;
   readonly #outcomes: Counter<'outcome'>;
+  readonly #pruned: Counter<'kind'>;
   readonly #uptime: Gauge;
   readonly #agents: Gauge<'status'>;
   readonly #tasks: Gauge<'status'>;
@@ -104,7 +105,7 @@ export class DaemonMetrics {
     });
     this.#outcomes = new Counter({
       name: 'colibri_task_outcomes_total',
-      help: 'Attempts of tasks that this colibrid ended: done, failed, cancelled, or requeued (lease lapsed, agent offline or retired, handed back).',
+      help: 'Attempts of tasks that this colibrid ended: done, failed, cancelled, expired (still parked at its deadline), or requeued (lease lapsed, agent offline or retired, handed back).',
       labelNames: ['outcome'],
       registers,
     });
@@ -114,8 +115,21 @@ export class DaemonMetrics {
       registers,
     });
     // Every series exists from the start, so a rate() over a fresh daemon is 0, not absent.
-    for (const outcome of ['done', 'failed', 'cancelled', 'requeued'] as const)
+    for (const outcome of ['done', 'failed', 'cancelled', 'expired', 'requeued'] as const)
       this.#outcomes.inc({ outcome }, 0);
+    this.#pruned = new Counter({
+      name: 'colibri_pruned_rows_total',
+      help: 'Rows this colibrid deleted by retention (--retain) or colibri prune: finished tasks (kind="tasks") and their events (kind="events").',
+      labelNames: ['kind'],
+      registers,
+    });
+    for (const kind of ['tasks', 'events'] as const) this.#pruned.inc({ kind }, 0);
+  }
+
+  /** One prune batch's deleted rows. */
+  pruned(counts: { readonly tasks: number; readonly events: number }): void {
+    this.#pruned.inc({ kind: 'tasks' }, counts.tasks);
+    this.#pruned.inc({ kind: 'events' }, counts.events);
   }
 
   /** One answered request. */
@@ -133,7 +147,7 @@ export class DaemonMetrics {
     const outcome: TaskOutcome | undefined =
       status === 'parked'
         ? 'requeued'
-        : status === 'done' || status === 'failed' || status === 'cancelled'
+        : status === 'done' || status === 'failed' || status === 'cancelled' || status === 'expired'
           ? status
           : undefined;
     if (outcome !== undefined) this.#outcomes.inc({ outcome });

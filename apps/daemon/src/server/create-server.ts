@@ -8,6 +8,7 @@ import { agentRoutes } from '../api/agent-routes.js';
 import type { ApiRoute, App, PublicRoute, Reply } from '../api/app.js';
 import { authorizeRoute } from '../api/authorize-route.js';
 import { hiveRoutes, publicRoutes } from '../api/hive-routes.js';
+import { retentionRoutes } from '../api/retention-routes.js';
 import { skillRoutes } from '../api/skill-routes.js';
 import { spawnRoutes } from '../api/spawn-routes.js';
 import { taskRoutes } from '../api/task-routes.js';
@@ -59,6 +60,10 @@ export interface ServerDeps {
    * address (e.g. the tailnet address a socat bridge forwards from). DNS-rebinding protection.
    */
   readonly mcpAllowedHosts?: readonly string[];
+  /** A task taken in without its own expiry expires if still parked this long (`--expire-after`); absent = never. */
+  readonly expireAfterMs?: number | undefined;
+  /** Finished tasks older than this are pruned (`--retain`); absent = kept forever. */
+  readonly retainMs?: number | undefined;
 }
 
 /** Where to serve. */
@@ -91,6 +96,7 @@ const ROUTES: readonly ApiRoute[] = [
   ...tenantRoutes,
   ...spawnRoutes,
   ...skillRoutes,
+  ...retentionRoutes,
 ];
 const PUBLIC_ROUTES: readonly PublicRoute[] = routesFromTable(
   API_ROUTES.filter((route) => route.access === 'public'),
@@ -153,6 +159,7 @@ export function createServer(deps: ServerDeps): ColibriServer {
     spawner: deps.spawner,
     spawnPolicy: deps.spawnPolicy ?? DEFAULT_SPAWN_POLICY,
     spawnsInFlight: new Map(),
+    expireAfterMs: deps.expireAfterMs,
   };
   /** The TCP listen address, once listening: clients reaching it send it as their Host. */
   const tcpHosts: string[] = [];
@@ -170,6 +177,7 @@ export function createServer(deps: ServerDeps): ColibriServer {
     clock,
     timing: deps.timing,
     metrics,
+    retainMs: deps.retainMs,
   });
   const board = createBoard({ app, routes: ROUTES, changes: boardChanges });
   // Registered from the wire contract's route table: a route missing on either side fails here.
@@ -398,6 +406,8 @@ export function createServer(deps: ServerDeps): ColibriServer {
           changeFeed: changes.live ? 'live' : 'none (one daemon per SQLite file)',
           version: deps.version,
           timing: deps.timing,
+          expireAfter: deps.expireAfterMs === undefined ? 'off' : deps.expireAfterMs / 1000,
+          retain: deps.retainMs === undefined ? 'off' : deps.retainMs / 1000,
         },
         'colibrid listening',
       );

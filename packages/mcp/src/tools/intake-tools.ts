@@ -1,5 +1,5 @@
 import type { ApiTask, ParkedReason } from '@colibri/api';
-import { parseCapabilities, parseTenantName, TASK_STATUSES } from '@colibri/protocol';
+import { parseCapabilities, parseDuration, parseTenantName, TASK_STATUSES } from '@colibri/protocol';
 import * as v from 'valibot';
 import { defineTool } from '../define-tool.js';
 import { attempt as attemptField, integer, tagList, taskId, tenant, text } from '../field-schemas.js';
@@ -13,7 +13,25 @@ const shownTaskSchema = v.object({
   task: taskSchema,
   events: v.array(taskEventSchema),
   parked: v.optional(parkedReasonSchema),
+  stderrTail: v.pipe(
+    v.nullable(v.string()),
+    v.description(
+      "the last 64 KiB of the handler's stderr as its agent reported it (secrets scrubbed), or null",
+    ),
+  ),
 });
+
+/** `expire_after`: a duration such as 30m, 12h or 7d (at least 1s), or "never". */
+const expireAfter = v.pipe(
+  v.string('must be a duration such as "30m", "12h" or "7d", or "never"'),
+  v.check(
+    (text) => text === 'never' || (parseDuration(text) ?? 0) >= 1000,
+    'must be a duration of at least 1s such as "30m", "12h" or "7d", or "never"',
+  ),
+  v.description(
+    'expire the task (status expired, with the reason) if no capable agent has taken it this long after intake, e.g. "30m"; "never" = wait as long as it takes; default the daemon\'s --expire-after (off unless set)',
+  ),
+);
 
 function describeTask(task: ApiTask): string {
   const where =
@@ -68,6 +86,7 @@ export const submitTask = defineTool({
         'your key for this submission (1-200 printable ASCII characters, no spaces), unique within the tenant: the same key again returns the same task, never a second one; the same key with different arguments is refused (COLIBRI_IDEMPOTENCY_CONFLICT)',
       ),
     ),
+    expire_after: v.optional(expireAfter),
   }),
   output: v.object({
     created: v.pipe(
@@ -92,6 +111,12 @@ export const submitTask = defineTool({
       ...(args.payload === undefined ? {} : { payload: args.payload }),
       ...(args.max_attempts === undefined ? {} : { maxAttempts: args.max_attempts }),
       ...(args.idempotency_key === undefined ? {} : { idempotencyKey: args.idempotency_key }),
+      ...(args.expire_after === undefined
+        ? {}
+        : {
+            expireAfterSeconds:
+              args.expire_after === 'never' ? null : Math.round(parseDuration(args.expire_after)! / 1000),
+          }),
     });
     let parked: ParkedReason | null = null;
     if (response.task.status === 'parked') {

@@ -44,7 +44,7 @@ tr:last-child td { border-bottom: 0; }
 .status { font-weight: 600; }
 .status-idle, .status-done, .status-active, .status-provisioned { color: var(--ok); }
 .status-offline, .status-failed { color: var(--bad); }
-.status-parked, .status-pending, .status-cancelled { color: var(--warn); }
+.status-parked, .status-pending, .status-cancelled, .status-expired { color: var(--warn); }
 .status-assigned, .status-running { color: var(--accent); }
 .muted { color: var(--muted); }
 .reason { color: var(--muted); font-size: 13px; }

@@ -20,7 +20,7 @@ function counts(overview: Overview): SafeHtml {
   return html`<div class="counts">
 ${cell(agents.idle + agents.active, 'agents online')}${cell(agents.offline, 'agents offline')}
 ${cell(tasks.parked, 'parked')}${cell(tasks.assigned, 'assigned')}${cell(tasks.running, 'running')}
-${cell(tasks.done, 'done')}${cell(tasks.failed, 'failed')}${cell(tasks.cancelled, 'cancelled')}
+${cell(tasks.done, 'done')}${cell(tasks.failed, 'failed')}${cell(tasks.cancelled, 'cancelled')}${cell(tasks.expired, 'expired')}
 </div>`;
 }
 
@@ -131,7 +131,7 @@ function recent(overview: Overview, now: Date): SafeHtml {
 </tr>`,
   );
   return html`<section id="recent">
-<h2>Recently finished <span class="count">done, failed, cancelled</span></h2>
+<h2>Recently finished <span class="count">done, failed, cancelled, expired</span></h2>
 ${
   rows.length === 0
     ? html`<p class="muted">Nothing has finished yet.</p>`

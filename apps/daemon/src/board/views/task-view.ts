@@ -61,11 +61,13 @@ ${task.notBefore === null || task.status !== 'parked' ? '' : html`<dt>not before
 <dt>taken in</dt><dd>${ago(task.createdAt, now)}</dd>
 <dt>last change</dt><dd>${ago(task.updatedAt, now)}</dd>
 ${task.leaseExpiresAt === null ? '' : html`<dt>lease until</dt><dd><time datetime="${task.leaseExpiresAt}">${task.leaseExpiresAt}</time></dd>`}
+${task.expiresAt === null ? '' : html`<dt>${task.status === 'expired' ? 'expired at' : 'expires'}</dt><dd><time datetime="${task.expiresAt}">${task.expiresAt}</time></dd>`}
 ${view.parked === undefined ? '' : html`<dt>why parked</dt><dd>${parkedReason(view.parked)}</dd>`}
 </dl>
 ${cancel}
 </section>
 ${task.error === null ? '' : html`<section id="error"><h2>Error</h2><pre>${truncate(task.error)}</pre></section>`}
+${view.stderrTail === null || view.stderrTail === '' ? '' : html`<section id="stderr"><h2>Handler stderr <span class="count">the last 64 KiB, secrets scrubbed by the agent</span></h2><pre>${view.stderrTail}</pre></section>`}
 ${task.result === null ? '' : html`<section id="result"><h2>Result</h2><pre>${jsonText(task.result)}</pre></section>`}
 ${actions.payload ? html`<section id="payload"><h2>Payload <span class="count">operator only</span></h2><pre>${jsonText(task.payload)}</pre></section>` : ''}
 <section id="history"><h2>History <span class="count">${view.events.length} events</span></h2>${attempts}</section>`;
