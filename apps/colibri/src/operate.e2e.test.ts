@@ -41,6 +41,8 @@ function alive(pid: number): boolean {
   }
 }
 
+const SECRET = 'sk-live-4f9c2e7a1b';
+
 const agentEnv = (hive: Hive, home: AgentHome) =>
   cleanEnv({ COLIBRI_HOME: hive.home, HOME: home.home, PATH: `${home.binDir}:/usr/bin:/bin` });
 
@@ -56,6 +58,13 @@ describe('running the hive', { timeout: 120_000 }, () => {
     home.handler(
       'sleeper',
       `#!/bin/sh\ncat > /dev/null\nsleep 60 &\necho "$$ $!" > '${home.path('pids.tmp')}'\nmv '${home.path('pids.tmp')}' '${home.path('pids')}'\nwait\n`,
+    );
+    // Its tenant's secret, which must never reach the store through the handler's stderr.
+    home.env({ API_KEY: SECRET });
+    // 70 KiB of noise, then the secret, the agent's own token and a terminal escape, then the last line.
+    home.handler(
+      'noisy',
+      `#!/bin/sh\ncat > /dev/null\nhead -c 71680 /dev/zero | tr '\\0' 'n' >&2\necho >&2\necho "key=$API_KEY token=$COLIBRI_TOKEN" >&2\nprintf 'colour \\033[31mred\\033[0m\\n' >&2\necho 'the last line' >&2\nexit 3\n`,
     );
     agent = startAgentProcess(['--name', 'worker', '--capabilities', 'linux,shell'], agentEnv(hive, home));
     await agent.waitFor('registered');
@@ -128,5 +137,123 @@ describe('running the hive', { timeout: 120_000 }, () => {
     expect(agent.lines.filter((l) => l.type === 'report-delivered' && l.taskId === task.id)).toEqual([
       expect.objectContaining({ to: 'running' }),
     ]);
+  });
+  it("show-task shows the handler's last 64 KiB of stderr, its .env values and token scrubbed, escapes kept visible", async () => {
+    const { task } = await hive.json<{ task: { id: string } }>([
+      'intake-task',
+      '--title',
+      'noisy failure',
+      '--capabilities',
+      'shell',
+      '--payload',
+      JSON.stringify({ handler: 'noisy' }),
+    ]);
+    await agent.waitFor('report-delivered', (l) => l.taskId === task.id && l.to === 'failed');
+    const shown = await hive.json<ShowTaskResponse>(['show-task', task.id]);
+    const tail = shown.stderrTail ?? '';
+    expect(shown.task.status).toBe('failed');
+    expect(Buffer.byteLength(tail)).toBeLessThanOrEqual(64 * 1024);
+    expect(Buffer.byteLength(tail)).toBeGreaterThan(60 * 1024);
+    expect(tail.endsWith('the last line\n')).toBe(true);
+    expect(tail).toContain('key=[redacted] token=[redacted]');
+    expect(tail).toContain('colour \\x1b[31mred\\x1b[0m');
+    expect(tail).not.toContain('\x1b');
+    const { token } = JSON.parse(
+      readFileSync(join(home.home, '.colibri', 'agents', 'worker', 'agent.json'), 'utf8'),
+    ) as { token: string };
+    // Neither the secret nor the token is anywhere in what the daemon keeps of the task.
+    const everything = JSON.stringify(shown);
+    expect(everything).not.toContain(SECRET);
+    expect(everything).not.toContain(token);
+    expect((shown.task.result as { stderr: string }).stderr).toContain('the last line');
+    const human = await hive.colibri(['show-task', task.id]);
+    expect(human.status).toBe(0);
+    expect(human.stdout).toContain("stderr (the handler's last 64 KiB, secrets scrubbed):");
+    expect(human.stdout).toContain('  key=[redacted] token=[redacted]');
+    expect(human.stdout).not.toContain(SECRET);
+  });
+
+  it('intake-task --expire-after: a task nobody can take ends expired with the reason; bad durations exit 2', async () => {
+    const { task } = await hive.json<{ task: { id: string; expiresAt: string | null } }>([
+      'intake-task',
+      '--title',
+      'needs a gpu',
+      '--capabilities',
+      'gpu',
+      '--expire-after',
+      '1s',
+    ]);
+    expect(task.expiresAt).not.toBeNull();
+    const shown = await eventually('the task to expire', async () => {
+      const s = await hive.json<ShowTaskResponse>(['show-task', task.id]);
+      return s.task.status === 'expired' ? s : undefined;
+    });
+    const reason = 'no capable agent within 1s; missing gpu on every online agent';
+    expect(shown.events.at(-1)).toMatchObject({ from: 'parked', to: 'expired', reason });
+    const human = await hive.colibri(['show-task', task.id]);
+    expect(human.stdout).toContain(`expired: ${reason}`);
+    const listed = await hive.json<{ tasks: { id: string }[] }>(['list-tasks', '--status', 'expired']);
+    expect(listed.tasks.map((t) => t.id)).toContain(task.id);
+    for (const bad of ['0', 'soon', '500ms']) {
+      const refused = await hive.colibri([
+        'intake-task',
+        '--title',
+        'x',
+        '--capabilities',
+        '',
+        '--expire-after',
+        bad,
+      ]);
+      expect(refused.status).toBe(2);
+      expect(refused.stderr).toContain('--expire-after');
+      expect(refused.stderr).toContain('COLIBRI_INVALID_INPUT');
+    }
+    const help = await hive.colibri(['intake-task', '--help']);
+    expect(help.stdout).toContain('--expire-after=DUR');
+  });
+
+  it('prune --older-than counts with --dry-run, then deletes only finished tasks', async () => {
+    const parked = await hive.json<{ task: { id: string } }>([
+      'intake-task',
+      '--title',
+      'waits',
+      '--capabilities',
+      'nobody-has-this',
+    ]);
+    const finished = async () =>
+      (await hive.json<{ tasks: { id: string; status: string }[] }>(['list-tasks'])).tasks.filter((t) =>
+        ['done', 'failed', 'cancelled', 'expired'].includes(t.status),
+      );
+    const expected = (await finished()).length;
+    expect(expected).toBeGreaterThan(0);
+    const dry = await eventually('every finished task to be older than 1 s', async () => {
+      const counted = await hive.json<{ dryRun: boolean; tasks: number; events: number }>([
+        'prune',
+        '--older-than',
+        '1s',
+        '--dry-run',
+      ]);
+      return counted.tasks === expected ? counted : undefined;
+    });
+    expect(dry.dryRun).toBe(true);
+    expect((await finished()).length).toBe(expected);
+    const human = await hive.colibri(['prune', '--older-than', '1s', '--dry-run']);
+    expect(human.stdout).toMatch(
+      /^would prune \d+ finished tasks? and \d+ events? \(finished before .*\); nothing deleted/,
+    );
+    const pruned = await hive.json<{ dryRun: boolean; tasks: number; events: number }>([
+      'prune',
+      '--older-than',
+      '1s',
+    ]);
+    expect(pruned).toMatchObject({ dryRun: false, tasks: dry.tasks, events: dry.events });
+    expect(await finished()).toEqual([]);
+    const left = await hive.json<ShowTaskResponse>(['show-task', parked.task.id]);
+    expect(left.task.status).toBe('parked');
+    const refused = await hive.colibri(['prune', '--older-than', 'forever']);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toContain('--older-than');
+    const missing = await hive.colibri(['prune']);
+    expect(missing.status).toBe(2);
   });
 });

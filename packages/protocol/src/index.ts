@@ -18,6 +18,7 @@ export {
   TENANT_NAME_PATTERN,
 } from './names.js';
 export { hasNul, NUL_MESSAGE, noNul } from './no-nul.js';
+export { REDACTED, scrubSecrets } from './scrub-secrets.js';
 export {
   isSkillTag,
   MAX_SKILL_DESCRIPTION_LENGTH,
@@ -42,4 +43,5 @@ export {
   type TenantProvisionOutcome,
   type TenantStatus,
 } from './states.js';
+export { terminalSafe, terminalSafeJson } from './terminal-safe.js';
 export { viaParser } from './via-parser.js';

@@ -57,7 +57,10 @@ export interface RunAgentOptions {
   readonly killGraceMs?: number;
   /** The most stdout a handler may write, in bytes. Default 1 MiB. */
   readonly maxOutputBytes?: number;
-  /** How much of a failed handler's stderr is reported, in bytes. Default 4096. */
+  /**
+   * How much of a failed handler's stderr its result quotes (`result.stderr`), in bytes. Default 4096.
+   * Every outcome also reports the last 64 KiB as `stderrTail`; both are scrubbed of the `.env` values first.
+   */
   readonly stderrTailBytes?: number;
   /** On stop: how long running handlers may finish, then how long their reports may take, in ms. Default 30 000. */
   readonly drainTimeoutMs?: number;

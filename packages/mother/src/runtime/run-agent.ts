@@ -16,6 +16,7 @@ import {
 } from './run-agent-options.js';
 import { type HandlerOutcome, runHandler } from './run-handler.js';
 import { sleep } from './sleep.js';
+import { lastBytes, STDERR_TAIL_BYTES, stderrKeepBytes, stderrTail } from './stderr-tail.js';
 
 /** A running agent. */
 export interface AgentRun {
@@ -454,12 +455,21 @@ class AgentRuntime {
         killGraceMs: this.#options.killGraceMs,
         maxOutputBytes: this.#options.maxOutputBytes,
         stderrTailBytes: this.#options.stderrTailBytes,
+        stderrKeepBytes: stderrKeepBytes(
+          this.#secrets(),
+          Math.max(STDERR_TAIL_BYTES, this.#options.stderrTailBytes),
+        ),
         signal: local.kill.signal,
       });
       release();
       this.#finished(task, outcome, local);
     })();
     return true;
+  }
+
+  /** What must never leave the agent in a handler's output: every `.env` value and the agent's token. */
+  #secrets(): string[] {
+    return [...Object.values(this.#options.environment.variables), this.#session?.token ?? ''];
   }
 
   #environment(task: ApiTask): Record<string, string> {
@@ -485,9 +495,12 @@ class AgentRuntime {
       this.#emit({ type: 'handler-killed', taskId: task.id, attempt: task.attempt, why });
       return;
     }
+    // Scrubbed of every secret and escaped here, before it leaves the agent: the daemon stores it as sent.
+    const tail = stderrTail(outcome.stderr, this.#secrets());
+    const reported = tail === '' ? {} : { stderrTail: tail };
     if (outcome.status === 'done') {
       this.#emit({ type: 'task-finished', taskId: task.id, attempt: task.attempt, outcome: 'done' });
-      this.#track(this.#deliver(task, { to: 'done', result: outcome.result }));
+      this.#track(this.#deliver(task, { to: 'done', result: outcome.result, ...reported }));
       return;
     }
     this.#emit({
@@ -502,7 +515,9 @@ class AgentRuntime {
       this.#deliver(task, {
         to: 'failed',
         error: errorText(outcome.details.code, outcome.reason),
-        result: outcome.details,
+        // The result's excerpt is the same scrubbed text, never the raw bytes.
+        result: { ...outcome.details, stderr: lastBytes(tail, this.#options.stderrTailBytes) },
+        ...reported,
       }),
     );
   }
@@ -560,6 +575,17 @@ class AgentRuntime {
             retryInMs,
           });
           await sleep(retryInMs, signal);
+          continue;
+        }
+        if (
+          current.stderrTail !== undefined &&
+          ERROR_CODES[code as keyof typeof ERROR_CODES] === 'invalid-input' &&
+          errorMessage(error).includes('stderrTail')
+        ) {
+          // A daemon from before stderr tails (an unknown field to it) or one refusing this tail:
+          // the outcome matters more, so it is sent again without.
+          const { stderrTail: _dropped, ...without } = current;
+          current = without;
           continue;
         }
         const refusedResult =

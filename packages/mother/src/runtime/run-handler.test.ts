@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type RunHandlerOptions, runHandler } from './run-handler.js';
+import { type HandlerOutcome, type RunHandlerOptions, runHandler } from './run-handler.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'colibri-run-handler-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -50,17 +50,27 @@ async function waitForFile(path: string): Promise<string> {
   throw new Error(`${path} never appeared`);
 }
 
+/** An outcome without its raw stderr bytes (checked on their own below). */
+function withoutStderr(outcome: HandlerOutcome): unknown {
+  if (outcome.status === 'aborted') return outcome;
+  const { stderr: _stderr, ...rest } = outcome;
+  return rest;
+}
+
 describe('runHandler', () => {
   it('hands the payload on stdin; JSON on stdout is the result', async () => {
     const echo = handler('json', 'cat');
-    expect(await run(echo)).toEqual({ status: 'done', result: { handler: 'x', n: 2 } });
+    expect(withoutStderr(await run(echo))).toEqual({ status: 'done', result: { handler: 'x', n: 2 } });
   });
 
   it('stdout that is not JSON becomes { stdout }', async () => {
     const text = handler('text', 'echo "rendered 3 frames"');
-    expect(await run(text)).toEqual({ status: 'done', result: { stdout: 'rendered 3 frames\n' } });
+    expect(withoutStderr(await run(text))).toEqual({
+      status: 'done',
+      result: { stdout: 'rendered 3 frames\n' },
+    });
     const silent = handler('silent', 'exit 0');
-    expect(await run(silent)).toEqual({ status: 'done', result: { stdout: '' } });
+    expect(withoutStderr(await run(silent))).toEqual({ status: 'done', result: { stdout: '' } });
   });
 
   it('the environment is exactly what it is given', async () => {
@@ -116,7 +126,7 @@ describe('runHandler', () => {
   it('a background process left behind by a handler that succeeded dies with it', async () => {
     const pidFile = join(dir, 'leftover.pid');
     const leaves = handler('leaves', `sleep 1000 &\necho $! > ${pidFile}\necho '{"ok":true}'`);
-    expect(await run(leaves)).toEqual({ status: 'done', result: { ok: true } });
+    expect(withoutStderr(await run(leaves))).toEqual({ status: 'done', result: { ok: true } });
     expect(await gone(Number(await waitForFile(pidFile)))).toBe(true);
   });
 
@@ -128,7 +138,26 @@ describe('runHandler', () => {
       /wrote more than 10000 bytes to stdout \(the agent's output limit\): it was stopped/,
     );
     const exact = handler('exact', 'printf "%s" "1234567890"');
-    expect(await run(exact, { maxOutputBytes: 10 })).toEqual({ status: 'done', result: 1234567890 });
+    expect(withoutStderr(await run(exact, { maxOutputBytes: 10 }))).toEqual({
+      status: 'done',
+      result: 1234567890,
+    });
+  });
+
+  it('keeps the last stderrKeepBytes of stderr raw on every outcome; a failure quotes only stderrTailBytes', async () => {
+    const noisy = handler('noisy-ok', 'head -c 5000 /dev/zero | tr "\\0" a >&2; echo " end" >&2');
+    const done = await run(noisy, { stderrTailBytes: 16, stderrKeepBytes: 1000 });
+    expect(done.status).toBe('done');
+    const kept = (done as { stderr: Buffer }).stderr.toString();
+    expect(kept).toHaveLength(1000);
+    expect(kept.endsWith('aaa end\n')).toBe(true);
+    const failing = handler(
+      'noisy-fails',
+      'head -c 5000 /dev/zero | tr "\\0" b >&2; echo " end" >&2; exit 1',
+    );
+    const failed = await run(failing, { stderrTailBytes: 16, stderrKeepBytes: 1000 });
+    expect((failed as { stderr: Buffer }).stderr).toHaveLength(1000);
+    expect((failed as { details: { stderr: string } }).details.stderr).toBe('bbbbbbbbbbb end\n');
   });
 
   it('an abort stops it at once and reports no outcome of its own', async () => {
@@ -153,6 +182,9 @@ describe('runHandler', () => {
 
   it('a handler that never reads its stdin still runs', async () => {
     const deaf = handler('deaf', 'echo 42');
-    expect(await run(deaf, { input: 'x'.repeat(1024 * 1024) })).toEqual({ status: 'done', result: 42 });
+    expect(withoutStderr(await run(deaf, { input: 'x'.repeat(1024 * 1024) }))).toEqual({
+      status: 'done',
+      result: 42,
+    });
   });
 });

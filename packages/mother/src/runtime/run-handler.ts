@@ -17,6 +17,11 @@ export interface RunHandlerOptions {
   readonly maxOutputBytes?: number;
   /** How much of the end of stderr a failure reports. Default 4 KiB. */
   readonly stderrTailBytes?: number;
+  /**
+   * How much of the end of stderr is kept raw for the outcome's `stderr` (at least
+   * `stderrTailBytes`). Default `stderrTailBytes`.
+   */
+  readonly stderrKeepBytes?: number;
   /** Aborting stops the handler at once (SIGTERM, then SIGKILL after the grace): a drain ran out of time. */
   readonly signal?: AbortSignal;
 }
@@ -37,8 +42,16 @@ export type HandlerOutcome =
       readonly status: 'done';
       /** stdout parsed as JSON when it is JSON, else `{ stdout: "<text>" }`. */
       readonly result: unknown;
+      /** The last `stderrKeepBytes` of stderr, raw (not yet scrubbed). */
+      readonly stderr: Buffer;
     }
-  | { readonly status: 'failed'; readonly reason: string; readonly details: HandlerFailureDetails }
+  | {
+      readonly status: 'failed';
+      readonly reason: string;
+      readonly details: HandlerFailureDetails;
+      /** The last `stderrKeepBytes` of stderr, raw (not yet scrubbed). */
+      readonly stderr: Buffer;
+    }
   /** Stopped through `signal`: no report is due, the caller hands the task back. */
   | { readonly status: 'aborted' };
 
@@ -82,6 +95,7 @@ export function runHandler(options: RunHandlerOptions): Promise<HandlerOutcome> 
   const killGraceMs = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
   const maxOutputBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
   const stderrTailBytes = options.stderrTailBytes ?? DEFAULT_STDERR_TAIL_BYTES;
+  const stderrKeepBytes = Math.max(stderrTailBytes, options.stderrKeepBytes ?? stderrTailBytes);
   const seconds = (ms: number) => `${Number((ms / 1000).toFixed(3))} s`;
 
   return new Promise((resolve) => {
@@ -126,8 +140,9 @@ export function runHandler(options: RunHandlerOptions): Promise<HandlerOutcome> 
           code,
           exitCode: exit?.code ?? null,
           signal: exit?.signal ?? null,
-          stderr: stderrTail.toString('utf8'),
+          stderr: stderrTail.subarray(Math.max(0, stderrTail.length - stderrTailBytes)).toString('utf8'),
         },
+        stderr: stderrTail,
       });
       if (stopping === 'aborted') return { status: 'aborted' };
       if (startError !== undefined) {
@@ -146,7 +161,11 @@ export function runHandler(options: RunHandlerOptions): Promise<HandlerOutcome> 
         );
       }
       if (exit?.code === 0)
-        return { status: 'done', result: toResult(Buffer.concat(stdout).toString('utf8')) };
+        return {
+          status: 'done',
+          result: toResult(Buffer.concat(stdout).toString('utf8')),
+          stderr: stderrTail,
+        };
       return failed(
         'COLIBRI_HANDLER_FAILED',
         exit?.code !== null && exit?.code !== undefined
@@ -173,7 +192,7 @@ export function runHandler(options: RunHandlerOptions): Promise<HandlerOutcome> 
     child.stderr.on('data', (chunk: Buffer) => {
       const joined = Buffer.concat([stderrTail, chunk]);
       stderrTail =
-        joined.length > stderrTailBytes ? joined.subarray(joined.length - stderrTailBytes) : joined;
+        joined.length > stderrKeepBytes ? joined.subarray(joined.length - stderrKeepBytes) : joined;
     });
     // A handler that never reads its stdin closes the pipe under us: not an error of the run.
     child.stdin.on('error', () => {});
