@@ -58,7 +58,9 @@ export async function expireTasks(
     const row = rows.get(taskId);
     if (row === undefined || seen.has(taskId) || !isDue(row, at)) continue;
     seen.add(taskId);
-    expired.push(toTask(await applyTransition(trx, row, { to: 'expired', actorAgentId: null, reason, at })));
+    expired.push(
+      toTask(await applyTransition(trx, context, row, { to: 'expired', actorAgentId: null, reason, at })),
+    );
   }
   return expired;
 }

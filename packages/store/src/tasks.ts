@@ -687,6 +687,17 @@ export async function retryTask(trx: Trx, context: StoreContext, retry: RetryTas
     );
   }
   const reason = retry.reason ?? 'retried by the operator';
+  // A task with a deadline gets its expire-after window again from now: the old deadline has
+  // passed (an expired task), and keeping it would expire the retry at once.
+  const expiresAt =
+    task.expires_at === null
+      ? null
+      : context.adapter.toDbTime(
+          new Date(
+            fromDbTime(at).getTime() +
+              Math.max(0, fromDbTime(task.expires_at).getTime() - fromDbTime(task.created_at).getTime()),
+          ),
+        );
   const updated = await trx
     .updateTable('tasks')
     .set({
@@ -695,6 +706,7 @@ export async function retryTask(trx: Trx, context: StoreContext, retry: RetryTas
       assigned_agent_id: null,
       lease_expires_at: null,
       not_before: null,
+      expires_at: expiresAt,
       updated_at: at,
     })
     .where('id', '=', task.id)

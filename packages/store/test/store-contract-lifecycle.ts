@@ -145,6 +145,18 @@ export function describeLifecycleContract(harness: ContractHarness): void {
       expect((await store.countTasksByStatus()).expired).toBe(5);
     });
 
+    it('a retried expired task gets its expire-after window again from the retry, not its passed deadline', async () => {
+      const task = await intake('render', at(30 * MINUTE));
+      await store.expireTasks({ tasks: [{ taskId: task.id, reason: 'deadline' }], at: at(31 * MINUTE) });
+      const retried = await store.retryTask({ taskId: task.id, at: at(2 * HOUR) });
+      expect(retried).toMatchObject({ status: 'parked', expiresAt: at(2 * HOUR + 30 * MINUTE) });
+      expect(await store.listDueExpiries({ now: at(2 * HOUR + 29 * MINUTE) })).toEqual([]);
+      expect((await store.listDueExpiries({ now: at(3 * HOUR) })).map((t) => t.id)).toEqual([task.id]);
+      const forever = await intake('forever', null);
+      await store.transitionTask({ taskId: forever.id, to: 'cancelled' });
+      expect((await store.retryTask({ taskId: forever.id })).expiresAt).toBeNull();
+    });
+
     it('refuses a bad deadline or bad expiry input and stores nothing', async () => {
       await expectCode(
         store.intakeTask({ title: 'x', requiredCapabilities: [], expiresAt: new Date('garbage') }),
