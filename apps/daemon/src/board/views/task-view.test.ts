@@ -21,6 +21,9 @@ const task: ApiTask = {
   createdAt: '2026-12-01T00:00:00.000Z',
   updatedAt: '2026-12-01T00:00:05.000Z',
   expiresAt: '2026-12-01T00:30:00.000Z',
+  retryBackoffMs: null,
+  notBefore: null,
+  idempotencyKey: null,
 };
 
 const view = (over: Partial<TaskView>): TaskView => ({
