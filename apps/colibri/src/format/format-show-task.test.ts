@@ -172,6 +172,7 @@ describe('formatShowTask: retries and idempotency', () => {
         idempotencyKey: 'invoice-1234',
       }),
       events: [],
+      stderrTail: null,
     });
     expect(text).toMatch(/retries\s+after a failed attempt, backoff 10s doubled each time \(at most 1h\)/);
     expect(text).toMatch(/not before\s+2026-06-19T11:00:11.000Z \(retry backoff\)/);
@@ -180,7 +181,11 @@ describe('formatShowTask: retries and idempotency', () => {
   });
 
   it('says a failed handler ends a task without a retry policy, and shows no due time once it runs', () => {
-    const text = formatShowTask({ task: task({ notBefore: '2026-06-19T11:00:11.000Z' }), events: [] });
+    const text = formatShowTask({
+      task: task({ notBefore: '2026-06-19T11:00:11.000Z' }),
+      events: [],
+      stderrTail: null,
+    });
     expect(text).toMatch(/retries\s+none \(a failed handler ends the task\)/);
     expect(text).not.toContain('not before');
     expect(text).not.toContain('idempotency key');

@@ -70,7 +70,7 @@ export function formatShowTask(response: ShowTaskResponse, display: IdDisplay = 
     const expiry = response.events.findLast((event) => event.to === 'expired');
     parts.push(`expired: ${expiry?.reason ?? 'still parked at its deadline'}`);
   }
-  if (response.stderrTail !== null && response.stderrTail !== '') {
+  if (response.stderrTail) {
     const lines = response.stderrTail.replace(/\n$/, '').split('\n');
     parts.push(
       `stderr (the handler's last 64 KiB, secrets scrubbed):\n${lines.map((line) => `  ${line}`).join('\n')}`,
