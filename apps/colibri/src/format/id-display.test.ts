@@ -61,6 +61,7 @@ describe('short ids and agent names in tables', () => {
           at: '2026-06-19T11:00:01.000Z',
         },
       ],
+      stderrTail: null,
     } as const;
     const text = formatShowTask(response, { wide: false, agentNames: names });
     expect(text).toContain(`task         ${TASK_ID}\n`);
