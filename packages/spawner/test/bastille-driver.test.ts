@@ -109,7 +109,9 @@ async function exists(path: string): Promise<boolean> {
 async function waitForFile(path: string): Promise<string> {
   for (let attempt = 0; attempt < 450; attempt += 1) {
     try {
-      return await readFile(path, 'utf8');
+      const text = await readFile(path, 'utf8');
+      JSON.parse(text); // every file waited for is a JSON report: a partial one is read again
+      return text;
     } catch {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }

@@ -5,6 +5,7 @@ import { createLinuxDriver } from '../src/linux/linux-driver.js';
 import { describeJailDriverContract } from './contract/jail-driver-contract.js';
 import {
   builtKeeperEntry,
+  completeJson,
   installFixtureRuntime,
   installScriptRuntime,
   makeTempBase,
@@ -183,8 +184,9 @@ describe('linux driver: its own regressions', () => {
     } finally {
       delete process.env.BW_SESSION;
     }
-    const started = JSON.parse(
-      await waitFor('started.json', () => readOptional(join(info.home, 'started.json'))),
+    const started = await waitFor(
+      'started.json',
+      completeJson(() => readOptional(join(info.home, 'started.json'))),
     );
     expect(started.envKeys.filter((key: string) => key !== 'PWD')).toEqual(['HOME', 'LANG', 'PATH']);
     expect(started.argv).toEqual([
@@ -236,8 +238,9 @@ process.on('SIGTERM', () => process.exit(0));
       capabilities: ['linux', 'media'],
       handlersDir: handlers,
     });
-    const seen = JSON.parse(
-      await waitFor('handlers.json', () => readOptional(join(info.home, 'handlers.json'))),
+    const seen = await waitFor(
+      'handlers.json',
+      completeJson(() => readOptional(join(info.home, 'handlers.json'))),
     );
     expect(seen).toEqual({
       argv: [

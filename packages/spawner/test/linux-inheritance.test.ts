@@ -18,6 +18,7 @@ import { findSystemCommand } from '../src/linux/linux-driver-options.js';
 import { processesOfUid } from '../src/linux/process-table.js';
 import {
   builtKeeperEntry,
+  completeJson,
   installScriptRuntime,
   makeTempBase,
   readOptional,
@@ -141,8 +142,9 @@ describe('what the spawning process holds', () => {
     expect(pipe).toMatch(/^pipe:\[\d+\]$/);
     expect(second, stdout + stderr).toEqual({ started: 'started' });
 
-    const report = JSON.parse(
-      await waitFor('inherited.json', () => readOptional(join(info.home, 'inherited.json'))),
+    const report = await waitFor(
+      'inherited.json',
+      completeJson(() => readOptional(join(info.home, 'inherited.json'))),
     );
     // Inside: the agent holds only what it opened itself; a handler's shell has nothing on 30/31.
     expect(Object.values(report.agentFds)).not.toContain(secretFile);

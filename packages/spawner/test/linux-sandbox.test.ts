@@ -17,6 +17,7 @@ import { buildSandboxArgv, hostSystemDirs } from '../src/linux/sandbox-argv.js';
 import { runCommand } from '../src/run-command.js';
 import {
   builtKeeperEntry,
+  completeJson,
   installFixtureRuntime,
   installScriptRuntime,
   makeTempBase,
@@ -330,7 +331,10 @@ process.on('SIGTERM', () => process.exit(0));
         daemon: { socketPath: stubSocket },
       }),
     ).toBe('started');
-    const reply = JSON.parse(await waitFor('reply.json', () => readOptional(join(a.home, 'reply.json'))));
+    const reply = await waitFor(
+      'reply.json',
+      completeJson(() => readOptional(join(a.home, 'reply.json'))),
+    );
     expect(reply).toEqual({ status: 200, body: JSON.stringify({ ok: true, daemon: 'stub' }) });
     expect(seen).toContainEqual({ url: '/v1/health', via: 'unix' });
 
@@ -373,8 +377,9 @@ process.on('SIGTERM', () => process.exit(0));
         capabilities: null,
         daemon: { url: `http://127.0.0.1:${port}` },
       });
-      const reply = JSON.parse(
-        await waitFor('reply.json', () => readOptional(join(info.home, 'reply.json'))),
+      const reply = await waitFor(
+        'reply.json',
+        completeJson(() => readOptional(join(info.home, 'reply.json'))),
       );
       expect(reply).toEqual({ status: 200, body: 'tcp-stub' });
       expect(seen).toContainEqual({ url: '/v1/health', via: 'tcp' });

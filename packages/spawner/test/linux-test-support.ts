@@ -116,6 +116,23 @@ export async function readOptional(path: string): Promise<string | undefined> {
   }
 }
 
+/**
+ * `read` as parsed JSON, or undefined while the file is missing or still being written (a
+ * fixture writes its report with one write; a poll can land between open and write).
+ */
+// biome-ignore lint/suspicious/noExplicitAny: the fixtures' reports have many shapes; each test reads its own fields
+export function completeJson(read: () => Promise<string | undefined>): () => Promise<any> {
+  return async () => {
+    const text = await read();
+    if (text === undefined) return undefined;
+    try {
+      return JSON.parse(text);
+    } catch {
+      return undefined;
+    }
+  };
+}
+
 /** Polls `probe` until it yields a value; the limit is a generous failure guard, not an assertion. */
 export async function waitFor<T>(
   what: string,

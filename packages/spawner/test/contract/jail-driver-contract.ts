@@ -289,9 +289,14 @@ export function describeJailDriverContract(label: string, setup: () => Promise<C
       const launched = s.driver.launchSettings(launch(name), s.runtime);
       expect(status).toEqual({ exists: true, info: bootstrapped, agent: 'running', launched });
 
-      const started = JSON.parse(
-        await waitFor('started.json in the jail home', () => s.readHomeFile(name, 'started.json')),
-      ) as StartedFacts;
+      const started = await waitFor('started.json in the jail home (complete)', async () => {
+        const text = await s.readHomeFile(name, 'started.json');
+        try {
+          return text === undefined ? undefined : (JSON.parse(text) as StartedFacts);
+        } catch {
+          return undefined; // still being written
+        }
+      });
       expect(started.uid).toBe(info.owner.uid);
       expect(started.uid).not.toBe(0);
       expect(started.gid).toBe(info.owner.gid);
