@@ -52,19 +52,21 @@ interface TaskEventValues {
   at: string | Date;
 }
 
+/** One task event as its `task_events` row. */
+function taskEventRow(event: TaskEventValues) {
+  return {
+    task_id: event.taskId,
+    from_status: event.from,
+    to_status: event.to,
+    agent_id: event.agentId,
+    attempt: event.attempt,
+    reason: event.reason,
+    at: event.at,
+  };
+}
+
 async function insertTaskEvent(trx: Trx, event: TaskEventValues): Promise<void> {
-  await trx
-    .insertInto('task_events')
-    .values({
-      task_id: event.taskId,
-      from_status: event.from,
-      to_status: event.to,
-      agent_id: event.agentId,
-      attempt: event.attempt,
-      reason: event.reason,
-      at: event.at,
-    })
-    .execute();
+  await trx.insertInto('task_events').values(taskEventRow(event)).execute();
 }
 
 /** idle ↔ active by whether the agent holds unfinished tasks; offline stays offline. */
@@ -578,17 +580,7 @@ export async function assignTasks(
   for (let from = 0; from < events.length; from += INSERT_CHUNK) {
     await trx
       .insertInto('task_events')
-      .values(
-        events.slice(from, from + INSERT_CHUNK).map((event) => ({
-          task_id: event.taskId,
-          from_status: event.from,
-          to_status: event.to,
-          agent_id: event.agentId,
-          attempt: event.attempt,
-          reason: event.reason,
-          at: event.at,
-        })),
-      )
+      .values(events.slice(from, from + INSERT_CHUNK).map(taskEventRow))
       .execute();
   }
   if (activated.size > 0) {
