@@ -10,7 +10,14 @@ import {
   createAgentHome,
   startAgentProcess,
 } from './testing/agent-process.test-helper.js';
-import { cleanEnv, type Hive, startHive } from './testing/colibri-process.test-helper.js';
+import {
+  COLIBRI_BIN,
+  cleanEnv,
+  type Hive,
+  RUN_AGENT_BUNDLE,
+  runColibri,
+  startHive,
+} from './testing/colibri-process.test-helper.js';
 
 /** Polls the daemon until `check` returns a value (a failure guard bounds it, not an assertion on time). */
 async function eventually<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
@@ -40,8 +47,8 @@ describe('colibri run-agent', { timeout: 120_000 }, () => {
     homes.push(home);
     return home;
   };
-  const start = (args: readonly string[], env: NodeJS.ProcessEnv) => {
-    const agent = startAgentProcess(args, env);
+  const start = (args: readonly string[], env: NodeJS.ProcessEnv, entry = COLIBRI_BIN) => {
+    const agent = startAgentProcess(args, env, entry);
     agents.push(agent);
     return agent;
   };
@@ -58,70 +65,110 @@ describe('colibri run-agent', { timeout: 120_000 }, () => {
     for (const home of homes.splice(0)) home.dispose();
   });
 
-  it('SIGTERM drains: a running task finishes, the one still running is handed back, the agent goes offline, exit 0', async () => {
-    const home = newHome();
-    home.handler('finish', gate(home.path('finish.go')));
-    home.handler('hang', gate(home.path('never')));
-    const agent = start(
-      ['--name', 'drainer', '--capabilities', 'linux,shell', '--slots', '2', '--drain-timeout', '600'],
-      agentEnv(hive, home),
-    );
-    const registered = await agent.waitFor('registered');
-    expect(registered).toMatchObject({
-      name: 'drainer',
-      tenant: null,
-      via: 'operator',
-      capabilities: ['linux', 'shell'],
-    });
-    const agentId = registered.agentId as string;
-    // The agent token is kept for the next start: 0600 in a 0700 directory under its home.
-    const stateDir = join(home.home, '.colibri', 'agents', 'drainer');
-    expect(statSync(stateDir).mode & 0o777).toBe(0o700);
-    expect(statSync(join(stateDir, 'agent.json')).mode & 0o777).toBe(0o600);
+  // The CLI, and the light entry a jail starts (the same body without oclif).
+  it.each([
+    ['colibri run-agent', COLIBRI_BIN],
+    ['the light entry (run-agent.bundle.cjs)', RUN_AGENT_BUNDLE],
+  ])(
+    '%s: SIGTERM drains: a running task finishes, the one still running is handed back, the agent goes offline, exit 0',
+    async (_, entry) => {
+      const home = newHome();
+      home.handler('finish', gate(home.path('finish.go')));
+      home.handler('hang', gate(home.path('never')));
+      const agent = start(
+        ['--name', 'drainer', '--capabilities', 'linux,shell', '--slots', '2', '--drain-timeout', '600'],
+        agentEnv(hive, home),
+        entry,
+      );
+      const registered = await agent.waitFor('registered');
+      expect(registered).toMatchObject({
+        name: 'drainer',
+        tenant: null,
+        via: 'operator',
+        capabilities: ['linux', 'shell'],
+      });
+      const agentId = registered.agentId as string;
+      // The agent token is kept for the next start: 0600 in a 0700 directory under its home.
+      const stateDir = join(home.home, '.colibri', 'agents', 'drainer');
+      expect(statSync(stateDir).mode & 0o777).toBe(0o700);
+      expect(statSync(join(stateDir, 'agent.json')).mode & 0o777).toBe(0o600);
 
-    const intake = (handler: string) =>
-      hive.json<{ task: { id: string } }>([
-        'intake-task',
-        '--title',
-        handler,
-        '--capabilities',
-        'shell',
-        '--payload',
-        JSON.stringify({ handler }),
+      const intake = (handler: string) =>
+        hive.json<{ task: { id: string } }>([
+          'intake-task',
+          '--title',
+          handler,
+          '--capabilities',
+          'shell',
+          '--payload',
+          JSON.stringify({ handler }),
+        ]);
+      const finishing = (await intake('finish')).task.id;
+      const hanging = (await intake('hang')).task.id;
+      await agent.waitFor('task-started', (l) => l.taskId === finishing);
+      await agent.waitFor('task-started', (l) => l.taskId === hanging);
+
+      agent.kill('SIGTERM');
+      expect(await agent.waitFor('draining')).toMatchObject({ reason: 'SIGTERM', running: 2 });
+      writeFileSync(home.path('finish.go'), '');
+      await agent.waitFor('report-delivered', (l) => l.taskId === finishing && l.to === 'done');
+      // The other would never finish: a second signal cuts the drain short.
+      agent.kill('SIGTERM');
+      expect(await agent.exited).toEqual({ code: 0, signal: null });
+
+      expect(await agent.waitFor('handler-killed')).toMatchObject({ taskId: hanging, why: 'drain' });
+      expect(await agent.waitFor('offline')).toMatchObject({ agentId, requeued: [hanging], failed: [] });
+      expect(agent.lines.at(-1)).toMatchObject({ type: 'stopped', reason: 'SIGTERM' });
+      expect(agent.stderr()).toBe('');
+      const done = await hive.json<ShowTaskResponse>(['show-task', finishing]);
+      expect(done.task).toMatchObject({ status: 'done', result: { released: home.path('finish.go') } });
+      const handedBack = await hive.json<ShowTaskResponse>(['show-task', hanging]);
+      expect(handedBack.task.status).toBe('parked');
+      expect(handedBack.events.at(-1)?.reason).toBe('agent drainer stopped (SIGTERM): handed back');
+      const { agents: listed } = await hive.json<{ agents: { id: string; status: string }[] }>([
+        'list-agents',
       ]);
-    const finishing = (await intake('finish')).task.id;
-    const hanging = (await intake('hang')).task.id;
-    await agent.waitFor('task-started', (l) => l.taskId === finishing);
-    await agent.waitFor('task-started', (l) => l.taskId === hanging);
+      expect(listed).toEqual([expect.objectContaining({ id: agentId, status: 'offline' })]);
 
-    agent.kill('SIGTERM');
-    expect(await agent.waitFor('draining')).toMatchObject({ reason: 'SIGTERM', running: 2 });
-    writeFileSync(home.path('finish.go'), '');
-    await agent.waitFor('report-delivered', (l) => l.taskId === finishing && l.to === 'done');
-    // The other would never finish: a second signal cuts the drain short.
-    agent.kill('SIGTERM');
-    expect(await agent.exited).toEqual({ code: 0, signal: null });
+      // The next start resumes the same agent with its stored token, and takes the handed-back task.
+      home.handler('hang', '#!/bin/sh\ncat > /dev/null\necho \'"second time lucky"\'\n');
+      const again = start(
+        ['--name', 'drainer', '--capabilities', 'linux,shell'],
+        agentEnv(hive, home),
+        entry,
+      );
+      expect(await again.waitFor('registered')).toMatchObject({ agentId, via: 'stored' });
+      await eventually('the handed-back task to finish', async () => {
+        const shown = await hive.json<ShowTaskResponse>(['show-task', hanging]);
+        return shown.task.status === 'done' ? shown : undefined;
+      });
+    },
+  );
 
-    expect(await agent.waitFor('handler-killed')).toMatchObject({ taskId: hanging, why: 'drain' });
-    expect(await agent.waitFor('offline')).toMatchObject({ agentId, requeued: [hanging], failed: [] });
-    expect(agent.lines.at(-1)).toMatchObject({ type: 'stopped', reason: 'SIGTERM' });
-    expect(agent.stderr()).toBe('');
-    const done = await hive.json<ShowTaskResponse>(['show-task', finishing]);
-    expect(done.task).toMatchObject({ status: 'done', result: { released: home.path('finish.go') } });
-    const handedBack = await hive.json<ShowTaskResponse>(['show-task', hanging]);
-    expect(handedBack.task.status).toBe('parked');
-    expect(handedBack.events.at(-1)?.reason).toBe('agent drainer stopped (SIGTERM): handed back');
-    const { agents: listed } = await hive.json<{ agents: { id: string; status: string }[] }>(['list-agents']);
-    expect(listed).toEqual([expect.objectContaining({ id: agentId, status: 'offline' })]);
-
-    // The next start resumes the same agent with its stored token, and takes the handed-back task.
-    home.handler('hang', '#!/bin/sh\ncat > /dev/null\necho \'"second time lucky"\'\n');
-    const again = start(['--name', 'drainer', '--capabilities', 'linux,shell'], agentEnv(hive, home));
-    expect(await again.waitFor('registered')).toMatchObject({ agentId, via: 'stored' });
-    await eventually('the handed-back task to finish', async () => {
-      const shown = await hive.json<ShowTaskResponse>(['show-task', hanging]);
-      return shown.task.status === 'done' ? shown : undefined;
-    });
+  it('the light entry answers help, parse errors and its own errors exactly as colibri run-agent does', async () => {
+    const home = newHome();
+    const env = agentEnv(hive, home);
+    // [argv, the exit code both give]: what the light entry hands to the CLI and what it answers itself.
+    const cases: Array<[string[], number]> = [
+      [['run-agent', '--help'], 0],
+      [['--version'], 0],
+      [['run-agent', '--bogus', 'x'], 2],
+      [['run-agent', '--slots', '0'], 2],
+      [['run-agent', '--socket', '/s', '--url', 'http://127.0.0.1:9'], 2],
+      [['run-agent', '--concurrency', '2', '--name', 'x', '--join-token-env', '1bad'], 2],
+      [['run-agent', '--name', 'x', '--join-token-env', '1bad'], 2],
+      [['run-agent', '--name', 'x', '--join-token-env', '1bad', '--json'], 2],
+      [['run-agent', '--name', 'x', '--capabilities', 'Bad Tag', '--json'], 2],
+    ];
+    for (const [argv, status] of cases) {
+      const [cli, lightEntry] = await Promise.all([
+        runColibri(argv, env),
+        runColibri(argv, env, RUN_AGENT_BUNDLE),
+      ]);
+      expect({ argv, ...lightEntry }).toEqual({ argv, ...cli });
+      expect({ argv, status: lightEntry.status }).toEqual({ argv, status });
+      expect(`${lightEntry.stdout}${lightEntry.stderr}`).not.toBe('');
+    }
   });
 
   it('a lean tenant agent borrows the media lane: its handler intakes an image-render sub-task and waits for the result', async () => {

@@ -19,6 +19,7 @@ import {
 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { ApiAgent, IntakeTaskResponse, ShowTaskResponse, ShowTenantResponse } from '@colibri/api';
 import { createClient } from '@colibri/client';
 import type { DestroyReport, SpawnReport } from '@colibri/join';
@@ -294,6 +295,14 @@ describe('colibri spawn-agent --jail / destroy-agent, end to end as root', {
     expect([...(agent?.capabilities ?? [])].sort()).toEqual(['echo', 'linux']);
     expect(agent?.status).not.toBe('offline');
     expect(await tenantStatus('acme')).toBe('active');
+    // The jail runs the CLI's light run-agent entry (no oclif), with run-agent's own command line.
+    const launched = JSON.parse(await readFile(join(jailRoot, 'acme', 'run', 'launch.json'), 'utf8')) as {
+      agentArgv: string[];
+    };
+    expect(launched.agentArgv[1]).toBe(
+      fileURLToPath(new URL('../dist/run-agent.bundle.cjs', import.meta.url)),
+    );
+    expect(launched.agentArgv[2]).toBe('run-agent');
 
     const done = await runTask('acme', 'echo', { handler: 'echo', n: 1 });
     expect(done.task).toMatchObject({

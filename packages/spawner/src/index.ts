@@ -67,6 +67,7 @@ export {
   installationRoot,
   type LocateColibriRuntimeOptions,
   locateColibriRuntime,
+  RUNTIME_AGENT_ENTRY,
   RUNTIME_ENTRY_CANDIDATES,
   type RuntimeFileSystem,
 } from './runtime/locate-colibri-runtime.js';

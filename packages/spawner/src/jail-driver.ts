@@ -99,6 +99,12 @@ export interface AgentRuntime {
   readonly root?: string;
   /** The CLI entry script (linux: host path under `root`; bastille: path inside the jail). */
   readonly entry: string;
+  /**
+   * linux: a lighter entry under `root` that runs `run-agent` itself, with the same command line
+   * (`<agentEntry> run-agent FLAGS…`) and handing anything else to the CLI: the agent is started
+   * with it, and bootstrap checks it. Without it the agent runs through `entry`.
+   */
+  readonly agentEntry?: string | undefined;
   /** bastille: host directory of pinned packages. */
   readonly packageCache?: string;
   /** bastille: the pinned packages, e.g. `[{ name: 'node20', version: '20.20.2' }, { name: 'colibri', version: '0.1.0' }]`. */

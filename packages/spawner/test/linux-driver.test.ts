@@ -1,5 +1,5 @@
 import { lstat, mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLinuxDriver } from '../src/linux/linux-driver.js';
 import { describeJailDriverContract } from './contract/jail-driver-contract.js';
@@ -333,6 +333,61 @@ setInterval(() => {}, 1 << 30);
     expect(await readOptional(join(info.home, 'ignored-sigterm'))).toBe('yes');
     await waitForNoProcesses(info.owner.uid);
     expect(await driver.inspect('stubborn')).toMatchObject({ agent: 'stopped' });
+  });
+
+  it("checks and starts the runtime's light agent entry instead of the CLI when it has one", async () => {
+    // The CLI entry fails for everything: only the light entry may be run.
+    const light = await installScriptRuntime(
+      join(base, 'light'),
+      "console.error('the CLI entry ran'); process.exit(3);\n",
+    );
+    const agentEntry = join(base, 'light', 'dist', 'agent.js');
+    await mkdir(dirname(agentEntry), { mode: 0o755 });
+    await writeFile(
+      agentEntry,
+      `import { readFileSync, writeFileSync } from 'node:fs';
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+if (process.argv[2] === '--version') { console.log('colibri/' + version); process.exit(0); }
+writeFileSync(process.env.HOME + '/light.json', JSON.stringify({ entry: process.argv[1], argv: process.argv.slice(2) }));
+setInterval(() => {}, 1 << 30);
+process.on('SIGTERM', () => process.exit(0));
+`,
+      { mode: 0o644 },
+    );
+    const info = await create('light');
+    await expect(
+      driver.bootstrap('light', { ...light, agentEntry: join(base, 'light', 'dist', 'gone.js') }),
+    ).rejects.toMatchObject({
+      code: 'COLIBRI_RUNTIME_UNAVAILABLE',
+      message: expect.stringContaining('agent entry'),
+    });
+    await expect(
+      driver.bootstrap('light', { ...light, agentEntry: join(base, 'lister', 'bin', 'run.js') }),
+    ).rejects.toMatchObject({
+      code: 'COLIBRI_RUNTIME_UNAVAILABLE',
+      message: expect.stringContaining('is not inside the runtime root'),
+    });
+    expect(await driver.inspect('light')).toMatchObject({ info: { runtimeVersion: null } });
+    await driver.bootstrap('light', { ...light, agentEntry });
+    await driver.startAgent('light', launch('light'));
+    const seen = await waitFor(
+      'light.json',
+      completeJson(() => readOptional(join(info.home, 'light.json'))),
+    );
+    expect(seen).toEqual({
+      entry: agentEntry,
+      argv: [
+        'run-agent',
+        '--name',
+        'light',
+        '--tenant',
+        'light',
+        '--socket',
+        '/run/colibri/colibri.sock',
+        '--json',
+      ],
+    });
+    expect(await driver.stopAgent('light')).toBe('stopped');
   });
 });
 

@@ -20,9 +20,16 @@ export interface AgentProcess {
   kill(signal?: NodeJS.Signals): void;
 }
 
-/** Starts `colibri run-agent --json ...args` with exactly `env`. */
-export function startAgentProcess(args: readonly string[], env: NodeJS.ProcessEnv): AgentProcess {
-  const child = spawn(process.execPath, [COLIBRI_BIN, 'run-agent', '--json', ...args], {
+/**
+ * Starts `colibri run-agent --json ...args` with exactly `env`; `entry` is the script node runs
+ * (the CLI, or the light run-agent entry a jail starts).
+ */
+export function startAgentProcess(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  entry: string = COLIBRI_BIN,
+): AgentProcess {
+  const child = spawn(process.execPath, [entry, 'run-agent', '--json', ...args], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

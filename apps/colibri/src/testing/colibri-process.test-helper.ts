@@ -9,6 +9,9 @@ import { startColibrid } from '@colibri/test-harness';
 /** The CLI's entry point, run as a real process (the built dist + oclif manifest). */
 export const COLIBRI_BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
 
+/** The light `run-agent` entry (the built bundle) the linux jail driver starts instead of the CLI. */
+export const RUN_AGENT_BUNDLE = fileURLToPath(new URL('../../dist/run-agent.bundle.cjs', import.meta.url));
+
 /** colibrid's entry point, resolved through the workspace dependency so turbo builds it first. */
 export const COLIBRID_MAIN = join(
   dirname(createRequire(import.meta.url).resolve('@colibri/daemon/package.json')),
@@ -28,12 +31,16 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
   return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? tmpdir(), ...extra };
 }
 
-/** Runs `colibri ...args` as a real process and resolves when it exits. */
-export function runColibri(args: readonly string[], env: NodeJS.ProcessEnv): Promise<RunResult> {
+/** Runs `colibri ...args` (or another `entry` script) as a real process and resolves when it exits. */
+export function runColibri(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  entry: string = COLIBRI_BIN,
+): Promise<RunResult> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [COLIBRI_BIN, ...args],
+      [entry, ...args],
       { env, encoding: 'utf8', timeout: 60_000 },
       (error, stdout, stderr) => {
         const status = error === null ? 0 : typeof error.code === 'number' ? error.code : null;

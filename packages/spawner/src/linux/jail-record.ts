@@ -15,7 +15,13 @@ const jailRecordSchema = v.strictObject({
   ...JAIL_RECORD_IDENTITY,
   driver: v.literal('linux'),
   runtime: v.nullable(
-    v.strictObject({ version: v.pipe(v.string(), v.minLength(1)), root: absolutePath, entry: absolutePath }),
+    v.strictObject({
+      version: v.pipe(v.string(), v.minLength(1)),
+      root: absolutePath,
+      entry: absolutePath,
+      /** The light run-agent entry (absent: the agent runs through `entry`, as older records say). */
+      agentEntry: v.optional(absolutePath),
+    }),
   ),
   createdAt: v.string(),
   /** The settings the agent was last started with (absent in records of older colibri versions). */

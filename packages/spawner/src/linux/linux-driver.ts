@@ -364,7 +364,9 @@ export function createLinuxDriver(options: LinuxDriverOptions): JailDriver {
         const { record, root } = where;
         const checked = await checkRuntimeFiles(runtime, root);
         const node = await nodePath();
-        for (const path of [checked.entry, node]) {
+        // The entry the agent will be started with is the one checked inside the jail.
+        const agentEntry = checked.agentEntry ?? checked.entry;
+        for (const path of [checked.entry, agentEntry, node]) {
           const blocked = await unreadableByOthers(path);
           if (blocked !== undefined) {
             throw new ColibriError(
@@ -387,7 +389,7 @@ export function createLinuxDriver(options: LinuxDriverOptions): JailDriver {
           etcDir: dirs.etc,
           readOnly: [checked.root, ...nodeBinds(node)],
           systemDirs: hostSystemDirs(),
-          command: [node, checked.entry, '--version'],
+          command: [node, agentEntry, '--version'],
         });
         const result = await runCommand(file, args, { timeoutMs: 120_000, stdin: keyringFilter() });
         const output = `${result.stdout}\n${result.stderr}`;
@@ -395,7 +397,7 @@ export function createLinuxDriver(options: LinuxDriverOptions): JailDriver {
         if (result.exitCode !== 0 || printed === undefined) {
           throw new ColibriError(
             'COLIBRI_RUNTIME_UNAVAILABLE',
-            `\`${checked.entry} --version\` failed in jail ${name} as uid ${record.uid} (exit ${result.exitCode}${
+            `\`${agentEntry} --version\` failed in jail ${name} as uid ${record.uid} (exit ${result.exitCode}${
               result.timedOut ? ', timed out' : ''
             }): ${firstLines(output) || 'no output'}; install colibri ${checked.version} at ${runtime.root}`,
             { jail: name, version: checked.version, exitCode: result.exitCode },
@@ -410,7 +412,12 @@ export function createLinuxDriver(options: LinuxDriverOptions): JailDriver {
         }
         const updated: JailRecord = {
           ...record,
-          runtime: { version: checked.version, root: checked.root, entry: checked.entry },
+          runtime: {
+            version: checked.version,
+            root: checked.root,
+            entry: checked.entry,
+            ...(checked.agentEntry === undefined ? {} : { agentEntry: checked.agentEntry }),
+          },
         };
         await writeJailRecord(where.jailDir, updated);
         logger.info({ jail: name, version: checked.version, root: checked.root }, 'runtime bootstrapped');
@@ -458,7 +465,8 @@ export function createLinuxDriver(options: LinuxDriverOptions): JailDriver {
         }
         const agentArgv = [
           node,
-          checked.entry,
+          // The light entry (same command line, no CLI framework) when the runtime has one.
+          checked.agentEntry ?? checked.entry,
           'run-agent',
           '--name',
           names.agentName,

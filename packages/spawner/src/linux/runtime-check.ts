@@ -8,6 +8,8 @@ export interface CheckedRuntime {
   readonly version: string;
   readonly root: string;
   readonly entry: string;
+  /** The light run-agent entry, when the runtime has one (real path, inside `root`). */
+  readonly agentEntry?: string;
 }
 
 function unavailable(message: string, runtime: AgentRuntime, extra: Record<string, unknown> = {}): never {
@@ -70,7 +72,8 @@ async function dependencyState(
  * The cold-cache guard of the linux driver's bootstrap, run BEFORE anything changes: the runtime
  * root exists, the entry is a file inside it, the entry's package.json is there, and every
  * dependency it declares resolves from node_modules inside the root. The root must not be inside
- * the jail root (a jail user could rewrite it). Throws `COLIBRI_RUNTIME_UNAVAILABLE` naming what is
+ * the jail root (a jail user could rewrite it); a light agent entry, when given, is a file inside the
+ * root too. Throws `COLIBRI_RUNTIME_UNAVAILABLE` naming what is
  * missing and the fix ("install colibri <version> at <root>").
  */
 export async function checkRuntimeFiles(runtime: AgentRuntime, jailRoot: string): Promise<CheckedRuntime> {
@@ -140,7 +143,25 @@ export async function checkRuntimeFiles(runtime: AgentRuntime, jailRoot: string)
       { missing: missing.map((name) => join(dirname(manifestPath), 'node_modules', name)) },
     );
   }
-  return Object.freeze({ version, root, entry });
+  let agentEntry: string | undefined;
+  if (runtime.agentEntry !== undefined) {
+    if (typeof runtime.agentEntry !== 'string' || !runtime.agentEntry.startsWith('/')) {
+      unavailable(`runtime.agentEntry must be an absolute path under ${runtime.root}`, runtime);
+    }
+    if (!(await exists(runtime.agentEntry, 'file'))) {
+      unavailable(`the runtime's agent entry ${runtime.agentEntry} is missing: ${fix}`, runtime, {
+        missing: runtime.agentEntry,
+      });
+    }
+    agentEntry = await realpath(runtime.agentEntry);
+    if (!inside(root, agentEntry)) {
+      unavailable(
+        `the runtime's agent entry ${runtime.agentEntry} is not inside the runtime root ${runtime.root}`,
+        runtime,
+      );
+    }
+  }
+  return Object.freeze({ version, root, entry, ...(agentEntry === undefined ? {} : { agentEntry }) });
 }
 
 /**

@@ -64,6 +64,21 @@ describe('locateColibriRuntime', () => {
     });
   });
 
+  it("names the CLI's light run-agent entry when the CLI has one built", () => {
+    const built = fakeFs({
+      '/src/colibri/pnpm-workspace.yaml': '',
+      '/src/colibri/apps/colibri/bin/run.js': '',
+      '/src/colibri/apps/colibri/dist/run-agent.bundle.cjs': '',
+      '/src/colibri/apps/colibri/package.json': '{"name":"@colibri/cli","version":"0.3.1"}',
+    });
+    expect(locate({ packageDir: '/src/colibri/apps/daemon', fs: built })).toEqual({
+      version: '0.3.1',
+      root: '/src/colibri',
+      entry: '/src/colibri/apps/colibri/bin/run.js',
+      agentEntry: '/src/colibri/apps/colibri/dist/run-agent.bundle.cjs',
+    });
+  });
+
   it("the CLI's own installation by default, pinned to its version", () => {
     expect(locate({ packageDir: '/src/colibri/apps/colibri', version: '0.3.1', fs: workspace })).toEqual({
       version: '0.3.1',

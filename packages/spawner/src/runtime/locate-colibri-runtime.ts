@@ -10,6 +10,12 @@ export const RUNTIME_ENTRY_CANDIDATES = [
   'bin/run.js',
 ] as const;
 
+/**
+ * The CLI's light `run-agent` entry, relative to its package directory (one bundle that starts the
+ * agent without loading the CLI framework: apps/colibri/scripts/build-run-agent.mjs).
+ */
+export const RUNTIME_AGENT_ENTRY = 'dist/run-agent.bundle.cjs';
+
 /** What locating reads from the file system; tests pass stand-ins. */
 export interface RuntimeFileSystem {
   /** True when something exists at `path` (links followed). */
@@ -64,7 +70,8 @@ export function installationRoot(packageDir: string, fs: RuntimeFileSystem = rea
 
 /**
  * The linux driver's runtime: a colibri installation bound read-only into each jail (`root`),
- * its CLI entry (`entry`, the first of {@link RUNTIME_ENTRY_CANDIDATES} under the root) and the
+ * its CLI entry (`entry`, the first of {@link RUNTIME_ENTRY_CANDIDATES} under the root), the CLI's
+ * light run-agent entry when it has one (`agentEntry`, {@link RUNTIME_AGENT_ENTRY}) and the
  * version that CLI's package.json declares (bootstrap checks `<entry> --version` inside the jail
  * against it). A missing CLI, an unreadable version or one that differs from the pinned
  * `version` is `COLIBRI_RUNTIME_UNAVAILABLE` saying where it looked and what to do.
@@ -107,7 +114,8 @@ export function locateColibriRuntime(options: LocateColibriRuntimeOptions): Agen
       ` holds colibri ${version} (${manifest}), but the runtime is pinned to ${options.version}: ${remedy}`,
     );
   }
-  return Object.freeze({ version, root, entry });
+  const agentEntry = join(dirname(dirname(entry)), RUNTIME_AGENT_ENTRY);
+  return Object.freeze({ version, root, entry, ...(fs.exists(agentEntry) ? { agentEntry } : {}) });
 }
 
 /** `path` normalised (no trailing slash); a relative one is a caller's mistake, refused. */
