@@ -1,6 +1,7 @@
 import { ColibriError } from '@colibri/errors';
 import type { JailDriver } from '@colibri/spawner';
 import type { HiveAgent, HivePort } from './hive-port.js';
+import { type LogWake, watchForWrites } from './log-wake.js';
 import { readLogTail } from './read-log-tail.js';
 
 export interface WaitForRegistrationOptions {
@@ -14,7 +15,11 @@ export interface WaitForRegistrationOptions {
   readonly timeoutMs: number;
   /** Never shown in a log tail (the join token). */
   readonly secrets: readonly string[];
-  /** Injected for tests; default setTimeout. */
+  /**
+   * Injected for tests; default: setTimeout, cut short whenever the agent's log is written (the
+   * agent prints its `registered` line the moment it joined), so the step ends right after the
+   * registration instead of up to a poll interval later.
+   */
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
@@ -24,8 +29,6 @@ export interface WaitForRegistrationOptions {
  * already happened (BENCHMARKS.md, "Join the hive"); a look is one small request to colibrid.
  */
 export const REGISTRATION_POLL_MS = { first: 100, max: 250 } as const;
-
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * Whether `agent` is the agent this run started, registered and online: the right tenant, not
@@ -45,14 +48,26 @@ export function isNewlyRegistered(
 }
 
 /**
- * Polls the hive (250 ms, doubling to 1 s) until the agent registered with its tenant and is
+ * Polls the hive ({@link REGISTRATION_POLL_MS}, and again whenever the agent's log is written) until the agent registered with its tenant and is
  * online. Fails at once when the jail's agent process is no longer running (`COLIBRI_SPAWN_FAILED`)
  * and after `timeoutMs` (`COLIBRI_WAIT_TIMEOUT`), both with the last lines of the agent's log in
  * `details.logTail` (lines holding a secret withheld). Time is measured with the monotonic clock.
  */
 export async function waitForRegistration(options: WaitForRegistrationOptions): Promise<HiveAgent> {
+  const { driver, jail } = options;
+  const wake = options.sleep === undefined ? watchForWrites(driver.agentLogPath(jail)) : undefined;
+  try {
+    return await poll(options, options.sleep ?? ((ms) => (wake as LogWake).wait(ms)));
+  } finally {
+    wake?.close();
+  }
+}
+
+async function poll(
+  options: WaitForRegistrationOptions,
+  sleep: (ms: number) => Promise<void>,
+): Promise<HiveAgent> {
   const { hive, driver, jail, agentName, tenant, before, timeoutMs, secrets } = options;
-  const sleep = options.sleep ?? defaultSleep;
   const started = performance.now();
   let interval: number = REGISTRATION_POLL_MS.first;
   for (;;) {

@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import { spawn } from 'node:child_process';
 import { MINIMAL_COMMAND_ENV } from './minimal-command-env.js';
 
 /** What a finished command printed and how it ended. */
@@ -26,35 +26,72 @@ export interface RunCommandOptions {
 
 export { MINIMAL_COMMAND_ENV };
 
+/** After the timeout's SIGTERM, how long the command may take before SIGKILL. */
+const FORCE_KILL_AFTER_MS = 2_000;
+
 /**
  * Runs a program with an argv array (never through a shell), a minimal explicit environment and
- * a timeout; captures its output and never rejects: the caller decides what a failure means and
- * checks the resulting state instead of trusting the exit code alone.
+ * a timeout (SIGTERM, then SIGKILL); captures its output and never rejects: the caller decides
+ * what a failure means and checks the resulting state instead of trusting the exit code alone.
+ * node:child_process, not execa: spawn-agent loads this on every start, and execa's module tree
+ * costs it tens of milliseconds.
  */
-export async function runCommand(
+export function runCommand(
   file: string,
   args: readonly string[],
   options: RunCommandOptions = {},
 ): Promise<CommandResult> {
-  const result = await execa(file, args, {
-    env: { ...(options.env ?? MINIMAL_COMMAND_ENV) },
-    extendEnv: false,
-    shell: false,
-    reject: false,
-    timeout: options.timeoutMs ?? 60_000,
-    input: options.stdin ?? '',
-    stripFinalNewline: false,
-    windowsHide: true,
-    ...(options.uid === undefined ? {} : { uid: options.uid }),
-    ...(options.gid === undefined ? {} : { gid: options.gid }),
+  return new Promise((resolve) => {
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    let timedOut = false;
+    let timer: NodeJS.Timeout | undefined;
+    let forceKill: NodeJS.Timeout | undefined;
+    let settled = false;
+    /** `why`: the reason to report when the command printed nothing (it never ran, or a signal). */
+    const finish = (exitCode: number, why?: string) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      clearTimeout(forceKill);
+      const err = Buffer.concat(stderr).toString('utf8');
+      resolve({
+        exitCode,
+        stdout: Buffer.concat(stdout).toString('utf8'),
+        stderr: err === '' && why !== undefined && !timedOut ? why : err,
+        timedOut,
+      });
+    };
+    let child: ReturnType<typeof spawn>;
+    try {
+      child = spawn(file, [...args], {
+        env: { ...(options.env ?? MINIMAL_COMMAND_ENV) },
+        shell: false,
+        stdio: ['pipe', 'pipe', 'pipe'],
+        windowsHide: true,
+        ...(options.uid === undefined ? {} : { uid: options.uid }),
+        ...(options.gid === undefined ? {} : { gid: options.gid }),
+      });
+    } catch (error) {
+      finish(-1, `${file}: ${(error as Error).message}`);
+      return;
+    }
+    timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGTERM');
+      forceKill = setTimeout(() => child.kill('SIGKILL'), FORCE_KILL_AFTER_MS);
+    }, options.timeoutMs ?? 60_000);
+    child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
+    // Empty unless given, so the child can never wait on a prompt; a child that exits without
+    // reading it must not fail the run (EPIPE).
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(options.stdin ?? '');
+    child.once('error', (error) => finish(-1, `${file}: ${error.message}`));
+    child.once('close', (code, signal) =>
+      finish(code ?? -1, signal === null ? undefined : `${file} was killed by ${signal}`),
+    );
   });
-  const stdout = typeof result.stdout === 'string' ? result.stdout : '';
-  let stderr = typeof result.stderr === 'string' ? result.stderr : '';
-  if (result.exitCode === undefined && !result.timedOut && stderr === '') {
-    // It never started (ENOENT, EACCES) or died from a signal: execa's message says which.
-    stderr = result.originalMessage ?? result.shortMessage ?? 'the command did not run';
-  }
-  return { exitCode: result.exitCode ?? -1, stdout, stderr, timedOut: result.timedOut === true };
 }
 
 /** The first `count` non-empty lines of `text`, for error messages that quote a command's output. */

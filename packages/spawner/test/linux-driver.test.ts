@@ -335,6 +335,50 @@ setInterval(() => {}, 1 << 30);
     expect(await driver.inspect('stubborn')).toMatchObject({ agent: 'stopped' });
   });
 
+  it("runs bootstrap's --version in the jail again only when the runtime's files change (or never, with verifiedTtlMs 0)", async () => {
+    // Each --version run leaves a mark in the home of the jail it ran in.
+    const counted = await installScriptRuntime(
+      join(base, 'counted'),
+      `import { appendFileSync, readFileSync } from 'node:fs';
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+if (process.argv[2] === '--version') { appendFileSync(process.env.HOME + '/version-runs', 'x'); console.log('colibri/' + version); process.exit(0); }
+`,
+    );
+    const runs = async (name: string) =>
+      (await readOptional(join(jailRoot, name, 'home', 'agent', 'version-runs'))) ?? '';
+    await create('count-a');
+    await create('count-b');
+    await create('count-c');
+    await create('count-d');
+    await driver.bootstrap('count-a', counted);
+    expect(await runs('count-a')).toBe('x');
+    // Another jail, the same runtime and host: trusted, not run again; the record is as complete.
+    expect(await driver.bootstrap('count-b', counted)).toMatchObject({ runtimeVersion: counted.version });
+    expect(await runs('count-b')).toBe('');
+    // The entry rewritten (same text): run again.
+    const script = await readFile(counted.entry, 'utf8');
+    await writeFile(counted.entry, script);
+    await driver.bootstrap('count-c', counted);
+    expect(await runs('count-c')).toBe('x');
+    // A driver that trusts nothing runs it every time.
+    const always = createLinuxDriver({
+      jailRoot,
+      keeperEntry,
+      uidRange: { first: 473_000, last: 473_999 },
+      uidClaimDir: join(base, 'uid-claims'),
+      verifiedTtlMs: 0,
+    });
+    await always.bootstrap('count-d', counted);
+    expect(await runs('count-d')).toBe('x');
+    // A failing runtime is never remembered as passed.
+    const crashing = await installScriptRuntime(join(base, 'crashing-twice'), 'process.exit(3);\n');
+    for (let attempt = 0; attempt < 2; attempt++) {
+      await expect(driver.bootstrap('count-d', crashing)).rejects.toMatchObject({
+        code: 'COLIBRI_RUNTIME_UNAVAILABLE',
+      });
+    }
+  });
+
   it("checks and starts the runtime's light agent entry instead of the CLI when it has one", async () => {
     // The CLI entry fails for everything: only the light entry may be run.
     const light = await installScriptRuntime(
@@ -417,8 +461,21 @@ describe('linux driver: preflight', () => {
         cgroup: expect.stringMatching(/^v[12]$/),
         tmpfsSize: '64 MiB',
       });
-      // The trial left nothing behind but the (created) root.
-      expect(await treeSnapshot(jailRoot)).toMatch(/^\. d 711 0:0 $/);
+      // The trial left nothing behind but the (created) root and the record that it passed.
+      expect(await treeSnapshot(jailRoot)).toMatch(/^\. d 711 0:0 \n\.verified-runs\.json f 600 0:0 \d+$/);
+      expect(good.checks.at(-1)?.detail).toMatch(/^a sandbox ran node as uid \d+$/);
+      // Again on the same host: the passed trial is trusted, every other check runs.
+      const again = await createLinuxDriver({ jailRoot }).preflight();
+      expect(again.ok).toBe(true);
+      expect(again.checks.at(-1)?.detail).toMatch(/^a sandbox ran node as uid \d+ \(at .*not run again/);
+      // Other settings (or no trust at all): it runs.
+      for (const options of [{ tmpfsSizeBytes: 32 * 1024 * 1024 }, { verifiedTtlMs: 0 }]) {
+        const fresh = await createLinuxDriver({ jailRoot, ...options }).preflight();
+        expect(fresh.checks.at(-1)).toMatchObject({
+          ok: true,
+          detail: expect.stringMatching(/^a sandbox ran node as uid \d+$/),
+        });
+      }
 
       const bad = await createLinuxDriver({
         jailRoot,

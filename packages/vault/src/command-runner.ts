@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { Agent, request as httpRequest } from 'node:http';
 import type { Socket } from 'node:net';
-import { execa } from 'execa';
 
 /** What a finished command printed and how it ended. */
 export interface CommandResult {
@@ -72,10 +71,15 @@ const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 /** Largest stderr kept from a connected child. */
 const MAX_STDERR_CHARS = 64 * 1024;
 
-/** The real runner: execa, no shell, no inherited environment, never rejects. */
+/**
+ * The real runner: execa, no shell, no inherited environment, never rejects. execa is loaded on
+ * the first run: spawn-agent and provision-tenant with a directory source never run bw, and execa's
+ * module tree costs every start that imports the vault tens of milliseconds.
+ */
 export function createExecaRunner(): CommandRunner {
   return {
     async run(file, args, options) {
+      const { execa } = await import('execa');
       const result = await execa(file, args, {
         env: options.env,
         extendEnv: false,

@@ -120,7 +120,7 @@ export async function runKeeper(options: KeeperOptions): Promise<number> {
     for (;;) {
       const pids = await childrenOf(reaper);
       if (pids.length > 0 || exited) return pids;
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await new Promise((resolve) => setTimeout(resolve, 5));
     }
   };
 

@@ -48,8 +48,18 @@ export interface LinuxDriverOptions {
   readonly keeperEntry?: string;
   /** How long startAgent waits for the keeper to report the sandbox running (a failure guard). Default 60 s. */
   readonly startTimeoutMs?: number;
+  /**
+   * How long a passed sandbox run is trusted (preflight's trial sandbox, bootstrap's `--version` in
+   * the jail), in ms: within it, the same host facts (boot, kernel, the tools', node's and the
+   * runtime's files, the jail root, the settings) skip the run; any change runs it again. Every other
+   * check runs every time. 0 = always run. Default {@link DEFAULT_VERIFIED_TTL_MS}.
+   */
+  readonly verifiedTtlMs?: number;
   readonly logger?: LinuxDriverLogger;
 }
+
+/** How long a passed sandbox run is trusted by default: 15 minutes. */
+export const DEFAULT_VERIFIED_TTL_MS = 15 * 60 * 1000;
 
 /** The options with every default filled in. */
 export interface ResolvedLinuxDriverOptions {
@@ -63,6 +73,7 @@ export interface ResolvedLinuxDriverOptions {
   readonly nodePath: string;
   readonly keeperEntry: string;
   readonly startTimeoutMs: number;
+  readonly verifiedTtlMs: number;
   readonly logger: LinuxDriverLogger;
 }
 
@@ -152,6 +163,10 @@ export function resolveLinuxDriverOptions(options: LinuxDriverOptions): Resolved
   if (!Number.isInteger(startTimeoutMs) || startTimeoutMs < 1) {
     invalid(`startTimeoutMs must be a positive integer, got ${startTimeoutMs}`, 'startTimeoutMs');
   }
+  const verifiedTtlMs = options.verifiedTtlMs ?? DEFAULT_VERIFIED_TTL_MS;
+  if (!Number.isInteger(verifiedTtlMs) || verifiedTtlMs < 0) {
+    invalid(`verifiedTtlMs must be a non-negative integer, got ${verifiedTtlMs}`, 'verifiedTtlMs');
+  }
   return Object.freeze({
     jailRoot,
     uidRange: Object.freeze({ first, last }),
@@ -166,6 +181,7 @@ export function resolveLinuxDriverOptions(options: LinuxDriverOptions): Resolved
       'keeperEntry',
     ),
     startTimeoutMs,
+    verifiedTtlMs,
     logger: options.logger ?? silentLogger,
   });
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, chown, lstat, mkdir, readFile, realpath, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ColibriError, isColibriError } from '@colibri/errors';
 import type {
   AgentLaunch,
@@ -28,8 +28,10 @@ import { logTail } from './log-tail.js';
 import { processesOfUid, readCmdline } from './process-table.js';
 import { checkRuntimeFiles, unreadableByOthers, versionFromOutput } from './runtime-check.js';
 import { buildSandboxArgv, hostSystemDirs, SANDBOX_PATHS, sandboxUserDatabase } from './sandbox-argv.js';
+import { sandboxFacts } from './sandbox-facts.js';
 import { startKeeper } from './start-keeper.js';
 import { claimUid, releaseUid } from './uid-claims.js';
+import { fileIdentity, verifiedRuns } from './verified-runs.js';
 
 /** The directory names inside `R/<jail>/`. */
 export const JAIL_LAYOUT = Object.freeze({
@@ -50,6 +52,8 @@ const STATUS_FD = 3;
 /** Where the keeper feeds bwrap the keyring filter. */
 const SECCOMP_FD = 4;
 const POLL_MS = 50;
+/** The verified-runs kind of bootstrap's `--version` run in the jail. */
+const RUNTIME_VERSION_RUN = 'runtime-version';
 /** Failure guard for waits that should end quickly (processes dying after SIGKILL). */
 const KILL_GUARD_MS = 30_000;
 
@@ -377,37 +381,65 @@ export function createLinuxDriver(options: LinuxDriverOptions): JailDriver {
           }
         }
         const dirs = await prepareDirectories(root, record);
-        const { file, args } = buildSandboxArgv({
-          commands: config.commands,
-          uid: record.uid,
-          gid: record.gid,
-          maxProcesses: config.maxProcesses,
-          network: config.network,
-          tmpfsSizeBytes: config.tmpfsSizeBytes,
-          seccompFd: 0,
-          home: infoOf(root, record).home,
-          etcDir: dirs.etc,
-          readOnly: [checked.root, ...nodeBinds(node)],
-          systemDirs: hostSystemDirs(),
-          command: [node, agentEntry, '--version'],
-        });
-        const result = await runCommand(file, args, { timeoutMs: 120_000, stdin: keyringFilter() });
-        const output = `${result.stdout}\n${result.stderr}`;
-        const printed = versionFromOutput(result.stdout);
-        if (result.exitCode !== 0 || printed === undefined) {
-          throw new ColibriError(
-            'COLIBRI_RUNTIME_UNAVAILABLE',
-            `\`${agentEntry} --version\` failed in jail ${name} as uid ${record.uid} (exit ${result.exitCode}${
-              result.timedOut ? ', timed out' : ''
-            }): ${firstLines(output) || 'no output'}; install colibri ${checked.version} at ${runtime.root}`,
-            { jail: name, version: checked.version, exitCode: result.exitCode },
-          );
-        }
-        if (printed !== checked.version) {
-          throw new ColibriError(
-            'COLIBRI_RUNTIME_UNAVAILABLE',
-            `the runtime at ${runtime.root} is colibri ${printed}, but ${checked.version} is pinned: install colibri ${checked.version} at ${runtime.root} (or pin ${printed})`,
-            { jail: name, version: checked.version, found: printed },
+        // A `--version` run that passed is trusted while nothing it depended on changed (the
+        // sandbox facts and the runtime's files: verified-runs.ts); the checks above always run.
+        const runs = verifiedRuns(root, config.verifiedTtlMs);
+        const facts = {
+          ...(await sandboxFacts(config, node, root)),
+          runtime: {
+            version: checked.version,
+            files: await Promise.all(
+              [
+                checked.root,
+                checked.manifest,
+                checked.entry,
+                dirname(checked.entry),
+                agentEntry,
+                dirname(agentEntry),
+              ].map(fileIdentity),
+            ),
+          },
+        };
+        const passedAt = await runs.passed(RUNTIME_VERSION_RUN, facts);
+        if (passedAt === undefined) {
+          const { file, args } = buildSandboxArgv({
+            commands: config.commands,
+            uid: record.uid,
+            gid: record.gid,
+            maxProcesses: config.maxProcesses,
+            network: config.network,
+            tmpfsSizeBytes: config.tmpfsSizeBytes,
+            seccompFd: 0,
+            home: infoOf(root, record).home,
+            etcDir: dirs.etc,
+            readOnly: [checked.root, ...nodeBinds(node)],
+            systemDirs: hostSystemDirs(),
+            command: [node, agentEntry, '--version'],
+          });
+          const result = await runCommand(file, args, { timeoutMs: 120_000, stdin: keyringFilter() });
+          const output = `${result.stdout}\n${result.stderr}`;
+          const printed = versionFromOutput(result.stdout);
+          if (result.exitCode !== 0 || printed === undefined) {
+            throw new ColibriError(
+              'COLIBRI_RUNTIME_UNAVAILABLE',
+              `\`${agentEntry} --version\` failed in jail ${name} as uid ${record.uid} (exit ${result.exitCode}${
+                result.timedOut ? ', timed out' : ''
+              }): ${firstLines(output) || 'no output'}; install colibri ${checked.version} at ${runtime.root}`,
+              { jail: name, version: checked.version, exitCode: result.exitCode },
+            );
+          }
+          if (printed !== checked.version) {
+            throw new ColibriError(
+              'COLIBRI_RUNTIME_UNAVAILABLE',
+              `the runtime at ${runtime.root} is colibri ${printed}, but ${checked.version} is pinned: install colibri ${checked.version} at ${runtime.root} (or pin ${printed})`,
+              { jail: name, version: checked.version, found: printed },
+            );
+          }
+          await runs.remember(RUNTIME_VERSION_RUN, facts);
+        } else {
+          logger.info(
+            { jail: name, version: checked.version, passedAt },
+            'runtime --version not run again: it passed with the same runtime files, tools and host',
           );
         }
         const updated: JailRecord = {

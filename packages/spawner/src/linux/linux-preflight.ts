@@ -8,6 +8,10 @@ import { describeJailRoot, type JailRoot } from './jail-root.js';
 import { keyringFilter } from './keyring-filter.js';
 import type { ResolvedLinuxDriverOptions } from './linux-driver-options.js';
 import { buildSandboxArgv, hostSystemDirs, SANDBOX_PATHS, sandboxUserDatabase } from './sandbox-argv.js';
+import { sandboxFacts } from './sandbox-facts.js';
+import { verifiedRuns } from './verified-runs.js';
+
+const TRIAL_SANDBOX = 'trial-sandbox';
 
 async function readOptional(path: string): Promise<string | undefined> {
   try {
@@ -37,6 +41,8 @@ export function nodeBinds(nodePath: string): string[] {
  * when the checks it depends on passed (else it reports which), as the probe uid (the last of the
  * uid range) with a throwaway home in `R/.preflight-*`, removed afterwards. It creates the jail
  * root when it is missing (as create would), so it also proves the jail uid can traverse R's parents.
+ * A trial that passed is not run again while none of the facts it depended on changed
+ * ({@link sandboxFacts}, the probe uid), for up to `verifiedTtlMs`; every other check always runs.
  */
 export async function runLinuxPreflight(
   options: ResolvedLinuxDriverOptions,
@@ -218,6 +224,17 @@ async function trialSandbox(
   } catch (error) {
     return { name: 'trial-sandbox', ok: false, detail: (error as Error).message, fix: 'fix the jail root' };
   }
+  // A passed trial is trusted while nothing it depended on changed (verified-runs.ts).
+  const runs = verifiedRuns(root, options.verifiedTtlMs);
+  const facts = { ...(await sandboxFacts(options, nodePath, root)), probeUid: probe };
+  const passedAt = await runs.passed(TRIAL_SANDBOX, facts);
+  if (passedAt !== undefined) {
+    return {
+      name: TRIAL_SANDBOX,
+      ok: true,
+      detail: `a sandbox ran node as uid ${probe} (at ${passedAt}; not run again while this boot, the kernel, the tools, node, the jail root and the settings are unchanged, for up to ${Math.round(options.verifiedTtlMs / 60_000)} min)`,
+    };
+  }
   const scratch = await mkdtemp(join(root, '.preflight-'));
   try {
     await chmod(scratch, 0o711);
@@ -255,7 +272,8 @@ async function trialSandbox(
     const result = await runCommand(file, args, { timeoutMs: 60_000, stdin: keyringFilter() });
     const seen = (await readOptional(join(home, 'probe')))?.trim();
     if (result.exitCode === 0 && seen === String(probe)) {
-      return { name: 'trial-sandbox', ok: true, detail: `a sandbox ran node as uid ${probe}` };
+      await runs.remember(TRIAL_SANDBOX, facts);
+      return { name: TRIAL_SANDBOX, ok: true, detail: `a sandbox ran node as uid ${probe}` };
     }
     return {
       name: 'trial-sandbox',

@@ -10,6 +10,8 @@ export interface CheckedRuntime {
   readonly entry: string;
   /** The light run-agent entry, when the runtime has one (real path, inside `root`). */
   readonly agentEntry?: string;
+  /** The entry's package.json (where the version and the dependencies are declared). */
+  readonly manifest: string;
 }
 
 function unavailable(message: string, runtime: AgentRuntime, extra: Record<string, unknown> = {}): never {
@@ -161,7 +163,13 @@ export async function checkRuntimeFiles(runtime: AgentRuntime, jailRoot: string)
       );
     }
   }
-  return Object.freeze({ version, root, entry, ...(agentEntry === undefined ? {} : { agentEntry }) });
+  return Object.freeze({
+    version,
+    root,
+    entry,
+    ...(agentEntry === undefined ? {} : { agentEntry }),
+    manifest: manifestPath,
+  });
 }
 
 /**

@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ColibriError } from '@colibri/errors';
-import lockfile from 'proper-lockfile';
 
 export interface CrossProcessLockOptions {
   /** An existing directory the lock protects (the bw appdata dir). */
@@ -28,6 +27,9 @@ const DEFAULT_STALE_MS = 60_000;
 export async function acquireCrossProcessLock(
   options: CrossProcessLockOptions,
 ): Promise<() => Promise<void>> {
+  // Loaded here, not at import: only a bitwarden fetch takes the lock (proper-lockfile's module
+  // tree would cost every start that imports the vault).
+  const { default: lockfile } = await import('proper-lockfile');
   const started = performance.now();
   let pause = 50;
   for (;;) {
