@@ -13,6 +13,7 @@ const snapshot = {
   ]),
   waitingPolls: 4,
   storeCommits: 11,
+  storeWrites: 17,
 };
 
 describe('DaemonMetrics', () => {
@@ -37,6 +38,7 @@ describe('DaemonMetrics', () => {
     expect(m.value('colibri_tasks', { status: 'done' })).toBe(3);
     expect(m.value('colibri_long_polls_waiting')).toBe(4);
     expect(m.value('colibri_store_commits_total')).toBe(11);
+    expect(m.value('colibri_store_writes_total')).toBe(17);
     expect(m.value('colibri_parked_tasks_missing_tag', { tag: 'gpu' })).toBe(2);
     expect(m.families.get('colibri_dispatch_latency_seconds')?.type).toBe('histogram');
     expect(m.value('colibri_dispatch_latency_seconds_bucket', { stage: 'assign', le: '0.005' })).toBe(1);

@@ -5,6 +5,7 @@ import * as agents from './agents.js';
 import { openChangeFeed } from './change-feed/open-change-feed.js';
 import type { DialectAdapter } from './dialect/dialect-adapter.js';
 import * as expiry from './expiry.js';
+import { GroupCommitter } from './group-committer.js';
 import * as idPrefixes from './id-prefixes.js';
 import {
   assignTaskSchema,
@@ -101,10 +102,20 @@ export class KyselyStore implements Store {
   readonly #subscriptions = new Set<ChangeSubscription>();
   #closed = false;
   #commits = 0;
+  #writes = 0;
+  /** SQLite's group commit: every write transaction goes through it (undefined on PostgreSQL). */
+  readonly #groups: GroupCommitter | undefined;
 
   constructor(adapter: DialectAdapter, options: StoreOptions = {}) {
     this.#adapter = adapter;
     this.#db = adapter.db;
+    this.#groups =
+      adapter.groupCommit === true
+        ? new GroupCommitter(adapter.db, (writes) => {
+            this.#commits++;
+            this.#writes += writes;
+          })
+        : undefined;
     const clock = options.clock ?? (() => new Date());
     this.#context = Object.freeze({
       adapter,
@@ -118,6 +129,10 @@ export class KyselyStore implements Store {
 
   get committedTransactions(): number {
     return this.#commits;
+  }
+
+  get committedWrites(): number {
+    return this.#writes;
   }
 
   // ---- transaction, read and error mapping ------------------------------------------------
@@ -149,15 +164,24 @@ export class KyselyStore implements Store {
   }
 
   /**
-   * Runs `fn` in one transaction with the store's context. A transaction the database rolled back
-   * to break a deadlock is run again from the start (a few times, with jitter): it had no effect,
-   * so this is safe.
+   * Runs `fn` in one transaction with the store's context. On SQLite it joins the next group
+   * commit (its own savepoint in a transaction shared with the writes asked for meanwhile; settled
+   * after that COMMIT). A transaction the database rolled back to break a deadlock is run again
+   * from the start (a few times, with jitter): it had no effect, so this is safe.
    */
   async #transaction<T>(fn: (trx: Trx, context: StoreContext) => Promise<T>): Promise<T> {
+    if (this.#groups !== undefined) {
+      try {
+        return await this.#groups.run((trx) => fn(trx, this.#context));
+      } catch (error) {
+        throw this.#mapError(error);
+      }
+    }
     for (let attempt = 1; ; attempt++) {
       try {
         const result = await this.#db.transaction().execute((trx) => fn(trx, this.#context));
         this.#commits++;
+        this.#writes++;
         return result;
       } catch (error) {
         if (attempt < MAX_TRANSACTION_TRIES && this.#adapter.isRetryable(error)) {
@@ -578,6 +602,8 @@ export class KyselyStore implements Store {
   async close(): Promise<void> {
     this.#closed = true;
     await Promise.all([...this.#subscriptions].map((subscription) => subscription.close()));
+    // Writes already asked for still commit (and are answered) before the database closes.
+    await this.#groups?.idle();
     await this.#db.destroy();
   }
 }

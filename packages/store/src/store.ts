@@ -15,6 +15,11 @@ export interface SqliteStoreConfig {
   readonly synchronous?: 'FULL' | 'NORMAL';
   /** Create the parent directory when missing (default true). */
   readonly createDirectory?: boolean;
+  /**
+   * Group commit (default true): write transactions asked for while one commits share the next
+   * COMMIT, each in its own savepoint, each answered only after that COMMIT. False: one COMMIT per write.
+   */
+  readonly groupCommit?: boolean;
 }
 
 /** Connects to PostgreSQL. */
@@ -564,10 +569,17 @@ export interface Store {
   readonly driver: StoreDriverName;
   /**
    * How many write transactions this store object has committed since it was opened (reads and
-   * migrations not counted): what colibrid's `/metrics` reports as `colibri_store_commits_total`,
-   * so a benchmark can say how many commits a unit of work costs.
+   * migrations not counted; on SQLite one per group commit, whatever the writes it carried):
+   * what colibrid's `/metrics` reports as `colibri_store_commits_total`, so a benchmark can say
+   * how many commits a unit of work costs.
    */
   readonly committedTransactions: number;
+  /**
+   * How many write operations those commits carried (reads and refused writes not counted):
+   * equal to {@link committedTransactions} without group commit; `committedWrites /
+   * committedTransactions` is the mean group size (`colibri_store_writes_total`).
+   */
+  readonly committedWrites: number;
 
   /** Registers an agent (status `idle`). Throws `COLIBRI_AGENT_NAME_TAKEN` if the name is in use. */
   registerAgent(input: RegisterAgentInput): Promise<AgentRecord>;

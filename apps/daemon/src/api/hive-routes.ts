@@ -75,6 +75,7 @@ const metrics: Handler = async (app, { principal }) => {
       parkedByMissingTag,
       waitingPolls: app.dispatcher.waiters.size,
       storeCommits: app.store.committedTransactions,
+      storeWrites: app.store.committedWrites,
     }),
   };
 };

@@ -25,6 +25,7 @@ import { explainSkill, skillRoutingTags, taskSkillTag } from '../skills/skill-ca
 import { AsyncMutex } from './async-mutex.js';
 import { DeferredTasks } from './deferred-tasks.js';
 import { PollWaiters } from './poll-waiters.js';
+import { SharedGate } from './shared-gate.js';
 
 /** What the dispatcher needs. */
 export interface DispatcherDeps {
@@ -124,6 +125,11 @@ export class Dispatcher {
   readonly #agents = new Map<string, AgentRecord>();
   readonly #advertised = new Set<string>();
   readonly #mutex = new AsyncMutex();
+  /**
+   * Intakes run outside the mutex, side by side (shared), so that concurrent intakes share a
+   * group commit; a resync of the loads from the store runs exclusive (see {@link SharedGate}).
+   */
+  readonly #intakes = new SharedGate();
   readonly #assignedAt = new Map<string, number>();
   /** Parked tasks whose retry backoff has not run out: handed back to `retryParked` when due. */
   readonly #deferred = new DeferredTasks((taskId) => {
@@ -192,15 +198,40 @@ export class Dispatcher {
    * transaction (one commit for both). When the store refused the pick (this daemon's view of the
    * agent was behind) the task is parked and assigned the usual way: `assignError` is set if that
    * second step failed — the task is committed either way, so the caller still answers.
+   *
+   * Not under the mutex while it waits for its commit, so that intakes sent together share one
+   * (group) commit: the pick is made inside the store's transaction, where the writes of a group
+   * run one after the other, and the agent's load is counted at once (a reservation, given back if
+   * the store refuses or the commit fails), so every later pick — another intake's or an unpark
+   * batch's — sees it. A task left parked is then re-examined under the mutex, so an agent that
+   * came meanwhile is not missed.
    */
-  intake(input: IntakeTaskInput): Promise<{ task: TaskRecord; created: boolean; assignError?: Error }> {
-    return this.#mutex.run(async () => {
-      const { store, clock, leaseMs } = this.#deps;
-      let pick: SchedulableAgent | null = null;
-      let at = clock();
-      const { task, created } = await store.intakeTaskAndAssign(input, (taken) => {
+  async intake(input: IntakeTaskInput): Promise<{ task: TaskRecord; created: boolean; assignError?: Error }> {
+    const { task, created } = await this.#intakes.shared(() => this.#intakeAndPick(input));
+    if (!created || task.status !== 'parked') return { task, created };
+    try {
+      return { task: await this.#mutex.run(() => this.#assignOne(task)), created };
+    } catch (error) {
+      return { task, created, assignError: error as Error };
+    }
+  }
+
+  async #intakeAndPick(input: IntakeTaskInput): Promise<{ task: TaskRecord; created: boolean }> {
+    const { store, clock, leaseMs } = this.#deps;
+    let pick: SchedulableAgent | null = null;
+    let at = clock();
+    const release = () => {
+      if (pick !== null) this.#index.setLoad(pick.id, Math.max(0, this.loadOf(pick.id) - 1));
+      pick = null;
+    };
+    let outcome: { task: TaskRecord; created: boolean };
+    try {
+      outcome = await store.intakeTaskAndAssign(input, (taken) => {
+        // Called again when the store runs the transaction again (a PostgreSQL deadlock retry).
+        release();
         pick = this.#index.pick(parkedOf(taken));
         if (pick === null) return undefined;
+        this.#index.setLoad(pick.id, pick.load + 1);
         at = clock();
         return {
           agentId: pick.id,
@@ -209,20 +240,23 @@ export class Dispatcher {
           at,
         };
       });
-      // A repeated idempotency key: the task as it is, nothing new to dispatch.
-      if (!created) return { task, created };
-      const picked = pick as SchedulableAgent | null;
-      if (task.status === 'assigned' && picked !== null) {
-        this.#index.setLoad(picked.id, picked.load + 1);
-        this.#assigned(task, picked.id, task.createdAt.getTime(), at);
-        return { task, created };
-      }
-      try {
-        return { task: await this.#assignOne(task), created };
-      } catch (error) {
-        return { task, created, assignError: error as Error };
-      }
-    });
+    } catch (error) {
+      release();
+      throw error;
+    }
+    const { task } = outcome;
+    const picked = pick as SchedulableAgent | null;
+    if (
+      outcome.created &&
+      task.status === 'assigned' &&
+      picked !== null &&
+      task.assignedAgentId === picked.id
+    ) {
+      this.#assigned(task, picked.id, task.createdAt.getTime(), at);
+    } else {
+      release();
+    }
+    return outcome;
   }
 
   /**
@@ -437,20 +471,25 @@ export class Dispatcher {
     for (const tag of agent.capabilities) this.#advertised.add(tag);
   }
 
-  async #resync(): Promise<void> {
-    const { store } = this.#deps;
-    const [agents, loads, tags] = await Promise.all([
-      store.listAgents(),
-      store.countActiveTasksByAgent(),
-      store.listAdvertisedTags(),
-    ]);
-    for (const agent of agents) this.#remember(agent, loads.get(agent.id) ?? 0);
-    for (const tag of tags) this.#advertised.add(tag);
+  /** Loads from the store replace the index's: exclusive of intakes, whose reservations the store has not counted yet. */
+  #resync(): Promise<void> {
+    return this.#intakes.exclusive(async () => {
+      const { store } = this.#deps;
+      const [agents, loads, tags] = await Promise.all([
+        store.listAgents(),
+        store.countActiveTasksByAgent(),
+        store.listAdvertisedTags(),
+      ]);
+      for (const agent of agents) this.#remember(agent, loads.get(agent.id) ?? 0);
+      for (const tag of tags) this.#advertised.add(tag);
+    });
   }
 
-  async #resyncLoads(): Promise<void> {
-    const loads = await this.#deps.store.countActiveTasksByAgent();
-    for (const agent of this.#index.values()) this.#index.setLoad(agent.id, loads.get(agent.id) ?? 0);
+  #resyncLoads(): Promise<void> {
+    return this.#intakes.exclusive(async () => {
+      const loads = await this.#deps.store.countActiveTasksByAgent();
+      for (const agent of this.#index.values()) this.#index.setLoad(agent.id, loads.get(agent.id) ?? 0);
+    });
   }
 
   /**
@@ -604,6 +643,8 @@ export class Dispatcher {
       const pick = this.#index.pick(parkedOf(current));
       if (pick === null) return current;
       const now = clock();
+      // Counted before the commit: an intake picking meanwhile (outside the mutex) sees it.
+      this.#index.setLoad(pick.id, pick.load + 1);
       try {
         const assigned = await store.assignTask({
           taskId: current.id,
@@ -613,10 +654,10 @@ export class Dispatcher {
           reason: assignReason(parkedOf(current)),
           at: now,
         });
-        this.#index.setLoad(pick.id, pick.load + 1);
         this.#assigned(assigned, pick.id, current.createdAt.getTime(), now);
         return assigned;
       } catch (error) {
+        this.#index.setLoad(pick.id, Math.max(0, this.loadOf(pick.id) - 1));
         if (
           isColibriError(error, 'COLIBRI_AGENT_NOT_ELIGIBLE') ||
           isColibriError(error, 'COLIBRI_AGENT_NOT_FOUND')
@@ -624,7 +665,7 @@ export class Dispatcher {
           // Our index is behind the store (another daemon, or a tag change): refresh that agent.
           const fresh = await store.getAgent(pick.id).catch(() => undefined);
           if (fresh === undefined) this.#index.remove(pick.id);
-          else this.#remember(fresh, pick.load);
+          else this.#remember(fresh, this.loadOf(pick.id));
           current = await store.getTask(current.id);
         } else if (
           isColibriError(error, 'COLIBRI_STALE_ATTEMPT') ||

@@ -13,6 +13,8 @@ export interface HiveSnapshot {
   readonly waitingPolls: number;
   /** Write transactions this daemon's store has committed since it opened. */
   readonly storeCommits: number;
+  /** Write operations those commits carried (more than the commits when SQLite groups them). */
+  readonly storeWrites: number;
 }
 
 /** How an attempt of a task ended, as this daemon committed it. */
@@ -42,6 +44,8 @@ export class DaemonMetrics {
   readonly #parkedByTag: Gauge<'tag'>;
   readonly #storeCommits: Counter;
   #storeCommitsSeen = 0;
+  readonly #storeWrites: Counter;
+  #storeWritesSeen = 0;
 
   constructor(version: string) {
     const registers = [this.registry];
@@ -114,6 +118,11 @@ export class DaemonMetrics {
       help: 'Write transactions this colibrid committed to its store (each one a commit: an fsync on SQLite).',
       registers,
     });
+    this.#storeWrites = new Counter({
+      name: 'colibri_store_writes_total',
+      help: 'Write operations those commits carried: on SQLite writes asked for together share one commit (group commit), so writes ÷ commits is the mean group size.',
+      registers,
+    });
     // Every series exists from the start, so a rate() over a fresh daemon is 0, not absent.
     for (const outcome of ['done', 'failed', 'cancelled', 'expired', 'requeued'] as const)
       this.#outcomes.inc({ outcome }, 0);
@@ -161,6 +170,8 @@ export class DaemonMetrics {
     this.#waitingPolls.set(snapshot.waitingPolls);
     this.#storeCommits.inc(Math.max(0, snapshot.storeCommits - this.#storeCommitsSeen));
     this.#storeCommitsSeen = Math.max(this.#storeCommitsSeen, snapshot.storeCommits);
+    this.#storeWrites.inc(Math.max(0, snapshot.storeWrites - this.#storeWritesSeen));
+    this.#storeWritesSeen = Math.max(this.#storeWritesSeen, snapshot.storeWrites);
     // A tag no longer missing must disappear, not keep its last count.
     this.#parkedByTag.reset();
     for (const [tag, n] of snapshot.parkedByMissingTag) this.#parkedByTag.set({ tag }, n);

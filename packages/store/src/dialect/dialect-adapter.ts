@@ -13,6 +13,11 @@ export interface DialectAdapter {
   readonly db: Kysely<Database>;
   /** Encodes a Date for a timestamp column and for comparisons against one. */
   toDbTime(date: Date): string | Date;
+  /**
+   * True when the store should group its write transactions into one commit (SQLite: one
+   * synchronous connection, one fsync per COMMIT). Absent or false: one transaction per write.
+   */
+  readonly groupCommit?: boolean;
   /** True when the database can lock a selected row until commit (`SELECT … FOR UPDATE`). */
   readonly supportsRowLocks: boolean;
   /** True when `error` is a unique or primary-key violation. */

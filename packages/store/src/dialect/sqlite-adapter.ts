@@ -24,6 +24,18 @@ class ImmediateSqliteDriver extends SqliteDriver {
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
   }
+
+  /**
+   * SQLite itself ends a transaction on some errors (I/O error, disk full): the ROLLBACK that
+   * follows then fails with "no transaction is active", which must not hide the error that caused it.
+   */
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    try {
+      await connection.executeQuery(CompiledQuery.raw('rollback'));
+    } catch (error) {
+      if (!/no transaction is active/i.test((error as Error).message)) throw error;
+    }
+  }
 }
 
 /**
@@ -131,6 +143,7 @@ export function createSqliteAdapter(config: SqliteStoreConfig): DialectAdapter {
   return {
     driver: 'sqlite',
     db,
+    groupCommit: config.groupCommit !== false,
     supportsRowLocks: false,
     toDbTime: (date) => date.toISOString(),
     isUniqueViolation: (error) => {
