@@ -4,9 +4,11 @@
 // without loading oclif (src/fast-path.ts); everything else goes to oclif, which finds the manifest.
 const { join } = require('node:path');
 const { answerFast } = require('../dist/fast-path.bundle.cjs');
+const { requireCached } = require('./require-cached.js');
 
 const packageRoot = join(__dirname, '..');
-answerFast(process.argv.slice(2), {
+const argv = process.argv.slice(2);
+answerFast(argv, {
   packageRoot,
   env: process.env,
   stdoutIsTty: process.stdout.isTTY === true,
@@ -15,4 +17,11 @@ answerFast(process.argv.slice(2), {
   setExitCode: (code) => {
     process.exitCode = code;
   },
-}).then((answered) => (answered ? undefined : require('@oclif/core/execute').execute({ dir: packageRoot })));
+}).then((answered) =>
+  answered
+    ? undefined
+    : requireCached(
+        join(packageRoot, 'dist', 'cli.bundle.cjs'),
+        join(packageRoot, 'dist', 'cli.bundle.v8cache'),
+      ).runCli(argv, packageRoot),
+);

@@ -1,7 +1,8 @@
 // The fast path (bin/run.js → dist/fast-path.bundle.cjs) against oclif, as real processes on a real
 // colibrid: every invocation it answers gives the same stdout, stderr and exit code as the oclif
 // command (COLIBRI_NO_FAST_PATH=1), and it answers without loading oclif; everything it does not
-// recognise exactly goes to oclif. A preload records whether @oclif/core was ever required.
+// recognise exactly goes to oclif. A preload records whether oclif was ever loaded: @oclif/core
+// itself or dist/cli.bundle.cjs, which bundles it.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,7 +33,9 @@ beforeAll(async () => {
   writeFileSync(
     probe,
     `process.on('exit', () => {
-  const loaded = Object.keys(require.cache).some((file) => file.includes('/@oclif/core/'));
+  const loaded = Object.keys(require.cache).some(
+    (file) => file.includes('/@oclif/core/') || file.endsWith('/dist/cli.bundle.cjs'),
+  );
   require('node:fs').writeFileSync(process.env.PROBE_OUT, loaded ? 'oclif' : 'none');
 });
 `,

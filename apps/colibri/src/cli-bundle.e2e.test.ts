@@ -1,0 +1,147 @@
+// The bundled CLI (bin/run.js → dist/cli.bundle.cjs: @oclif/core and every command in one module,
+// the commands found by oclif's explicit strategy, its plugins left out for colibri's own
+// commands) against oclif as it ran before: the unbundled @oclif/core from node_modules finding
+// the compiled commands in dist/commands and the hook in dist/hooks, with both plugins. Both as
+// real processes on a real colibrid, the fast path off: stdout, stderr and exit code must be
+// identical for output, help, parse errors, unknown commands and --json.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { COMMANDS, packageJsonFor } from './cli-entry.js';
+import { COLIBRI_BIN, cleanEnv, type Hive, startHive } from './testing/colibri-process.test-helper.js';
+
+const packageRoot = fileURLToPath(new URL('..', import.meta.url));
+const pjson = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8'));
+
+let hive: Hive;
+let scratch: string;
+let unbundled: string;
+
+beforeAll(async () => {
+  hive = await startHive();
+  scratch = mkdtempSync(join(tmpdir(), 'colibri-bundle-'));
+  unbundled = join(scratch, 'unbundled.cjs');
+  const execute = createRequire(join(packageRoot, 'package.json')).resolve('@oclif/core/execute');
+  const reference = {
+    ...pjson,
+    oclif: {
+      ...pjson.oclif,
+      commands: './dist/commands',
+      hooks: { command_not_found: './dist/hooks/command-not-found' },
+    },
+  };
+  writeFileSync(
+    unbundled,
+    `require(${JSON.stringify(execute)}).execute({
+  dir: ${JSON.stringify(packageRoot)},
+  loadOptions: { root: ${JSON.stringify(packageRoot)}, pjson: ${JSON.stringify(reference)} },
+});
+`,
+  );
+});
+
+afterAll(async () => {
+  await hive?.stop();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+interface Observed {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function observe(script: string, args: readonly string[], env: Record<string, string>): Promise<Observed> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [script, ...args],
+      {
+        env: cleanEnv({
+          COLIBRI_HOME: hive.home,
+          COLIBRI_NO_FAST_PATH: '1',
+          XDG_CACHE_HOME: join(scratch, 'cache'),
+          ...env,
+        }),
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+      (error, stdout, stderr) => {
+        const status = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
+        resolve({ status, stdout, stderr });
+      },
+    );
+  });
+}
+
+const steady = (text: string) =>
+  text.replace(/"uptimeSeconds": \d+/g, '"uptimeSeconds": N').replace(/, up [^\n]+/g, ', up N');
+
+const cases: [string, string[], Record<string, string>][] = [
+  ['list-tasks --json', ['list-tasks', '--json'], {}],
+  ['list-tasks', ['list-tasks'], {}],
+  ['list-agents --wide', ['list-agents', '--wide'], {}],
+  ['status --json', ['status', '--json'], {}],
+  ['COLIBRI_CONTENT_TYPE=json', ['list-tasks'], { COLIBRI_CONTENT_TYPE: 'json' }],
+  ['a flag of the wrong type', ['list-tasks', '--limit', 'x'], {}],
+  ['an option not offered', ['list-tasks', '--status', 'sleeping', '--json'], {}],
+  ['an unknown flag', ['list-tasks', '--bogus'], {}],
+  ['an unexpected argument', ['list-tasks', 'extra'], {}],
+  ['exclusive flags', ['status', '--socket', '/x.sock', '--url', 'http://127.0.0.1:1'], {}],
+  ['missing required flags', ['intake-task'], {}],
+  ['missing argument', ['cancel-task', '--json'], {}],
+  ['a task that does not exist', ['show-task', 'ffffffff', '--json'], {}],
+  ['retry of a task that does not exist', ['retry-task', 'ffffffff'], {}],
+  ['an unknown command', ['statuss'], {}],
+  ['an unknown command, --json', ['list-task', '--json'], {}],
+  ['a global flag before the command', ['--token=s3cret', 'status'], {}],
+  ['--version', ['--version'], {}],
+  ['the root help', ['--help'], {}],
+  ['no arguments', [], {}],
+  ['a command help', ['list-tasks', '--help'], {}],
+  ['a command help at another width', ['intake-task', '--help'], { OCLIF_COLUMNS: '120' }],
+  ['the help command', ['help', 'list-tasks'], {}],
+  ['autocomplete --help', ['autocomplete', '--help'], {}],
+  ['autocomplete script', ['autocomplete', 'script', 'bash'], {}],
+  ['run-agent with a bad flag', ['run-agent', '--bogus'], {}],
+  ['spawn-agent without its arguments', ['spawn-agent'], {}],
+  ['mcp with a bad flag', ['mcp', '--bogus'], {}],
+];
+
+describe('the bundled CLI answers as the unbundled oclif does', () => {
+  it.each(cases)('%s', async (_label, args, env) => {
+    const [bundled, reference] = await Promise.all([
+      observe(COLIBRI_BIN, args, env),
+      observe(unbundled, args, env),
+    ]);
+    expect({ ...bundled, stdout: steady(bundled.stdout) }).toEqual({
+      ...reference,
+      stdout: steady(reference.stdout),
+    });
+  });
+});
+
+describe('the explicit command list', () => {
+  it('holds every command in src/commands under its file name', () => {
+    const files = readdirSync(new URL('./commands', import.meta.url))
+      .filter((file) => file.endsWith('.ts') && !file.endsWith('.test.ts'))
+      .map((file) => file.replace(/\.ts$/, ''))
+      .sort();
+    expect(Object.keys(COMMANDS).sort()).toEqual(files);
+  });
+
+  it('leaves the plugins out only for a colibri command that asks for no help', () => {
+    const plugins = (argv: string[]) => packageJsonFor(argv, pjson).oclif.plugins;
+    expect(plugins(['list-tasks', '--json'])).toEqual([]);
+    expect(plugins(['list-tasks', '--help'])).toEqual(pjson.oclif.plugins);
+    expect(plugins(['help', 'list-tasks'])).toEqual(pjson.oclif.plugins);
+    expect(plugins(['autocomplete'])).toEqual(pjson.oclif.plugins);
+    expect(plugins(['statuss'])).toEqual(pjson.oclif.plugins);
+    expect(plugins([])).toEqual(pjson.oclif.plugins);
+    expect(pjson.oclif.plugins.length).toBeGreaterThan(0);
+  });
+});
