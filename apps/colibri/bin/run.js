@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // CommonJS (bin/package.json): Node starts it without its ES module loader. The hot invocations
 // (`--version`, `--help` into a pipe, `status`) are answered by one small bundle
-// without loading oclif (src/fast-path.ts); everything else goes to oclif, which finds the manifest.
+// without loading oclif (src/fast-path.ts); everything else goes to oclif, bundled with every
+// command into dist/cli.bundle.cjs (src/cli-entry.ts, scripts/bundle.mjs) and compiled with the
+// V8 code cache the build wrote beside it (require-cached.js).
 const { join } = require('node:path');
 const { answerFast } = require('../dist/fast-path.bundle.cjs');
 const { requireCached } = require('./require-cached.js');
