@@ -4,6 +4,13 @@ import type { ErrorCode } from './error-codes.js';
 export type ErrorDetails = Readonly<Record<string, unknown>>;
 
 /**
+ * Marks an error made by this class in any copy of this module: the CLI bundles one copy
+ * (dist/cli.bundle.cjs) while the packages it loads from node_modules (vault, mcp, mother,
+ * spawner) import another, and an error crosses between them in both directions.
+ */
+const COLIBRI_ERROR: unique symbol = Symbol.for('@colibri/errors:ColibriError');
+
+/**
  * The one error class colibri throws across package boundaries.
  *
  * Callers branch on {@link ColibriError.code}, never on the message: the code is stable across
@@ -11,6 +18,11 @@ export type ErrorDetails = Readonly<Record<string, unknown>>;
  * them to exit codes, each in one place.
  */
 export class ColibriError extends Error {
+  /** `instanceof ColibriError` holds for a ColibriError made by any copy of this module. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && COLIBRI_ERROR in value;
+  }
+
   /** Stable machine-readable code, e.g. `COLIBRI_TASK_NOT_FOUND`. */
   readonly code: ErrorCode;
   /** Non-secret facts that help a caller act on the error (ids, the offending tag, states). */
@@ -21,6 +33,7 @@ export class ColibriError extends Error {
     this.name = 'ColibriError';
     this.code = code;
     this.details = Object.freeze({ ...details });
+    Object.defineProperty(this, COLIBRI_ERROR, { value: true });
   }
 
   /** A JSON shape safe to print or send: code, message, details. No stack, no cause. */
