@@ -7,7 +7,9 @@
 //   - BullMQ 6.7.0 on Debian's redis-server (loopback, started here), its worker in a separate
 //     process — when redis-server is installed (`sh scripts/setup.sh --with-bench-tools`).
 // Prints one Markdown section on stdout; progress on stderr. BENCH_TASKS / BENCH_LATENCY_TASKS
-// change the sizes; BENCH_ONLY=sqlite runs only the SQLite rows (colibrid and the raw rate).
+// change the sizes; BENCH_ONLY=sqlite runs only the SQLite rows (colibrid and the raw rate),
+// BENCH_ONLY=postgres only the PostgreSQL rows (colibrid, the raw rate, graphile-worker), and
+// BENCH_PG_STATEMENTS=1 prints colibri's pg_stat_statements calls per lifecycle, by query, on stderr.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -32,6 +34,8 @@ const TASKS = Number(process.env.BENCH_TASKS ?? 2000);
 const LATENCY_TASKS = Number(process.env.BENCH_LATENCY_TASKS ?? 200);
 const RAW_COMMITS = 2000;
 const ONLY_SQLITE = process.env.BENCH_ONLY === 'sqlite';
+const ONLY_POSTGRES = process.env.BENCH_ONLY === 'postgres';
+const PG_STATEMENTS = process.env.BENCH_PG_STATEMENTS === '1';
 const CLOCK_TICK_MS = 1000 / Number(spawnSync('getconf', ['CLK_TCK']).stdout.toString().trim() || 100);
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -330,6 +334,17 @@ function postgresProbe(adminUrl, database, units) {
     async after() {
       await sleep(600);
       const after = await read();
+      if (PG_STATEMENTS) {
+        const { rows } = await admin.query(
+          'select s.calls, s.query from pg_stat_statements s join pg_database d on d.oid = s.dbid where d.datname = $1 order by s.calls desc',
+          [database],
+        );
+        for (const row of rows) {
+          log(
+            `  ${(Number(row.calls) / units).toFixed(2).padStart(6)}  ${row.query.replace(/\s+/g, ' ').slice(0, 160)}`,
+          );
+        }
+      }
       await admin.end();
       return {
         pgStatements: (after.statements - before.statements) / units,
@@ -379,10 +394,10 @@ const fmt = (n, digits = 0) => (n === undefined ? '—' : n.toFixed(digits));
 const rows = [];
 
 // ---- SQLite -------------------------------------------------------------------------------
-log('sqlite: colibrid, then the raw commit rate on the same filesystem');
 let sqlite;
 let sqliteRaw;
-{
+if (!ONLY_POSTGRES) {
+  log('sqlite: colibrid, then the raw commit rate on the same filesystem');
   const daemon = await startDaemon([]).ready();
   try {
     sqlite = await colibriWorkload(daemon);
@@ -442,9 +457,9 @@ if (postgres !== undefined)
 // ---- BullMQ on Redis ------------------------------------------------------------------------
 let bull;
 let redisVersion;
-const redis = ONLY_SQLITE ? undefined : await startRedis();
-if (ONLY_SQLITE) {
-  log('bullmq: skipped (BENCH_ONLY=sqlite)');
+const redis = ONLY_SQLITE || ONLY_POSTGRES ? undefined : await startRedis();
+if (ONLY_SQLITE || ONLY_POSTGRES) {
+  log(`bullmq: skipped (BENCH_ONLY=${process.env.BENCH_ONLY})`);
 } else if (redis === undefined) {
   log('bullmq: skipped, redis-server is not installed (sh scripts/setup.sh --with-bench-tools)');
 } else {
@@ -465,15 +480,19 @@ if (ONLY_SQLITE) {
 
 const pct = (a, b) => `${((100 * a) / b).toFixed(1)}%`;
 rows.push(
-  `| colibri, SQLite (WAL, synchronous=FULL, group commit) | ${fmt(sqlite.perSecond)} | ${fmt(sqliteRaw)} | ${pct(sqlite.perSecond, sqliteRaw)} | ${fmt(sqlite.p50, 2)} / ${fmt(sqlite.p99, 2)} ms | ${fmt(sqlite.commits, 2)} (mean group ${fmt(sqlite.writesPerCommit, 2)} writes) | — | ${fmt(sqlite.requests, 2)} | ${fmt(sqlite.cpuMs, 2)} ms |`,
+  sqlite === undefined
+    ? '| colibri, SQLite | not run (BENCH_ONLY=postgres) | | | | | | | |'
+    : `| colibri, SQLite (WAL, synchronous=FULL, group commit) | ${fmt(sqlite.perSecond)} | ${fmt(sqliteRaw)} | ${pct(sqlite.perSecond, sqliteRaw)} | ${fmt(sqlite.p50, 2)} / ${fmt(sqlite.p99, 2)} ms | ${fmt(sqlite.commits, 2)} (mean group ${fmt(sqlite.writesPerCommit, 2)} writes) | — | ${fmt(sqlite.requests, 2)} | ${fmt(sqlite.cpuMs, 2)} ms |`,
 );
 if (!ONLY_SQLITE)
   rows.push(
     `| colibri, PostgreSQL 15 | ${fmt(pgColibri.perSecond)} | ${fmt(pgRaw)} | ${pct(pgColibri.perSecond, pgRaw)} | ${fmt(pgColibri.p50, 2)} / ${fmt(pgColibri.p99, 2)} ms | ${fmt(pgColibri.commits, 2)} (${fmt(pgColibri.pgTransactions, 1)}) | ${fmt(pgColibri.pgStatements, 1)} | ${fmt(pgColibri.requests, 2)} | ${fmt(pgColibri.cpuMs, 2)} ms |`,
     `| graphile-worker 0.16.6, same PostgreSQL | ${fmt(graphile.perSecond)} | ${fmt(pgRaw)} | ${pct(graphile.perSecond, pgRaw)} | ${fmt(graphile.p50, 2)} / ${fmt(graphile.p99, 2)} ms | (${fmt(graphile.pgTransactions, 1)}) | ${fmt(graphile.pgStatements, 1)} | — | — |`,
-    bull === undefined
-      ? '| BullMQ 6.7.0 on redis-server | not run: redis-server not installed | | | | | | | |'
-      : `| BullMQ 6.7.0 on redis-server ${redisVersion} (loopback, no persistence) | ${fmt(bull.perSecond)} | — | — | ${fmt(bull.p50, 2)} / ${fmt(bull.p99, 2)} ms | — | — | — | — |`,
+    ONLY_POSTGRES
+      ? '| BullMQ 6.7.0 on redis-server | not run (BENCH_ONLY=postgres) | | | | | | | |'
+      : bull === undefined
+        ? '| BullMQ 6.7.0 on redis-server | not run: redis-server not installed | | | | | | | |'
+        : `| BullMQ 6.7.0 on redis-server ${redisVersion} (loopback, no persistence) | ${fmt(bull.perSecond)} | — | — | ${fmt(bull.p50, 2)} / ${fmt(bull.p99, 2)} ms | — | — | — | — |`,
   );
 
 const ratio = ONLY_SQLITE ? undefined : pgColibri.perSecond / graphile.perSecond;
@@ -489,6 +508,6 @@ process.stdout.write(
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows,
     '',
-    `${ratio === undefined ? 'PostgreSQL not run (BENCH_ONLY=sqlite); ' : `On PostgreSQL colibri did **${ratio.toFixed(2)}×** graphile-worker's units of work per second in this run (issue 14's target: ≥ 0.5× now, ≥ 1× the aim); `}on SQLite a lifecycle ran at **${pct(sqlite.perSecond, sqliteRaw)}** of the raw commit rate (target ≥ 25%), ${fmt(sqlite.commits, 2)} commits per lifecycle (target ≤ 1), ${fmt(sqlite.writesPerCommit, 2)} writes per commit on average.`,
+    `${ratio === undefined ? 'PostgreSQL not run (BENCH_ONLY=sqlite); ' : `On PostgreSQL colibri did **${ratio.toFixed(2)}×** graphile-worker's units of work per second in this run (issue 14's target: ≥ 0.5× now, ≥ 1× the aim); `}${sqlite === undefined ? 'SQLite not run (BENCH_ONLY=postgres).' : `on SQLite a lifecycle ran at **${pct(sqlite.perSecond, sqliteRaw)}** of the raw commit rate (target ≥ 25%), ${fmt(sqlite.commits, 2)} commits per lifecycle (target ≤ 1), ${fmt(sqlite.writesPerCommit, 2)} writes per commit on average.`}`,
   ].join('\n')}\n`,
 );

@@ -13,12 +13,17 @@ declare module 'vitest' {
     retryDatabaseUrls: string[];
     /** Fresh databases for the expiry and retention tests on PostgreSQL, one per test. */
     lifecycleDatabaseUrls: string[];
+    /** A fresh database for counting PostgreSQL statements per lifecycle step (pg_stat_statements). */
+    roundTripDatabaseUrl: string;
+    /** The server's own database, to read pg_stat_statements from outside the counted one. */
+    postgresAdminUrl: string;
   }
 }
 
 /** One private PostgreSQL server for the run (the PostgreSQL end-to-end and several-daemons tests use it). */
 export default async function setup(project: TestProject) {
-  const server = await startTestPostgres();
+  // pg_stat_statements loaded (it only counts): the round-trips test reads it.
+  const server = await startTestPostgres({ settings: { shared_preload_libraries: 'pg_stat_statements' } });
   project.provide('postgresDatabaseUrl', await server.createDatabase('colibrid_e2e'));
   const multi: string[] = [];
   for (let i = 1; i <= 6; i++) multi.push(await server.createDatabase(`colibrid_multi_${i}`));
@@ -32,5 +37,7 @@ export default async function setup(project: TestProject) {
   const lifecycle: string[] = [];
   for (let i = 1; i <= 3; i++) lifecycle.push(await server.createDatabase(`colibrid_lifecycle_${i}`));
   project.provide('lifecycleDatabaseUrls', lifecycle);
+  project.provide('roundTripDatabaseUrl', await server.createDatabase('colibrid_round_trips'));
+  project.provide('postgresAdminUrl', server.url());
   return () => server.stop();
 }

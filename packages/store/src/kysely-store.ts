@@ -34,7 +34,9 @@ import {
   transitionTaskSchema,
   updateCapabilitiesSchema,
 } from './input-schemas.js';
+import { intakeTaskStatement } from './intake-task-statement.js';
 import * as joinTokens from './join-tokens.js';
+import { moveTaskStatement } from './move-task-statement.js';
 import * as retention from './retention.js';
 import { toAgent, toTask, toTenant } from './row-mapping.js';
 import type { Database } from './schema.js';
@@ -182,6 +184,27 @@ export class KyselyStore implements Store {
         const result = await this.#db.transaction().execute((trx) => fn(trx, this.#context));
         this.#commits++;
         this.#writes++;
+        return result;
+      } catch (error) {
+        if (attempt < MAX_TRANSACTION_TRIES && this.#adapter.isRetryable(error)) {
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+          continue;
+        }
+        throw this.#mapError(error);
+      }
+    }
+  }
+
+  /**
+   * PostgreSQL's one-statement writes: `fn` runs ONE statement that is its own transaction (no
+   * BEGIN/COMMIT round trips), retried like a transaction. It resolves to undefined when it wrote
+   * nothing; anything else counts as a commit.
+   */
+  async #statement<T>(fn: (db: Kysely<Database>, context: StoreContext) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await fn(this.#db, this.#context);
+        if (result !== undefined) this.#commits++;
         return result;
       } catch (error) {
         if (attempt < MAX_TRANSACTION_TRIES && this.#adapter.isRetryable(error)) {
@@ -351,6 +374,11 @@ export class KyselyStore implements Store {
   async #intakeOnce(input: IntakeTaskInput, operation: string): Promise<IntakeOutcome> {
     const task = parseInput(intakeTaskSchema, input, operation);
     try {
+      if (this.#adapter.driver === 'postgres') {
+        return await this.#statement((db, context) =>
+          intakeTaskStatement(db, context, task, () => undefined),
+        );
+      }
       return await this.#transaction((trx, context) => tasks.intakeTaskOnce(trx, context, task));
     } catch (error) {
       const key = task.idempotencyKey;
@@ -373,6 +401,9 @@ export class KyselyStore implements Store {
   ): Promise<IntakeOutcome> {
     const task = parseInput(intakeTaskSchema, input, 'intakeTaskAndAssign');
     try {
+      if (this.#adapter.driver === 'postgres') {
+        return await this.#statement((db, context) => intakeTaskStatement(db, context, task, choose));
+      }
       return await this.#transaction(async (trx, context) => {
         const outcome = await tasks.intakeTaskOnce(trx, context, task);
         if (!outcome.created) return outcome;
@@ -474,6 +505,10 @@ export class KyselyStore implements Store {
   async transitionTask(input: TransitionTaskInput): Promise<TaskRecord> {
     const change = parseInput(transitionTaskSchema, input, 'transitionTask');
     tasks.checkTransitionInput(change);
+    if (this.#adapter.driver === 'postgres') {
+      const moved = await this.#statement((db, context) => moveTaskStatement(db, context, change));
+      if (moved !== undefined) return moved;
+    }
     return this.#transaction((trx, context) => tasks.transitionTask(trx, context, change));
   }
 

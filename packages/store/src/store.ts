@@ -524,6 +524,12 @@ export interface WatchChangesOptions {
    * listener throws. Default: ignored.
    */
   readonly onError?: (error: Error) => void;
+  /**
+   * True: the changes this store committed itself are not delivered, only every other writer's
+   * (another daemon's, a tool's, a raw UPDATE's). For a caller that acts on its own writes directly,
+   * as colibrid does: the echo would only make it read again what it just wrote. Default false.
+   */
+  readonly ignoreOwnCommits?: boolean;
 }
 
 /** A running change feed. */

@@ -245,7 +245,7 @@ function idempotencyDigest(task: IntakeTask): string {
   return createHash('sha256').update(JSON.stringify(request)).digest('hex');
 }
 
-function newTaskRow(context: StoreContext, task: IntakeTask, at: string | Date): TaskRow {
+export function newTaskRow(context: StoreContext, task: IntakeTask, at: string | Date): TaskRow {
   return {
     id: randomUUID(),
     title: task.title,

@@ -79,6 +79,42 @@ describe('PostgreSQL change feed', () => {
     ]);
   });
 
+  it('with ignoreOwnCommits a store skips its own commits and hears every other writer', async () => {
+    const own: StoreChange[] = [];
+    const all: StoreChange[] = [];
+    await store.watchChanges((change) => own.push(change), { ignoreOwnCommits: true });
+    await store.watchChanges((change) => all.push(change));
+    const other = await openStore({ driver: 'postgres', connectionString: url, applicationName: 'feedtest' });
+    const raw = new pg.Client({ connectionString: url });
+    await raw.connect();
+    try {
+      const mine = await store.intakeTask({ title: 'mine', requiredCapabilities: [] });
+      const theirs = await other.intakeTask({ title: 'theirs', requiredCapabilities: [] });
+      await raw.query(`update tasks set status = 'cancelled' where id = $1`, [mine.id]);
+      await store.transitionTask({ taskId: theirs.id, to: 'cancelled' });
+      const last = await other.intakeTask({ title: 'last', requiredCapabilities: [] });
+      // Notifications arrive in commit order: once the last one is in, every earlier one is too.
+      await waitFor(() => own.some((c) => c.kind === 'task' && c.taskId === last.id), 'the last change');
+      expect(own).toEqual([
+        { kind: 'task', taskId: theirs.id, status: 'parked', agentId: null },
+        { kind: 'task', taskId: mine.id, status: 'cancelled', agentId: null },
+        { kind: 'task', taskId: last.id, status: 'parked', agentId: null },
+      ]);
+      // Without the option the same store hears all five, its own included.
+      await waitFor(() => all.some((c) => c.kind === 'task' && c.taskId === last.id), 'the last change');
+      expect(all.map((c) => (c.kind === 'task' ? `${c.taskId}:${c.status}` : c.kind))).toEqual([
+        `${mine.id}:parked`,
+        `${theirs.id}:parked`,
+        `${mine.id}:cancelled`,
+        `${theirs.id}:cancelled`,
+        `${last.id}:parked`,
+      ]);
+    } finally {
+      await raw.end();
+      await other.close();
+    }
+  });
+
   it('each subscription holds one connection, released by its close and by the store closing', async () => {
     const first = await store.watchChanges(() => {});
     await store.watchChanges(() => {});

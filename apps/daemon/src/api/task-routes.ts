@@ -5,13 +5,13 @@ import {
   retryTaskRequestSchema,
   transitionTaskRequestSchema,
 } from '@colibri/api';
-import { ColibriError } from '@colibri/errors';
+import { ColibriError, isColibriError } from '@colibri/errors';
 import type { TaskRecord } from '@colibri/store';
 import type * as v from 'valibot';
 import type { Principal } from '../auth/authenticator.js';
 import { type ResolvedSkill, resolveSkill, validateSkillPayload } from '../skills/skill-catalogue.js';
 import { canRead, queryObject, requireOperator, visibleTasks } from './access.js';
-import type { ApiRoute, App, Handler } from './app.js';
+import type { ApiRoute, App, Handler, Reply } from './app.js';
 import { withTaskRef } from './resolve-ref.js';
 import { toApiTask, toApiTaskEvent } from './to-api.js';
 
@@ -221,8 +221,60 @@ async function checkAgentMayMove(
   throw forbiddenTask(task.id);
 }
 
+/** What the store refuses when an agent's report does not fit the task: the full check then says why. */
+const REFUSED_REPORT = [
+  'COLIBRI_STALE_ATTEMPT',
+  'COLIBRI_NOT_ASSIGNED_TO_AGENT',
+  'COLIBRI_ILLEGAL_TRANSITION',
+  'COLIBRI_TASK_NOT_FOUND',
+  'COLIBRI_INVALID_INPUT',
+] as const;
+
+/**
+ * An agent's report on the task it holds, straight to the store, whose compare-and-set on agent
+ * and attempt is the whole check (no read first: one round trip less on PostgreSQL). Undefined
+ * when the store refused it (nothing changed): the caller then reads the task and answers why.
+ */
+async function reportMove(
+  app: App,
+  taskId: string,
+  agentId: string,
+  request: v.InferOutput<typeof transitionTaskRequestSchema>,
+): Promise<TaskRecord | undefined> {
+  if (request.attempt === undefined) return undefined;
+  try {
+    return await app.store.transitionTask({
+      taskId,
+      to: request.to,
+      agentId,
+      attempt: request.attempt,
+      ...(request.result !== undefined ? { result: request.result } : {}),
+      ...(request.error !== undefined ? { error: request.error } : {}),
+      ...(request.stderrTail !== undefined ? { stderrTail: request.stderrTail } : {}),
+      ...(request.reason !== undefined ? { reason: request.reason } : {}),
+      at: app.clock(),
+    });
+  } catch (error) {
+    if (REFUSED_REPORT.some((code) => isColibriError(error, code))) return undefined;
+    throw error;
+  }
+}
+
 const transition: Handler = async (app, { principal, params, body }) => {
   const request = parseRequest(transitionTaskRequestSchema, body, 'request body');
+  if (principal.kind === 'agent') {
+    const after = await reportMove(app, params.id!, principal.agentId, request);
+    if (after !== undefined) {
+      // It held the task (assigned or running: nothing else moves with its agent and attempt).
+      return moved(
+        app,
+        principal,
+        { id: after.id, assignedAgentId: principal.agentId, attempt: after.attempt },
+        after,
+        principal.agentId,
+      );
+    }
+  }
   const before = await app.store.getTask(params.id!);
   let agentId: string | undefined;
   if (principal.kind === 'agent') {
@@ -247,9 +299,26 @@ const transition: Handler = async (app, { principal, params, body }) => {
     ...(request.reason !== undefined ? { reason: request.reason } : {}),
     at: app.clock(),
   });
-  app.metrics.taskMoved(after.status);
   const held = before.status === 'assigned' || before.status === 'running';
-  if (held && before.assignedAgentId !== null && after.status !== 'running') {
+  return moved(app, principal, held ? before : undefined, after, agentId, before.status);
+};
+
+/**
+ * The bookkeeping of a committed move: metrics, the held slot freed (and refilled) when the task
+ * left its agent, the log line, and a task back in parked dispatched again. `held` is the task as
+ * its agent held it (assigned or running), or undefined when it was not held.
+ */
+async function moved(
+  app: App,
+  principal: Principal,
+  held: Pick<TaskRecord, 'id' | 'assignedAgentId' | 'attempt'> | undefined,
+  after: TaskRecord,
+  agentId: string | undefined,
+  from?: TaskRecord['status'],
+): Promise<Reply> {
+  app.metrics.taskMoved(after.status);
+  const before = held;
+  if (before !== undefined && before.assignedAgentId !== null && after.status !== 'running') {
     // Taken from the agent by someone else (a cancel): its open long poll answers now, so the
     // agent kills the handler within a second instead of at its next heartbeat.
     if (agentId === undefined) app.dispatcher.waiters.wake(before.assignedAgentId);
@@ -265,13 +334,19 @@ const transition: Handler = async (app, { principal, params, body }) => {
     }
   }
   app.logger.info(
-    { taskId: after.id, from: before.status, to: after.status, attempt: after.attempt, by: actor(principal) },
+    {
+      taskId: after.id,
+      ...(from !== undefined ? { from } : {}),
+      to: after.status,
+      attempt: after.attempt,
+      by: actor(principal),
+    },
     'task moved',
   );
   if (after.status !== 'parked') app.dispatcher.taskNotParked(after.id);
   const final = after.status === 'parked' ? await app.dispatcher.dispatch(after) : after;
   return { status: 200, body: { task: toApiTask(final) } };
-};
+}
 
 /** A failed, cancelled or expired task back in line (operator only): parked with more attempts, then dispatched. */
 const retry: Handler = async (app, { principal, params, body }) => {

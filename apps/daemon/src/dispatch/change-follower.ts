@@ -22,7 +22,8 @@ export interface FollowedDispatcher {
  * - any task change makes the agents' loads stale (recounted once per batch);
  * - a `resync` (the feed was away) wakes every long poll to re-read and runs the sweep.
  *
- * Changes arrive faster than they can be acted on, and this daemon's own changes echo back, so
+ * The feed carries only other writers' changes (colibrid subscribes with `ignoreOwnCommits`: it
+ * acts on its own writes as it makes them). Changes arrive faster than they can be acted on, so
  * work is coalesced by id and done one batch at a time; every step re-reads the store, so a
  * repeated or late change is harmless. A failed step is logged: the safety sweep catches up.
  */

@@ -381,6 +381,9 @@ export function createServer(deps: ServerDeps): ColibriServer {
           boardChanges.notify('hive');
         },
         {
+          // This daemon acts on its own writes as it makes them (as on SQLite, which has no feed):
+          // only other writers' changes come through here.
+          ignoreOwnCommits: true,
           onError: (error) =>
             deps.logger.warn({ err: error }, 'change feed trouble (the safety sweep still runs)'),
         },

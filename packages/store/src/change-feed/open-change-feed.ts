@@ -23,6 +23,11 @@ export async function openChangeFeed(
       field: 'onError',
     });
   }
+  if (options.ignoreOwnCommits !== undefined && typeof options.ignoreOwnCommits !== 'boolean') {
+    throw new ColibriError('COLIBRI_INVALID_INPUT', 'watchChanges: ignoreOwnCommits must be a boolean', {
+      field: 'ignoreOwnCommits',
+    });
+  }
   if (storeClosed) {
     throw new ColibriError('COLIBRI_STORE_UNAVAILABLE', 'watchChanges: the store is closed', {
       driver: adapter.driver,

@@ -1,7 +1,7 @@
 import { ColibriError } from '@colibri/errors';
 import type { ChangeListener, ChangeSubscription, StoreChange, WatchChangesOptions } from '../store.js';
 import { CHANGE_CHANNEL } from './change-channel.js';
-import { parseChange } from './parse-change.js';
+import { parseNotification } from './parse-change.js';
 import { type BackoffBounds, DEFAULT_BACKOFF, reconnectDelayMs } from './reconnect-delay.js';
 
 /** The little of a connected `pg.Client` the feed uses (a small port, so tests can pass a fake). */
@@ -28,6 +28,11 @@ export interface PostgresChangeFeedDeps {
   readonly pingTimeoutMs?: number;
   /** Injected for tests. */
   readonly random?: () => number;
+  /**
+   * The `colibri.origin` this store's own sessions commit under: with `ignoreOwnCommits`, the
+   * notifications carrying it are not delivered.
+   */
+  readonly origin?: string;
 }
 
 const RESYNC: StoreChange = Object.freeze({
@@ -76,6 +81,7 @@ export async function watchPostgresChanges(
   const random = deps.random ?? Math.random;
   const pingIntervalMs = deps.pingIntervalMs ?? 30_000;
   const pingTimeoutMs = deps.pingTimeoutMs ?? 10_000;
+  const ownOrigin = options.ignoreOwnCommits === true ? deps.origin : undefined;
   const closing = new AbortController();
   const report = (error: Error) => {
     try {
@@ -126,9 +132,9 @@ export async function watchPostgresChanges(
       lost: onLost,
       notification: (channel, payload) => {
         if (lost || channel !== CHANGE_CHANNEL) return;
-        const change = parseChange(payload);
-        if ('error' in change) report(new ColibriError('COLIBRI_INTERNAL', `change feed: ${change.error}`));
-        else deliver(change);
+        const read = parseNotification(payload);
+        if ('error' in read) report(new ColibriError('COLIBRI_INTERNAL', `change feed: ${read.error}`));
+        else if (ownOrigin === undefined || read.origin !== ownOrigin) deliver(read.change);
       },
     });
     try {

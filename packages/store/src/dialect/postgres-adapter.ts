@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { ColibriError } from '@colibri/errors';
 import { Kysely, PostgresDialect } from 'kysely';
 import { type ListenConnection, watchPostgresChanges } from '../change-feed/postgres-change-feed.js';
@@ -34,6 +35,13 @@ export async function createPostgresAdapter(config: PostgresStoreConfig): Promis
   // An idle client that loses its server emits 'error' on the pool; without a listener Node
   // would crash the process. The next query on a fresh client reports the failure instead.
   pool.on('error', () => {});
+  // Every session of this store commits under its own origin, which the change triggers put in
+  // each notification (0010-change-origin): its own feed can then skip its own commits. Queued
+  // before the client is handed out, so it runs first; once per connection, not per query.
+  const origin = randomUUID();
+  pool.on('connect', (client) => {
+    client.query(`select set_config('colibri.origin', '${origin}', false)`).catch(() => {});
+  });
   try {
     const client = await pool.connect();
     client.release();
@@ -79,6 +87,6 @@ export async function createPostgresAdapter(config: PostgresStoreConfig): Promis
     isRetryable: (error) => pgCode(error) === '40P01' || pgCode(error) === '40001',
     isUnavailable: isPgUnavailable,
     watchChanges: (listener, options) =>
-      watchPostgresChanges({ connect: connectListener }, listener, options),
+      watchPostgresChanges({ connect: connectListener, origin }, listener, options),
   };
 }

@@ -9,6 +9,8 @@ import { skillsSchema } from './0006-skills.js';
 import { expiryRetentionSchema } from './0007-expiry-retention.js';
 import { retryAndIdempotencySchema } from './0008-retry-and-idempotency.js';
 import { agentSlotsSchema } from './0009-agent-slots.js';
+import { changeOriginSchema } from './0010-change-origin.js';
+import { moveTaskFunctionSchema } from './0011-move-task-function.js';
 
 /**
  * Migrations live in code (not files on disk) so a bundled or installed package always carries
@@ -25,6 +27,8 @@ export function migrationProvider(driver: StoreDriverName): MigrationProvider {
     '0007-expiry-retention': expiryRetentionSchema(driver),
     '0008-retry-and-idempotency': retryAndIdempotencySchema(driver),
     '0009-agent-slots': agentSlotsSchema(),
+    '0010-change-origin': changeOriginSchema(driver),
+    '0011-move-task-function': moveTaskFunctionSchema(driver),
   };
   return { getMigrations: async () => migrations };
 }
