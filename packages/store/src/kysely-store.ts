@@ -204,7 +204,10 @@ export class KyselyStore implements Store {
     for (let attempt = 1; ; attempt++) {
       try {
         const result = await fn(this.#db, this.#context);
-        if (result !== undefined) this.#commits++;
+        if (result !== undefined) {
+          this.#commits++;
+          this.#writes++;
+        }
         return result;
       } catch (error) {
         if (attempt < MAX_TRANSACTION_TRIES && this.#adapter.isRetryable(error)) {
