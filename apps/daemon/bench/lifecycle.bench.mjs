@@ -1,5 +1,5 @@
 // Daemon benchmark, one run, every row side by side:
-//   - colibri's task lifecycle (intake → assign → poll → running → done) over the Unix socket, on
+//   - colibri's task lifecycle (intake → assign → claiming poll → done) over the Unix socket, on
 //     SQLite and on PostgreSQL, each next to the raw committed-transaction rate of the same
 //     database measured in the same run (the floor of the storage cost), with the commits, HTTP
 //     requests, PostgreSQL statements and daemon CPU each lifecycle cost;
@@ -102,7 +102,8 @@ function startDaemon(args) {
 }
 
 /**
- * colibri's workload: AGENTS agents long-poll and report running then done; the operator intakes
+ * colibri's workload: AGENTS agents long-poll with `claim` (as run-agent does: the poll moves the
+ * task to running, no separate report) and report done; the operator intakes
  * TASKS tasks with IN_FLIGHT requests outstanding (throughput), then LATENCY_TASKS one at a time
  * (intake sent → an agent's long poll returns it). `probe` brackets the throughput phase (its
  * `before()`/`after()` read counters of the database under test).
@@ -131,12 +132,14 @@ async function colibriWorkload(daemon, probe = { before: async () => {}, after: 
     });
     const client = createClient({ socketPath, token, timeoutMs: 60_000 });
     while (!stopping) {
-      const { tasks } = await client.poll(agent.id, { waitSeconds: 2 });
+      // As run-agent polls: the poll claims what it returns (assigned → running in colibrid, in the
+      // assignment's transaction when the poll was waiting), so no `running` report is sent.
+      const { tasks, claimed = [] } = await client.poll(agent.id, { waitSeconds: 2, claim: 1, holding: [] });
       const now = performance.now();
-      for (const task of tasks.filter((t) => t.status === 'assigned')) {
+      const ours = new Set(claimed.map((c) => `${c.taskId}#${c.attempt}`));
+      for (const task of tasks.filter((t) => ours.has(`${t.id}#${t.attempt}`))) {
         seenAt.set(task.id, now);
         notify(task.id);
-        await client.transitionTask(task.id, { to: 'running', attempt: task.attempt });
         await client.transitionTask(task.id, { to: 'done', attempt: task.attempt, result: { ok: true } });
         doneAt.set(task.id, performance.now());
         notify(task.id);
@@ -500,7 +503,7 @@ process.stdout.write(
   `${[
     '## Daemon: task lifecycle on SQLite and PostgreSQL, next to the raw commit rate and peer queues',
     '',
-    `\`pnpm bench @colibri/daemon\` (\`node apps/daemon/bench/lifecycle.bench.mjs\` after a build), every row in one run, ${new Date().toISOString().slice(0, 16)}Z on ${cpus()[0]?.model ?? 'unknown'} × ${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}; 1-minute load average ${loadAtStart.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end. Workload: ${AGENTS} agents (one client each) long-poll colibrid over its Unix socket (\`wait=2\`) and report running then done; the operator intakes ${TASKS} tasks with ${IN_FLIGHT} requests in flight, timed until all are done (lifecycle = intake → assign → poll → running → done); then ${LATENCY_TASKS} tasks one at a time, from the intake request being sent to an agent's poll returning it (dispatch latency). The raw rate is single-row committed transactions of the same database in the same run: SQLite with the store's settings (WAL, synchronous=FULL, an fsync per commit) on the same filesystem; PostgreSQL one autocommit INSERT per round trip on the same server (the private test server runs with \`fsync=off\`, so its raw rate is round trips, not disk flushes). Commits per lifecycle: \`colibri_store_commits_total\` from colibrid's /metrics (in brackets, PostgreSQL's own \`xact_commit\` for the database, which also counts every autocommit read); statements: \`pg_stat_statements\` calls, BEGIN/COMMIT included (≈ round trips). CPU: colibrid's user + system time from /proc over the throughput phase.`,
+    `\`pnpm bench @colibri/daemon\` (\`node apps/daemon/bench/lifecycle.bench.mjs\` after a build), every row in one run, ${new Date().toISOString().slice(0, 16)}Z on ${cpus()[0]?.model ?? 'unknown'} × ${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}; 1-minute load average ${loadAtStart.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end. Workload: ${AGENTS} agents (one client each) long-poll colibrid over its Unix socket (\`wait=2\`, \`claim: 1\` as run-agent polls: the poll claims the task it returns, assigned → running in colibrid — in the intake's own transaction when the poll was already waiting — so no \`running\` report is sent) and report done; the operator intakes ${TASKS} tasks with ${IN_FLIGHT} requests in flight, timed until all are done (lifecycle = intake → assign → claiming poll (running) → done); then ${LATENCY_TASKS} tasks one at a time, from the intake request being sent to an agent's poll returning it (dispatch latency). The raw rate is single-row committed transactions of the same database in the same run: SQLite with the store's settings (WAL, synchronous=FULL, an fsync per commit) on the same filesystem; PostgreSQL one autocommit INSERT per round trip on the same server (the private test server runs with \`fsync=off\`, so its raw rate is round trips, not disk flushes). Commits per lifecycle: \`colibri_store_commits_total\` from colibrid's /metrics (in brackets, PostgreSQL's own \`xact_commit\` for the database, which also counts every autocommit read); statements: \`pg_stat_statements\` calls, BEGIN/COMMIT included (≈ round trips). CPU: colibrid's user + system time from /proc over the throughput phase.`,
     '',
     `graphile-worker and BullMQ run the same shape of work: ${TASKS} jobs added with ${IN_FLIGHT} in flight by this process, run by a worker in a separate process with ${AGENTS}-way concurrency, done = the queue recorded the job complete (graphile-worker's \`job:complete\`, BullMQ's \`completed\`); latency = add sent → the handler starts. Per unit of work a peer does less: graphile-worker is one INSERT (add), one locking SELECT … FOR UPDATE SKIP LOCKED (get) and one DELETE (complete) with no network hop but PostgreSQL's; BullMQ is a few Lua scripts in Redis without persistence here. colibri does more per lifecycle: capability matching of each task against the online agents, HTTP long polls per agent, attempt tokens (fencing) checked on every report, an append-only event log row per state change, and a durable commit before every answer.`,
     '',

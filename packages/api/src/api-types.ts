@@ -278,6 +278,12 @@ export interface PollResponse {
   readonly tasks: ApiTask[];
   /** The attempts given in `holding` that are no longer the agent's (empty without `holding`). */
   readonly revoked: readonly RevokedTask[];
+  /**
+   * Only with `claim`: the attempts this poll moved `assigned → running` for the agent (returned
+   * running in `tasks`). The agent starts them without a `running` report; any other running
+   * task it does not hold is not its run any more.
+   */
+  readonly claimed?: readonly HeldTask[];
 }
 
 /** `POST /v1/agents/:id/heartbeat`. */

@@ -55,6 +55,7 @@ export {
   listTenantsResponseSchema,
   openApiResponseSchema,
   parkedReasonSchema,
+  pollResponseSchema,
   pruneResponseSchema,
   registerAgentResponseSchema,
   revokeJoinTokenResponseSchema,

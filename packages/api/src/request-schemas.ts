@@ -172,8 +172,18 @@ export const heldTasksRequestSchema = v.strictObject({
 /** `POST /v1/agents/:id/heartbeat`: the body may be absent, `{}` or `{holding}` (see {@link heldTasksRequestSchema}). */
 export const heartbeatRequestSchema = heldTasksRequestSchema;
 
-/** `POST /v1/agents/:id/poll`: the body may be absent, `{}` or `{holding}`; the wait is in the query. */
-export const pollRequestSchema = heldTasksRequestSchema;
+/**
+ * `POST /v1/agents/:id/poll`: the body may be absent, `{}`, `{holding}` and/or `{claim}`; the wait
+ * is in the query. `claim: N` (opt-in) lets the poll claim up to N of the assigned tasks it returns
+ * (its free slots): each moves `assigned → running` in the poll's own transaction (the same
+ * compare-and-set on the attempt and the same event row as a `running` report), is returned
+ * running and listed in `claimed`, so the agent starts it without reporting `running`. Without
+ * `claim` the poll changes nothing.
+ */
+export const pollRequestSchema = v.strictObject({
+  ...heldTasksRequestSchema.entries,
+  claim: v.optional(integer(1, MAX_AGENT_SLOTS)),
+});
 
 /** `POST /v1/tenants/:tenant/reset-collection`: no fields (the body may be absent or `{}`). */
 export const resetCollectionRequestSchema = v.strictObject({});

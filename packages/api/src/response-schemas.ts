@@ -169,8 +169,21 @@ export const agentOfflineResponseSchema = v.object({
   requeued: v.array(v.string()),
   failed: v.array(v.string()),
 });
-/** `{ tasks }`: a poll's or a listing's answer. */
+/** `{ tasks }`: a listing's answer. */
 export const tasksResponseSchema = v.object({ tasks: v.array(apiTaskSchema) });
+const heldTaskSchema = v.object({ taskId: v.string(), attempt: v.number() });
+/** `PollResponse`: `claimed` only when the poll asked to claim. */
+export const pollResponseSchema = v.object({
+  tasks: v.array(apiTaskSchema),
+  revoked: v.array(
+    v.object({
+      ...heldTaskSchema.entries,
+      status: v.nullable(v.picklist(TASK_STATUSES)),
+      reason: v.nullable(v.string()),
+    }),
+  ),
+  claimed: v.optional(v.array(heldTaskSchema)),
+});
 /** `IntakeTaskResponse`. */
 export const intakeTaskResponseSchema = v.object({
   created: v.boolean(),

@@ -91,10 +91,13 @@ export interface ColibriClient {
    * The agent's assigned and running tasks. With `waitSeconds` it waits (long-poll) until there is
    * at least one assigned task or, with `holding`, until the agent's assigned/running set differs
    * from the attempts it holds (a new task, or a held one cancelled or taken away: `revoked`).
+   * With `claim: N` (opt-in, the agent's free slots) the poll also moves up to N of the assigned
+   * tasks it returns to running, listed in `claimed`: the agent starts those without a `running`
+   * report.
    */
   poll(
     agentId: string,
-    options?: { waitSeconds?: number; signal?: AbortSignal; holding?: readonly HeldTask[] },
+    options?: { waitSeconds?: number; signal?: AbortSignal; holding?: readonly HeldTask[]; claim?: number },
   ): Promise<PollResponse>;
   /**
    * The agent stops: offline now (not after its TTL), its unfinished tasks handed back (re-queued,

@@ -283,7 +283,14 @@ export function createClient(options: ClientOptions): ColibriClient {
         path: `/v1/agents/${id(agentId)}/poll${query({ wait: pollOptions.waitSeconds })}`,
         extraTimeoutMs: (pollOptions.waitSeconds ?? 0) * 1000,
         signal: pollOptions.signal,
-        ...(pollOptions.holding === undefined ? {} : { body: { holding: pollOptions.holding } }),
+        ...(pollOptions.holding === undefined && pollOptions.claim === undefined
+          ? {}
+          : {
+              body: {
+                ...(pollOptions.holding === undefined ? {} : { holding: pollOptions.holding }),
+                ...(pollOptions.claim === undefined ? {} : { claim: pollOptions.claim }),
+              },
+            }),
       }),
     goOffline: (agentId, request = {}) =>
       call({ method: 'POST', path: `/v1/agents/${id(agentId)}/offline`, body: request }),

@@ -80,7 +80,8 @@ describe('runAgent: the work cycle', () => {
       'assigned→running#1',
       'running→done#1',
     ]);
-    expect(log.all('report-delivered').map((e) => e.to)).toEqual(['running', 'done']);
+    // Its poll claimed the task (assigned → running in the poll's transaction): only done is reported.
+    expect(log.all('report-delivered').map((e) => e.to)).toEqual(['done']);
     // The agent token is kept 0600 in a 0700 directory; the events never carry it.
     expect(statSync(ws.stateDir).mode & 0o777).toBe(0o700);
     expect(statSync(join(ws.stateDir, 'agent.json')).mode & 0o777).toBe(0o600);
@@ -137,8 +138,8 @@ describe('runAgent: the work cycle', () => {
     expect(unknown.task.error).toMatch(
       /^\[COLIBRI_HANDLER_NOT_FOUND\] handler "no-such-handler" not found: there is no .*no-such-handler; put an executable file named no-such-handler in /,
     );
-    // Checked before it was started: it never went to running.
-    expect(unknown.events.map((e) => e.to)).toEqual(['parked', 'assigned', 'failed']);
+    // Claimed by the poll (running), then checked before any handler started: failed.
+    expect(unknown.events.map((e) => e.to)).toEqual(['parked', 'assigned', 'running', 'failed']);
     const shapeless = await settled(daemon, (await intake(daemon, { url: 'https://example.org' })).id);
     expect(shapeless.task.error).toMatch(
       /^\[COLIBRI_INVALID_INPUT\] task payload must be a JSON object naming its handler/,

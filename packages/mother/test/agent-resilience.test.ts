@@ -97,8 +97,11 @@ describe('runAgent: surviving the daemon and the bridge', () => {
       .slice(droppedAt + 1)
       .filter((e) => 'attempt' in e && 'taskId' in e && e.taskId === task.id && e.attempt === 1);
     expect(attemptOneAfter).toEqual([]);
-    expect(log.all('report-delivered').filter((e) => e.taskId === task.id && e.attempt === 1)).toEqual([
-      { type: 'report-delivered', taskId: task.id, attempt: 1, to: 'running' },
+    // Attempt 1 was claimed by its poll (no running report) and its done report was refused.
+    expect(log.all('report-delivered').filter((e) => e.taskId === task.id && e.attempt === 1)).toEqual([]);
+    expect(shown.events.filter((e) => e.to === 'running').map((e) => [e.from, e.attempt])).toEqual([
+      ['assigned', 1],
+      ['assigned', 2],
     ]);
   });
 
@@ -139,12 +142,13 @@ describe('runAgent: surviving the daemon and the bridge', () => {
     const shown = await settled(daemon, task.id);
     expect(shown.task).toMatchObject({ status: 'done', attempt: 2 });
     expect(shown.events.filter((e) => e.to === 'done').map((e) => e.attempt)).toEqual([2]);
+    // Attempt 1 was claimed by its poll and killed: it reported nothing.
     expect(
       log
         .all('report-delivered')
         .filter((e) => e.attempt === 1)
         .map((e) => e.to),
-    ).toEqual(['running']);
+    ).toEqual([]);
   });
 
   it('starts before the daemon is reachable, waits it out with backoff and registers once it is', async () => {

@@ -8,6 +8,7 @@ export type {
   AssignTaskInput,
   ChangeListener,
   ChangeSubscription,
+  ClaimTasksInput,
   CountFilter,
   CreateJoinTokenInput,
   CreateTenantInput,

@@ -219,6 +219,7 @@ export const assignTaskSchema = v.object({
   expectedAttempt: v.pipe(v.number(), v.integer('must be an integer'), v.minValue(0)),
   leaseExpiresAt: date,
   reason: v.optional(shortText(1000)),
+  claimed: v.optional(v.boolean()),
   at: v.optional(date),
 });
 
@@ -268,6 +269,21 @@ export const transitionTaskSchema = v.object({
   error: v.optional(shortText(10_000)),
   stderrTail: v.optional(stderrTail),
   reason: v.optional(shortText(1000)),
+  at: v.optional(date),
+});
+
+/** Assigned attempts an agent's poll claims (moves to running). */
+export const claimTasksSchema = v.object({
+  agentId: v.string(),
+  tasks: v.pipe(
+    v.array(
+      v.object({
+        taskId: v.string(),
+        attempt: v.pipe(v.number(), v.integer('must be an integer'), v.minValue(0)),
+      }),
+    ),
+    v.maxLength(MAX_ASSIGN_BATCH, `must be at most ${MAX_ASSIGN_BATCH} tasks`),
+  ),
   at: v.optional(date),
 });
 

@@ -9,6 +9,7 @@ import { GroupCommitter } from './group-committer.js';
 import * as idPrefixes from './id-prefixes.js';
 import {
   assignTaskSchema,
+  claimTasksSchema,
   createJoinTokenSchema,
   createTenantSchema,
   expireTasksSchema,
@@ -48,6 +49,7 @@ import type {
   AssignTaskInput,
   ChangeListener,
   ChangeSubscription,
+  ClaimTasksInput,
   CountFilter,
   CreateJoinTokenInput,
   CreateTenantInput,
@@ -513,6 +515,12 @@ export class KyselyStore implements Store {
       if (moved !== undefined) return moved;
     }
     return this.#transaction((trx, context) => tasks.transitionTask(trx, context, change));
+  }
+
+  async claimTasks(input: ClaimTasksInput): Promise<TaskRecord[]> {
+    const claim = parseInput(claimTasksSchema, input, 'claimTasks');
+    if (claim.tasks.length === 0) return [];
+    return this.#transaction((trx, context) => tasks.claimTasks(trx, context, claim));
   }
 
   async listDueExpiries(options: ListDueExpiriesOptions = {}): Promise<TaskRecord[]> {

@@ -375,6 +375,15 @@ export interface TransitionTaskInput {
   readonly at?: Date;
 }
 
+/** Input of {@link Store.claimTasks}. */
+export interface ClaimTasksInput {
+  /** The agent claiming: each task must be assigned to it. */
+  readonly agentId: string;
+  /** The assigned attempts to move to running (at most 1000), each with the attempt the agent read. */
+  readonly tasks: readonly { readonly taskId: string; readonly attempt: number }[];
+  readonly at?: Date;
+}
+
 /** Input of {@link Store.expireTasks}. */
 export interface ExpireTasksInput {
   /** The tasks to expire (at most 1000), each with the reason its `expired` event records. */
@@ -551,6 +560,11 @@ export interface IntakeAssignment {
   readonly leaseExpiresAt: Date;
   /** Why this agent (the event log's reason). */
   readonly reason?: string;
+  /**
+   * The agent's claiming poll is waiting for it: the task goes on to `running` in the same
+   * transaction (events `assigned` and `running`), as that poll would claim it.
+   */
+  readonly claimed?: boolean;
   /** When it was assigned. */
   readonly at?: Date;
 }
@@ -748,6 +762,14 @@ export interface Store {
   scanParkedTasks(options?: ScanParkedOptions): Promise<ParkedTaskSummary[]>;
   /** Any other legal transition; see {@link TransitionTaskInput}. */
   transitionTask(input: TransitionTaskInput): Promise<TaskRecord>;
+  /**
+   * An agent's poll claiming what it returns: each listed task still `assigned` to `agentId` at
+   * that attempt moves to `running` in ONE transaction (compare-and-set on status, agent and
+   * attempt; a `running` event per task, as `transitionTask` writes for the agent's report). A
+   * task that moved on meanwhile is left alone and missing from the answer, which is the claimed
+   * tasks, running. Input is validated first (`COLIBRI_INVALID_INPUT`, nothing done).
+   */
+  claimTasks(input: ClaimTasksInput): Promise<TaskRecord[]>;
   /** Parked tasks whose `expiresAt` has come, earliest first (what the expiry timer expires next). */
   listDueExpiries(options?: ListDueExpiriesOptions): Promise<TaskRecord[]>;
   /**

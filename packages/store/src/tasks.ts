@@ -11,6 +11,7 @@ import type * as v from 'valibot';
 import { fromDbTime } from './dialect/dialect-adapter.js';
 import type {
   assignTaskSchema,
+  claimTasksSchema,
   intakeTaskSchema,
   retryTaskSchema,
   scanParkedSchema,
@@ -40,6 +41,7 @@ type AssignTask = v.InferOutput<typeof assignTaskSchema>;
 type TransitionTask = v.InferOutput<typeof transitionTaskSchema>;
 type ScanParked = v.InferOutput<typeof scanParkedSchema>;
 type RetryTask = v.InferOutput<typeof retryTaskSchema>;
+type ClaimTasks = v.InferOutput<typeof claimTasksSchema>;
 
 /** A task's change as its event-log row records it. */
 interface TaskEventValues {
@@ -407,7 +409,7 @@ export async function assignTask(
   const updated = await trx
     .updateTable('tasks')
     .set({
-      status: 'assigned',
+      status: assignment.claimed === true ? 'running' : 'assigned',
       attempt: task.attempt + 1,
       assigned_agent_id: agent.id,
       lease_expires_at: context.adapter.toDbTime(assignment.leaseExpiresAt),
@@ -423,7 +425,7 @@ export async function assignTask(
       taskId: task.id,
     });
   }
-  await insertTaskEvent(trx, {
+  const assigned: TaskEventValues = {
     taskId: task.id,
     from: 'parked',
     to: 'assigned',
@@ -431,7 +433,17 @@ export async function assignTask(
     attempt: task.attempt + 1,
     reason: assignment.reason ?? null,
     at,
-  });
+  };
+  if (assignment.claimed === true) {
+    // Claimed for the agent's waiting poll: running at once, both steps in the event log.
+    const running: TaskEventValues = { ...assigned, from: 'assigned', to: 'running', reason: null };
+    await trx
+      .insertInto('task_events')
+      .values([taskEventRow(assigned), taskEventRow(running)])
+      .execute();
+  } else {
+    await insertTaskEvent(trx, assigned);
+  }
   if (agent.status === 'idle') {
     await trx.updateTable('agents').set({ status: 'active' }).where('id', '=', agent.id).execute();
   }
@@ -659,6 +671,46 @@ export async function transitionTask(
     at,
   });
   return toTask(row);
+}
+
+/**
+ * A poll's claim: every listed attempt still assigned to the agent moves to running, in one
+ * UPDATE whose WHERE is the compare-and-set (status, agent, attempt), then one event per task as
+ * the agent's `running` report writes it. The agent already counts as active (assigned tasks).
+ */
+export async function claimTasks(trx: Trx, context: StoreContext, claim: ClaimTasks): Promise<TaskRecord[]> {
+  const at = context.time(claim.at);
+  const wanted = claim.tasks.filter((task) => isStoreId(task.taskId));
+  if (wanted.length === 0 || !isStoreId(claim.agentId)) return [];
+  const rows = await trx
+    .updateTable('tasks')
+    .set({ status: 'running', updated_at: at })
+    .where('status', '=', 'assigned')
+    .where('assigned_agent_id', '=', claim.agentId)
+    .where((eb) =>
+      eb.or(wanted.map((task) => eb.and([eb('id', '=', task.taskId), eb('attempt', '=', task.attempt)]))),
+    )
+    .returningAll()
+    .execute();
+  if (rows.length === 0) return [];
+  await trx
+    .insertInto('task_events')
+    .values(
+      rows.map((row) =>
+        taskEventRow({
+          taskId: row.id,
+          from: 'assigned',
+          to: 'running',
+          agentId: claim.agentId,
+          attempt: Number(row.attempt),
+          reason: null,
+          at,
+        }),
+      ),
+    )
+    .execute();
+  const order = new Map(wanted.map((task, i) => [task.taskId, i]));
+  return rows.map(toTask).sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
 }
 
 /**

@@ -16,6 +16,7 @@ import {
   type StoreConfig,
 } from '../src/index.js';
 import { migrationProvider } from '../src/migrations/migration-provider.js';
+import { describeClaimContract } from './claim-contract.js';
 import { describeRetryContract } from './retry-contract.js';
 import { describeSlotsAndPrefixes } from './slots-and-prefixes-contract.js';
 import { describeLifecycleContract } from './store-contract-lifecycle.js';
@@ -2034,5 +2035,6 @@ export function describeStoreContract(name: string, harness: ContractHarness): v
     });
 
     describeSlotsAndPrefixes(() => store);
+    describeClaimContract(() => store);
   });
 }

@@ -262,7 +262,7 @@ const poll: Handler = async (app, { principal, params, query, body, signal }) =>
   const agentId = params.id!;
   requireSelfOrOperator(principal, agentId, 'poll');
   const { wait = 0 } = parseRequest(pollQuerySchema, queryObject(query), 'query');
-  const { holding } = parseRequest(pollRequestSchema, body ?? {}, 'request body');
+  const { holding, claim } = parseRequest(pollRequestSchema, body ?? {}, 'request body');
   const known = app.dispatcher.agent(agentId) ?? (await app.store.getAgent(agentId));
   if (principal.kind === 'agent') {
     const last = app.lastSeen.lastSign(known).getTime();
@@ -272,10 +272,13 @@ const poll: Handler = async (app, { principal, params, query, body, signal }) =>
   }
   const deadline = Date.now() + wait * 1000;
   const stop = aborted(signal);
+  const { waiters } = app.dispatcher;
   const settled = (tasks: readonly TaskRecord[]) =>
-    holding === undefined ? tasks.some((t) => t.status === 'assigned') : differs(tasks, holding);
+    holding === undefined
+      ? tasks.some((t) => t.status === 'assigned') || (claim !== undefined && waiters.hasUnannounced(agentId))
+      : differs(tasks, holding);
   for (;;) {
-    const waiter = app.dispatcher.waiters.register(agentId);
+    const waiter = waiters.register(agentId, claim ?? 0);
     let tasks: TaskRecord[];
     try {
       tasks = await heldBy(app, agentId);
@@ -291,10 +294,59 @@ const poll: Handler = async (app, { principal, params, query, body, signal }) =>
       waiter.cancel();
     }
     app.dispatcher.delivered(tasks);
+    const claimed =
+      claim === undefined ? undefined : await claimAssigned(app, agentId, tasks, { claim, holding, signal });
     const revoked = holding === undefined ? [] : await revokedOf(app, holding, tasks);
-    return { status: 200, body: { tasks: tasks.map(toApiTask), revoked } };
+    return {
+      status: 200,
+      body: {
+        tasks: tasks.map(toApiTask),
+        revoked,
+        ...(claimed === undefined ? {} : { claimed }),
+      },
+    };
   }
 };
+
+/**
+ * A claiming poll (`claim: N`) answers with what was claimed for the agent: first the tasks an
+ * assignment claimed while a poll of it waited (running already, one commit for intake, assignment
+ * and claim) that the agent has not acknowledged yet; then, up to N in all, the assigned tasks it
+ * returns, moved to running in one store transaction and replaced in `tasks` by the store's
+ * answer. A poll whose client is gone claims nothing more: those stay assigned for its next poll.
+ * With `holding`, each claim is announced again until the agent lists it there (an answer lost on
+ * the way is not a lost run).
+ */
+async function claimAssigned(
+  app: App,
+  agentId: string,
+  tasks: TaskRecord[],
+  options: { claim: number; holding: readonly HeldTask[] | undefined; signal: AbortSignal },
+): Promise<HeldTask[]> {
+  const { waiters } = app.dispatcher;
+  const held = options.holding && new Set(options.holding.map((h) => keyOf(h.taskId, h.attempt)));
+  const running = tasks.filter((task) => task.status === 'running');
+  const announced = waiters.hasUnannounced(agentId) ? waiters.unannounced(agentId, running, held) : [];
+  const budget = options.claim - announced.length;
+  const wanted = budget <= 0 ? [] : tasks.filter((task) => task.status === 'assigned').slice(0, budget);
+  if (wanted.length === 0 || options.signal.aborted) return announced;
+  const moved = await app.store.claimTasks({
+    agentId,
+    tasks: wanted.map((task) => ({ taskId: task.id, attempt: task.attempt })),
+    at: app.clock(),
+  });
+  const byId = new Map(moved.map((task) => [task.id, task]));
+  for (let i = 0; i < tasks.length; i++) tasks[i] = byId.get(tasks[i]!.id) ?? tasks[i]!;
+  for (const task of moved) {
+    app.metrics.taskMoved(task.status);
+    app.logger.info(
+      { taskId: task.id, from: 'assigned', to: task.status, attempt: task.attempt, by: `agent ${agentId}` },
+      'task moved (claimed by its poll)',
+    );
+  }
+  if (held !== undefined) for (const task of moved) waiters.rememberClaim(agentId, task.id, task.attempt);
+  return [...announced, ...moved.map((task) => ({ taskId: task.id, attempt: task.attempt }))];
+}
 
 /**
  * The agent stops (a draining mother): offline now instead of after its TTL, and its unfinished

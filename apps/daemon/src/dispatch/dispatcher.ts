@@ -237,6 +237,8 @@ export class Dispatcher {
           agentId: pick.id,
           leaseExpiresAt: new Date(at.getTime() + leaseMs),
           reason: assignReason(parkedOf(taken)),
+          // The agent's claiming poll waits: the task goes on to running in this transaction.
+          ...(this.waiters.claimFor(pick.id) ? { claimed: true } : {}),
           at,
         };
       });
@@ -248,7 +250,7 @@ export class Dispatcher {
     const picked = pick as SchedulableAgent | null;
     if (
       outcome.created &&
-      task.status === 'assigned' &&
+      (task.status === 'assigned' || task.status === 'running') &&
       picked !== null &&
       task.assignedAgentId === picked.id
     ) {
@@ -411,7 +413,7 @@ export class Dispatcher {
   delivered(tasks: readonly TaskRecord[]): void {
     const now = this.#deps.clock().getTime();
     for (const task of tasks) {
-      if (task.status !== 'assigned') continue;
+      if (task.status !== 'assigned' && task.status !== 'running') continue;
       const key = `${task.id}#${task.attempt}`;
       const at = this.#assignedAt.get(key);
       if (at === undefined) continue;
@@ -615,7 +617,7 @@ export class Dispatcher {
       { taskId: task.id, agentId, agent: this.#agents.get(agentId)?.name, attempt: task.attempt },
       'task assigned',
     );
-    this.waiters.wake(agentId);
+    this.waiters.assigned(agentId, task);
   }
 
   /** `#assign`, keeping the index of parked tasks current with the outcome. */

@@ -56,4 +56,32 @@ describe('PollWaiters', () => {
     await waiter.until(10);
     waiter.cancel();
   });
+
+  it("claimFor spends a waiting claiming poll's budget; a claim is announced until acknowledged", async () => {
+    const waiters = new PollWaiters();
+    expect(waiters.claimFor('a')).toBe(false);
+    const plain = waiters.register('a');
+    expect(waiters.claimFor('a')).toBe(false);
+    plain.cancel();
+    const claiming = waiters.register('a', 1);
+    expect(waiters.claimFor('a')).toBe(true);
+    expect(waiters.claimFor('a')).toBe(false); // budget spent
+    waiters.assigned('a', { id: 't1', attempt: 1, status: 'running' });
+    await claiming.until(60_000); // woken at once
+    claiming.cancel();
+    expect(waiters.claimFor('a')).toBe(false); // nobody waits any more
+    const running = [{ id: 't1', attempt: 1 }];
+    expect(waiters.unannounced('a', running, new Set())).toEqual([{ taskId: 't1', attempt: 1 }]);
+    expect(waiters.unannounced('a', running, new Set())).toEqual([{ taskId: 't1', attempt: 1 }]);
+    expect(waiters.unannounced('a', running, new Set(['t1#1']))).toEqual([]);
+    expect(waiters.hasUnannounced('a')).toBe(false);
+    // Without `holding` the poll cannot acknowledge: announced once. A task that moved on is dropped.
+    waiters.rememberClaim('a', 't2', 1);
+    waiters.rememberClaim('a', 't3', 1);
+    expect(waiters.unannounced('a', [{ id: 't2', attempt: 1 }], undefined)).toEqual([
+      { taskId: 't2', attempt: 1 },
+    ]);
+    expect(waiters.hasUnannounced('a')).toBe(false);
+    expect(waiters.size).toBe(0);
+  });
 });

@@ -6,12 +6,75 @@ export interface Waiter {
   cancel(): void;
 }
 
+/** Bound on claims remembered until their agent acknowledges them (an agent that never polls again). */
+const MAX_UNANNOUNCED = 100_000;
+
+/**
+ * One registered poll. A class, not closures: with 10,000 polls open, each waiter costs one small
+ * object (and, while it waits, one timer and one promise).
+ */
+class PollWaiter implements Waiter {
+  woken: boolean;
+  /** How many more tasks an assignment may claim for this poll (`claim: N`, minus those claimed). */
+  claim: number;
+  #resolve: (() => void) | undefined = undefined;
+  #timer: NodeJS.Timeout | undefined = undefined;
+  readonly #owner: PollWaiters;
+  readonly agentId: string;
+
+  constructor(owner: PollWaiters, agentId: string, woken: boolean, claim: number) {
+    this.#owner = owner;
+    this.agentId = agentId;
+    this.woken = woken;
+    this.claim = claim;
+  }
+
+  until(ms: number): Promise<void> {
+    if (this.woken || ms <= 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      this.#resolve = resolve;
+      this.#timer = setTimeout(PollWaiter.#timedOut, ms, this);
+    });
+  }
+
+  static #timedOut(waiter: PollWaiter): void {
+    waiter.#timer = undefined;
+    waiter.#settle();
+  }
+
+  /** Woken: the poll reads the store again. */
+  signal(): void {
+    this.woken = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#settle();
+  }
+
+  #settle(): void {
+    const resolve = this.#resolve;
+    this.#resolve = undefined;
+    resolve?.();
+  }
+
+  cancel(): void {
+    this.#owner.remove(this);
+  }
+}
+
 /**
  * The long polls waiting per agent. Register before reading the agent's tasks, then wait: an
  * assignment that lands in between still wakes the waiter, so no wake-up is lost.
+ *
+ * A claiming poll (`claim: N`) registers its budget: an assignment made while it waits may claim
+ * the task for it (`claimFor`: assigned → running in the assignment's own transaction), and
+ * `assigned` remembers the claim until the agent acknowledges it (lists the attempt in a later
+ * poll's `holding`), so a claim whose answer was lost is announced again by the agent's next poll.
  */
 export class PollWaiters {
-  readonly #waiting = new Map<string, Set<() => void>>();
+  readonly #waiting = new Map<string, Set<PollWaiter>>();
+  /** Per agent: `taskId#attempt` claimed for it that no poll has had acknowledged yet. */
+  readonly #unannounced = new Map<string, Set<string>>();
+  #unannouncedCount = 0;
   #closed = false;
 
   /** How many long polls are waiting, over all agents. */
@@ -26,49 +89,99 @@ export class PollWaiters {
     return this.#closed;
   }
 
-  /** A waiter for `agentId`, armed now. */
-  register(agentId: string): Waiter {
-    let woken = this.#closed;
-    let wake: () => void = () => {};
-    const signal = () => {
-      woken = true;
-      wake();
-    };
+  /** A waiter for `agentId`, armed now; `claim` is how many tasks an assignment may claim for it. */
+  register(agentId: string, claim = 0): Waiter {
+    const waiter = new PollWaiter(this, agentId, this.#closed, claim);
     let set = this.#waiting.get(agentId);
     if (set === undefined) {
       set = new Set();
       this.#waiting.set(agentId, set);
     }
-    set.add(signal);
-    const cancel = () => {
-      const current = this.#waiting.get(agentId);
-      current?.delete(signal);
-      if (current?.size === 0) this.#waiting.delete(agentId);
-    };
-    return {
-      until: (ms) =>
-        new Promise<void>((resolve) => {
-          if (woken || ms <= 0) {
-            resolve();
-            return;
-          }
-          const timer = setTimeout(() => {
-            wake = () => {};
-            resolve();
-          }, ms);
-          wake = () => {
-            clearTimeout(timer);
-            wake = () => {};
-            resolve();
-          };
-        }),
-      cancel,
-    };
+    set.add(waiter);
+    return waiter;
+  }
+
+  /** @internal A waiter's `cancel`. */
+  remove(waiter: PollWaiter): void {
+    const current = this.#waiting.get(waiter.agentId);
+    if (current?.delete(waiter) && current.size === 0) this.#waiting.delete(waiter.agentId);
   }
 
   /** Wakes every long poll of `agentId`. */
   wake(agentId: string): void {
-    for (const signal of this.#waiting.get(agentId) ?? []) signal();
+    for (const waiter of this.#waiting.get(agentId) ?? []) waiter.signal();
+  }
+
+  /**
+   * True when a claiming poll of `agentId` is waiting (not yet woken) with budget left, which is
+   * then spent by one: the assignment about to be made may go on to running for it.
+   */
+  claimFor(agentId: string): boolean {
+    for (const waiter of this.#waiting.get(agentId) ?? []) {
+      if (waiter.woken || waiter.claim <= 0) continue;
+      waiter.claim--;
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * An assignment to `agentId` committed: wakes its polls. A task that went on to running (claimed
+   * for a waiting poll) is remembered until the agent acknowledges it.
+   */
+  assigned(agentId: string, task: { id: string; attempt: number; status: string }): void {
+    if (task.status === 'running') this.rememberClaim(agentId, task.id, task.attempt);
+    this.wake(agentId);
+  }
+
+  /** Remembers a claim made for `agentId` until one of its polls lists it in `holding`. */
+  rememberClaim(agentId: string, taskId: string, attempt: number): void {
+    if (this.#unannouncedCount >= MAX_UNANNOUNCED) {
+      this.#unannounced.clear();
+      this.#unannouncedCount = 0;
+    }
+    let keys = this.#unannounced.get(agentId);
+    if (keys === undefined) {
+      keys = new Set();
+      this.#unannounced.set(agentId, keys);
+    }
+    const key = `${taskId}#${attempt}`;
+    if (!keys.has(key)) {
+      keys.add(key);
+      this.#unannouncedCount++;
+    }
+  }
+
+  /**
+   * For a claiming poll of `agentId` about to answer with its `running` tasks: the claims made for
+   * the agent that it has not acknowledged (not in `held`) and that are still running. A claim the
+   * agent acknowledged, or whose task moved on, is forgotten; so is every claim announced to a poll
+   * without `holding` (it cannot acknowledge).
+   */
+  unannounced(
+    agentId: string,
+    running: readonly { id: string; attempt: number }[],
+    held: ReadonlySet<string> | undefined,
+  ): { taskId: string; attempt: number }[] {
+    const keys = this.#unannounced.get(agentId);
+    if (keys === undefined) return [];
+    const live = new Map(running.map((task) => [`${task.id}#${task.attempt}`, task]));
+    const out: { taskId: string; attempt: number }[] = [];
+    for (const key of keys) {
+      const task = live.get(key);
+      if (task !== undefined && held?.has(key) !== true) out.push({ taskId: task.id, attempt: task.attempt });
+      if (task === undefined || held === undefined || held.has(key)) {
+        keys.delete(key);
+        this.#unannouncedCount--;
+      }
+    }
+    if (keys.size === 0) this.#unannounced.delete(agentId);
+    return out;
+  }
+
+  /** True when `agentId` has claims that no poll has announced yet (a claiming poll answers for them). */
+  hasUnannounced(agentId: string): boolean {
+    return this.#unannounced.has(agentId);
   }
 
   /**
@@ -76,12 +189,12 @@ export class PollWaiters {
    * missed assignments while it reconnected); unlike `wakeAll`, later waits still wait.
    */
   recheckAll(): void {
-    for (const set of this.#waiting.values()) for (const signal of set) signal();
+    for (const set of this.#waiting.values()) for (const waiter of set) waiter.signal();
   }
 
   /** Wakes every long poll, now and from now on (shutdown). */
   wakeAll(): void {
     this.#closed = true;
-    for (const set of this.#waiting.values()) for (const signal of set) signal();
+    for (const set of this.#waiting.values()) for (const waiter of set) waiter.signal();
   }
 }

@@ -49,6 +49,14 @@ type Report = Omit<TransitionTaskRequest, 'attempt' | 'to'> & { readonly to: Rep
 
 const keyOf = (taskId: string, attempt: number) => `${taskId}#${attempt}`;
 
+/** A daemon from before the claiming poll: `claim` is an unknown field of the poll's body to it. */
+function refusedClaim(error: unknown): boolean {
+  return (
+    ERROR_CODES[errorCode(error) as keyof typeof ERROR_CODES] === 'invalid-input' &&
+    /\bclaim\b/.test(errorMessage(error))
+  );
+}
+
 /** The task's error text: the stable code first, so people and scripts can branch on it. */
 const errorText = (code: string, reason: string) => `[${code}] ${reason}`;
 
@@ -75,6 +83,8 @@ class AgentRuntime {
   readonly #heartbeatStop = new AbortController();
   /** Assigned tasks the poll returned while every slot was busy: held (not reported), started when one frees. */
   readonly #deferred = new Set<string>();
+  /** Polls claim the tasks they return (false once a daemon from before `claim` refused it). */
+  #claiming = true;
   /** Aborted to end the current long poll early (a slot freed while deferred tasks wait). */
   #pollRestart = new AbortController();
   #stopReason = 'stopped';
@@ -307,11 +317,22 @@ class AgentRuntime {
       const restart = this.#pollRestart.signal;
       let tasks: readonly ApiTask[];
       let revoked: readonly RevokedTask[];
+      let claimed: readonly HeldTask[];
       try {
-        ({ tasks, revoked = [] } = await session.client.poll(session.agentId, {
+        // The poll claims what it returns (assigned → running in its own transaction), up to the
+        // free slots: no separate `running` report. A daemon from before `claim` refuses the
+        // field as unknown, once: from then on this agent polls and reports `running` as before.
+        const free = this.#freeSlots();
+        const claim = this.#claiming && free > 0 ? { claim: free } : {};
+        ({
+          tasks,
+          revoked = [],
+          claimed = [],
+        } = await session.client.poll(session.agentId, {
           waitSeconds: this.#options.pollWaitSeconds,
           signal: AbortSignal.any([stopping, restart]),
           holding: this.#holding(),
+          ...claim,
         }));
         if (lost) this.#emit({ type: 'connection-restored', during: 'poll' });
         lost = false;
@@ -319,6 +340,10 @@ class AgentRuntime {
       } catch (error) {
         if (stopping.aborted) return;
         if (restart.aborted) continue;
+        if (this.#claiming && refusedClaim(error)) {
+          this.#claiming = false;
+          continue;
+        }
         const disposition = classifyError(error);
         if (disposition === 'unknown-agent') {
           // The daemon forgot us (a new database?): register again with the credential, if any.
@@ -355,7 +380,7 @@ class AgentRuntime {
         continue;
       }
       const killed = this.#revoke(revoked, tasks);
-      const started = await this.#take(tasks);
+      const started = await this.#take(tasks, claimed);
       if (killed === 0 && started === 0 && this.#reports.size > 0) {
         // The answer changed nothing here: it saw a task whose report is still on its way (the
         // daemon moved it on, or it is still assigned). Wait for those reports rather than poll
@@ -370,9 +395,13 @@ class AgentRuntime {
     }
   }
 
-  /** Starts what the poll returned, as slots allow; returns how many it started. */
-  async #take(tasks: readonly ApiTask[]): Promise<number> {
+  /**
+   * Starts what the poll returned, as slots allow; returns how many it started. The attempts in
+   * `claimed` are running already (the poll claimed them): they start without a `running` report.
+   */
+  async #take(tasks: readonly ApiTask[], claimed: readonly HeldTask[] = []): Promise<number> {
     let started = 0;
+    const ours = new Set(claimed.map((held) => keyOf(held.taskId, held.attempt)));
     const offered = new Set(tasks.map((task) => keyOf(task.id, task.attempt)));
     for (const key of this.#deferred) if (!offered.has(key)) this.#deferred.delete(key);
     for (const task of tasks) {
@@ -382,6 +411,18 @@ class AgentRuntime {
       }
       const key = keyOf(task.id, task.attempt);
       if (this.#tasks.has(key) || this.#reporting.has(key)) continue;
+      if (task.status === 'running' && ours.has(key)) {
+        this.#deferred.delete(key);
+        if (this.#stopping.signal.aborted) continue; // going offline hands it back
+        if (this.#freeSlots() <= 0) {
+          // Not expected (a poll claims at most the slots free when it was sent, and only polls start tasks).
+          const reason = 'claimed by a poll but no slot was free: handed back';
+          this.#track(this.#deliver(task, { to: 'parked', reason }));
+          continue;
+        }
+        if (await this.#begin(task, { claimed: true })) started++;
+        continue;
+      }
       if (task.status === 'running') {
         // Running on the daemon but not here (this agent restarted mid-task): the run is lost, hand it back.
         const reason = 'the agent restarted mid-task: this run was lost';
@@ -401,8 +442,11 @@ class AgentRuntime {
 
   // ---- running one task -----------------------------------------------------------------------
 
-  /** Checks the payload and handler, reports `running`, starts the handler. False when it did not start. */
-  async #begin(task: ApiTask): Promise<boolean> {
+  /**
+   * Checks the payload and handler, reports `running` (unless its poll `claimed` it: running
+   * already), starts the handler. False when it did not start.
+   */
+  async #begin(task: ApiTask, how: { claimed: boolean } = { claimed: false }): Promise<boolean> {
     const key = keyOf(task.id, task.attempt);
     const local: LocalTask = {
       taskId: task.id,
@@ -439,7 +483,7 @@ class AgentRuntime {
       this.#track(this.#deliver(task, { to: 'failed', error: errorText(code, reason), result: { code } }));
       return false;
     }
-    const delivered = await this.#deliver(task, { to: 'running' });
+    const delivered = how.claimed ? 'delivered' : await this.#deliver(task, { to: 'running' });
     if (delivered !== 'delivered') {
       release();
       return false;
@@ -681,7 +725,8 @@ class AgentRuntime {
 /**
  * Runs the mother's work loop: become a known agent (stored agent token, else the join or
  * operator credential), heartbeat on a timer, long-poll for tasks, run each with its handler (at
- * most `slots` at once), report `running` then `done`/`failed` with the task's attempt (its
+ * most `slots` at once; each poll claims the tasks it returns, up to the free slots, so they are
+ * running without a separate report), report `done`/`failed` with the task's attempt (its
  * fencing token), and keep going through daemon restarts and dropped bridges (backoff with
  * jitter; undelivered reports are kept and sent again; a report refused as stale is dropped, never
  * retried). `stop()` drains: see {@link AgentRun.stop}. Throws `COLIBRI_INVALID_INPUT` at once for
