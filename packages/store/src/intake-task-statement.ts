@@ -16,7 +16,9 @@ type IntakeTask = v.InferOutput<typeof intakeTaskSchema>;
  *   `ineligibility` does (not retired, online, the tenant rule, every required tag, the skill
  *   with its manifest digest); an agent that fails it leaves the task parked, as a refused
  *   assignment does in the transaction (the dispatcher then assigns it the usual way);
- * - the event log gets the `intake` row and, when assigned, the `assigned` row after it;
+ * - the event log gets the `intake` row and, when assigned, the `assigned` row after it, and
+ *   when the assignment is `claimed` (the agent's claiming poll waits for it) the task goes on to
+ *   `running` with the `running` row after that, as the transaction does;
  * - an idle agent becomes active;
  * - an idempotency key already used is met by the unique index (ON CONFLICT DO NOTHING, which
  *   also waits for a concurrent intake of the same key): no row comes back, and the task that key
@@ -56,9 +58,10 @@ export async function intakeTaskStatement(
       : [row.skill_digest === null ? { name: row.skill } : { name: row.skill, digest: row.skill_digest }],
   );
   const assigned = sql`exists (select 1 from agent)`;
+  const assignedStatus = assignment?.claimed === true ? 'running' : 'assigned';
   const values: Record<string, unknown> = {
     ...row,
-    status: sql`case when ${assigned} then 'assigned' else 'parked' end`,
+    status: sql`case when ${assigned} then ${assignedStatus}::text else 'parked' end`,
     attempt: sql`case when ${assigned} then ${row.attempt + 1}::integer else ${row.attempt}::integer end`,
     assigned_agent_id: sql`(select id from agent)`,
     lease_expires_at: sql`case when ${assigned} then ${lease}::timestamptz end`,
@@ -84,7 +87,10 @@ export async function intakeTaskStatement(
       select id, null, 'parked', null, ${row.attempt}::integer, 'intake', ${at}::timestamptz from task
       union all
       select id, 'parked', 'assigned', assigned_agent_id, attempt, ${assignment?.reason ?? null}::text, updated_at
-      from task where status = 'assigned'
+      from task where status in ('assigned', 'running')
+      union all
+      select id, 'assigned', 'running', assigned_agent_id, attempt, null::text, updated_at
+      from task where status = 'running'
     ), activate as (
       update agents set status = 'active' from task
       where agents.id = task.assigned_agent_id and agents.status = 'idle'

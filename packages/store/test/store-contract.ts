@@ -909,6 +909,33 @@ export function describeStoreContract(name: string, harness: ContractHarness): v
         expect((await store.getAgent(agent.id)).status).toBe('active');
       });
 
+      it('a claimed assignment (the claiming poll waits) goes on to running in the same commit', async () => {
+        const agent = await media();
+        const commits = store.committedTransactions;
+        const { task } = await store.intakeTaskAndAssign(
+          { title: 'render now', requiredCapabilities: ['image-render'] },
+          () => ({ agentId: agent.id, leaseExpiresAt: lease(), reason: 'picked at intake', claimed: true }),
+        );
+        expect(store.committedTransactions).toBe(commits + 1);
+        expect(task).toMatchObject({ status: 'running', attempt: 1, assignedAgentId: agent.id });
+        expect(await store.getTask(task.id)).toMatchObject({ status: 'running', attempt: 1 });
+        expect(
+          (await store.listTaskEvents(task.id)).map((e) => [e.from, e.to, e.agentId, e.attempt, e.reason]),
+        ).toEqual([
+          [null, 'parked', null, 0, 'intake'],
+          ['parked', 'assigned', agent.id, 1, 'picked at intake'],
+          ['assigned', 'running', agent.id, 1, null],
+        ]);
+        expect((await store.getAgent(agent.id)).status).toBe('active');
+        const done = await store.transitionTask({
+          taskId: task.id,
+          to: 'done',
+          agentId: agent.id,
+          attempt: 1,
+        });
+        expect(done.status).toBe('done');
+      });
+
       it('leaves the task parked when nobody is chosen or the chosen agent is refused', async () => {
         const agent = await media();
         const { task: none } = await store.intakeTaskAndAssign(

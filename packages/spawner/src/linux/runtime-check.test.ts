@@ -27,6 +27,8 @@ describe('checkRuntimeFiles (the cold-cache guard)', () => {
       version: '1.2.3',
       root: join(base, 'rt'),
       entry: join(base, 'rt', 'bin', 'run.js'),
+      // The package.json the dependency check read (a fact a remembered bootstrap run depends on).
+      manifest: join(base, 'rt', 'package.json'),
     });
   });
 
