@@ -84,25 +84,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /** Where the daemon is and which token to present: flags > environment > files > defaults, resolved once. */
   protected async cliConfig(): Promise<CliConfig> {
     if (this.#config === undefined) {
-      const [{ resolveConfig }, { readFileSync }, os] = await Promise.all([
+      const [{ resolveConfig }, { processConfigSources }] = await Promise.all([
         import('./resolve-config.js'),
-        import('node:fs'),
-        import('node:os'),
+        import('./process-config-sources.js'),
       ]);
-      this.#config = resolveConfig(this.flags, {
-        env: process.env,
-        platform: process.platform,
-        uid: process.geteuid?.() ?? -1,
-        homedir: os.homedir(),
-        cwd: process.cwd(),
-        readTextFile: (path) => {
-          try {
-            return readFileSync(path, 'utf8');
-          } catch {
-            return undefined;
-          }
-        },
-      });
+      this.#config = resolveConfig(this.flags, processConfigSources(process.env));
     }
     return this.#config;
   }

@@ -1,8 +1,6 @@
 // `status` for the fast path (fast-path.ts): the same configuration resolution,
 // client, formatting and error report as the oclif commands, without oclif's parser. Only argv it
 // fully understands is answered; anything else is declined to oclif.
-import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import type { StatusResponse } from '@colibri/api';
 import { connect } from './connect.js';
 import { describeCliError } from './describe-cli-error.js';
@@ -11,6 +9,7 @@ import { exitCodeFor } from './exit-codes.js';
 import type { FastPathIo } from './fast-path.js';
 import { formatStatus } from './format/format-status.js';
 import { terminalSafe, terminalSafeJson } from './format/terminal-safe.js';
+import { processConfigSources } from './process-config-sources.js';
 import { type CliConfig, type GlobalFlags, resolveConfig } from './resolve-config.js';
 
 /** The base command's global flags (all take a value). */
@@ -62,20 +61,7 @@ export async function answerCommand(argv: readonly string[], io: FastPathIo): Pr
     const global: GlobalFlags = Object.fromEntries(
       GLOBAL_FLAGS.flatMap((name) => (typeof flags[name] === 'string' ? [[name, flags[name]]] : [])),
     );
-    config = resolveConfig(global, {
-      env: io.env,
-      platform: process.platform,
-      uid: process.geteuid?.() ?? -1,
-      homedir: homedir(),
-      cwd: process.cwd(),
-      readTextFile: (path) => {
-        try {
-          return readFileSync(path, 'utf8');
-        } catch {
-          return undefined;
-        }
-      },
-    });
+    config = resolveConfig(global, processConfigSources(io.env));
     const answer = await command.run(connect(config), flags, config);
     io.writeStdout(json ? `${terminalSafeJson(answer.json, 2)}\n` : `${terminalSafe(answer.human)}\n`);
   } catch (error) {

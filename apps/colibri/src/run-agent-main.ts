@@ -6,12 +6,11 @@
 // unknown or malformed flag, any other command) goes, argv untouched, to the `colibri` CLI
 // (bin/run.js), so every help text and parse error is the CLI's own. Errors are reported exactly
 // as the base command's catch() does. Only this file touches argv and the exit code.
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { homedir } from 'node:os';
 import { describeCliError } from './describe-cli-error.js';
 import { exitCodeFor } from './exit-codes.js';
 import { terminalSafe, terminalSafeJson } from './format/terminal-safe.js';
+import { processConfigSources } from './process-config-sources.js';
 import { type CliConfig, resolveConfig } from './resolve-config.js';
 import { parseRunAgentArgv, type RunAgentInvocation } from './run-agent-argv.js';
 import { runAgentCommand } from './run-agent-core.js';
@@ -29,20 +28,7 @@ if (invocation === undefined) {
 async function run({ flags, json }: RunAgentInvocation): Promise<void> {
   let config: CliConfig | undefined;
   try {
-    config = resolveConfig(flags, {
-      env: process.env,
-      platform: process.platform,
-      uid: process.geteuid?.() ?? -1,
-      homedir: homedir(),
-      cwd: process.cwd(),
-      readTextFile: (path) => {
-        try {
-          return readFileSync(path, 'utf8');
-        } catch {
-          return undefined;
-        }
-      },
-    });
+    config = resolveConfig(flags, processConfigSources(process.env));
     await runAgentCommand(flags, { config, json });
   } catch (error) {
     // Exactly the base command's catch().

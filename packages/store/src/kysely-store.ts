@@ -181,20 +181,10 @@ export class KyselyStore implements Store {
         throw this.#mapError(error);
       }
     }
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const result = await this.#db.transaction().execute((trx) => fn(trx, this.#context));
-        this.#commits++;
-        this.#writes++;
-        return result;
-      } catch (error) {
-        if (attempt < MAX_TRANSACTION_TRIES && this.#adapter.isRetryable(error)) {
-          await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
-          continue;
-        }
-        throw this.#mapError(error);
-      }
-    }
+    const result = await this.#retried(() => this.#db.transaction().execute((trx) => fn(trx, this.#context)));
+    this.#commits++;
+    this.#writes++;
+    return result;
   }
 
   /**
@@ -203,14 +193,23 @@ export class KyselyStore implements Store {
    * nothing; anything else counts as a commit.
    */
   async #statement<T>(fn: (db: Kysely<Database>, context: StoreContext) => Promise<T>): Promise<T> {
+    const result = await this.#retried(() => fn(this.#db, this.#context));
+    if (result !== undefined) {
+      this.#commits++;
+      this.#writes++;
+    }
+    return result;
+  }
+
+  /**
+   * Runs a write, again (a few times, with jitter) while the database says it rolled it back to
+   * break a deadlock or a serialization conflict: it had no effect, so this is safe. Other errors
+   * are mapped to the store's.
+   */
+  async #retried<T>(write: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const result = await fn(this.#db, this.#context);
-        if (result !== undefined) {
-          this.#commits++;
-          this.#writes++;
-        }
-        return result;
+        return await write();
       } catch (error) {
         if (attempt < MAX_TRANSACTION_TRIES && this.#adapter.isRetryable(error)) {
           await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
