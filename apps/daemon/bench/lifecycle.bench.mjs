@@ -9,7 +9,8 @@
 // Prints one Markdown section on stdout; progress on stderr. BENCH_TASKS / BENCH_LATENCY_TASKS
 // change the sizes; BENCH_ONLY=sqlite runs only the SQLite rows (colibrid and the raw rate),
 // BENCH_ONLY=postgres only the PostgreSQL rows (colibrid, the raw rate, graphile-worker), and
-// BENCH_PG_STATEMENTS=1 prints colibri's pg_stat_statements calls per lifecycle, by query, on stderr.
+// BENCH_PG_STATEMENTS=1 prints colibri's pg_stat_statements calls per lifecycle, by query, on stderr;
+// BENCH_DAEMON_PROFILE_DIR=DIR writes a V8 CPU profile of each colibrid into DIR (node --cpu-prof).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -78,7 +79,10 @@ function metricSum(text, name) {
 
 function startDaemon(args) {
   const home = mkdtempSync(join(tmpdir(), 'colibri-bench-'));
-  const child = spawn(process.execPath, [daemonMain, '--home', home, '--log-level', 'warn', ...args], {
+  const profile = process.env.BENCH_DAEMON_PROFILE_DIR
+    ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_DAEMON_PROFILE_DIR]
+    : [];
+  const child = spawn(process.execPath, [...profile, daemonMain, '--home', home, '--log-level', 'warn', ...args], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const socketPath = join(home, 'colibri.sock');
