@@ -82,9 +82,13 @@ function startDaemon(args) {
   const profile = process.env.BENCH_DAEMON_PROFILE_DIR
     ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_DAEMON_PROFILE_DIR]
     : [];
-  const child = spawn(process.execPath, [...profile, daemonMain, '--home', home, '--log-level', 'warn', ...args], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...profile, daemonMain, '--home', home, '--log-level', 'warn', ...args],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   const socketPath = join(home, 'colibri.sock');
   return {
     home,
