@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type * as v from 'valibot';
 import { fromDbTime } from './dialect/dialect-adapter.js';
 import type { expireTasksSchema, listDueExpiriesSchema } from './input-schemas.js';
@@ -17,12 +18,21 @@ export async function listDueExpiries(
   context: StoreContext,
   scan: ListDueExpiries,
 ): Promise<TaskRecord[]> {
+  const now = context.time(scan.now);
+  if (context.adapter.driver === 'sqlite') {
+    // Named: without statistics SQLite's planner prefers an index on status (a scan of every
+    // parked task, ~90 ms behind 100,000, on each expiry tick) to the partial index made for this.
+    const { rows } = await sql<TaskRow>`select * from tasks indexed by tasks_expiry
+      where status = 'parked' and expires_at is not null and expires_at <= ${now}
+      order by expires_at, id limit ${scan.limit}`.execute(db);
+    return rows.map(toTask);
+  }
   const rows = await db
     .selectFrom('tasks')
     .selectAll()
     .where('status', '=', 'parked')
     .where('expires_at', 'is not', null)
-    .where('expires_at', '<=', context.time(scan.now))
+    .where('expires_at', '<=', now)
     .orderBy('expires_at')
     .orderBy('id')
     .limit(scan.limit)

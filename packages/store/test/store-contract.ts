@@ -1123,16 +1123,20 @@ export function describeStoreContract(name: string, harness: ContractHarness): v
         });
         const expected = (await store.listTasks({ status: 'parked' })).map((t) => t.id);
         expect(expected).toHaveLength(6);
-        const seen: string[] = [];
-        let after: { priority: number; createdAt: Date; id: string } | undefined;
-        for (;;) {
-          const page = await store.scanParkedTasks({ limit: 4, ...(after ? { after } : {}) });
-          if (page.length === 0) break;
-          seen.push(...page.map((t) => t.id));
-          const last = page.at(-1)!;
-          after = { priority: last.priority, createdAt: last.createdAt, id: last.id };
+        // Every page size: pages end inside a priority, at its last task, and inside a created_at tie.
+        for (const limit of [1, 2, 3, 4, 6, 7]) {
+          const seen: string[] = [];
+          let after: { priority: number; createdAt: Date; id: string } | undefined;
+          for (;;) {
+            const page = await store.scanParkedTasks({ limit, ...(after ? { after } : {}) });
+            if (page.length === 0) break;
+            expect(page.length).toBeLessThanOrEqual(limit);
+            seen.push(...page.map((t) => t.id));
+            const last = page.at(-1)!;
+            after = { priority: last.priority, createdAt: last.createdAt, id: last.id };
+          }
+          expect(seen, `pages of ${limit}`).toEqual(expected);
         }
-        expect(seen).toEqual(expected);
         const [first] = await store.scanParkedTasks({ limit: 1 });
         const full = await store.getTask(first!.id);
         expect(first).toEqual({
