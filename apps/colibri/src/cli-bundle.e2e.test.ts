@@ -55,9 +55,14 @@ interface Observed {
   readonly stderr: string;
 }
 
-function observe(script: string, args: readonly string[], env: Record<string, string>): Promise<Observed> {
+function observe(
+  script: string,
+  args: readonly string[],
+  env: Record<string, string>,
+  input = '',
+): Promise<Observed> {
   return new Promise((resolve) => {
-    execFile(
+    const child = execFile(
       process.execPath,
       [script, ...args],
       {
@@ -75,13 +80,22 @@ function observe(script: string, args: readonly string[], env: Record<string, st
         resolve({ status, stdout, stderr });
       },
     );
+    child.stdin?.end(input);
   });
 }
 
 const steady = (text: string) =>
   text.replace(/"uptimeSeconds": \d+/g, '"uptimeSeconds": N').replace(/, up [^\n]+/g, ', up N');
 
-const cases: [string, string[], Record<string, string>][] = [
+/** An MCP client's first message: `mcp` answers it from its own bundle (dist/mcp.bundle.cjs). */
+const MCP_INITIALIZE = `${JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'e2e', version: '0' } },
+})}\n`;
+
+const cases: [string, string[], Record<string, string>, string?][] = [
   ['list-tasks --json', ['list-tasks', '--json'], {}],
   ['list-tasks', ['list-tasks'], {}],
   ['list-agents --wide', ['list-agents', '--wide'], {}],
@@ -110,13 +124,14 @@ const cases: [string, string[], Record<string, string>][] = [
   ['run-agent with a bad flag', ['run-agent', '--bogus'], {}],
   ['spawn-agent without its arguments', ['spawn-agent'], {}],
   ['mcp with a bad flag', ['mcp', '--bogus'], {}],
+  ['mcp answering initialize on stdin', ['mcp'], {}, MCP_INITIALIZE],
 ];
 
 describe('the bundled CLI answers as the unbundled oclif does', () => {
-  it.each(cases)('%s', async (_label, args, env) => {
+  it.each(cases)('%s', async (_label, args, env, input) => {
     const [bundled, reference] = await Promise.all([
-      observe(COLIBRI_BIN, args, env),
-      observe(unbundled, args, env),
+      observe(COLIBRI_BIN, args, env, input),
+      observe(unbundled, args, env, input),
     ]);
     expect({ ...bundled, stdout: steady(bundled.stdout) }).toEqual({
       ...reference,

@@ -1,5 +1,4 @@
 import http from 'node:http';
-import https from 'node:https';
 import type { ErrorEnvelope } from '@colibri/api';
 import { ColibriError, ERROR_CODES, type ErrorCode } from '@colibri/errors';
 import type { ClientOptions, ColibriClient } from './colibri-client.js';
@@ -24,6 +23,12 @@ const UNREACHABLE_CODES = new Set([
   'EADDRNOTAVAIL',
 ]);
 
+/** What a request goes out through: node:http's or node:https's `request` and the client's agent. */
+interface Transport {
+  readonly request: typeof http.request;
+  readonly agent: http.Agent;
+}
+
 /**
  * Each client keeps its connections open between requests (keep-alive): an agent's poll → running
  * → done cycle reuses one connection instead of a new one per request. An idle connection is
@@ -31,18 +36,40 @@ const UNREACHABLE_CODES = new Set([
  * hint; colibrid advertises 5 s), so a request is not sent on a connection the server is closing.
  * Idle connections do not keep a process alive (Node unrefs them).
  */
-function keepAliveAgents() {
-  return { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+function plainTransport(): Transport {
+  return { request: http.request, agent: new http.Agent({ keepAlive: true }) };
 }
+
+/**
+ * node:https (with node:tls and node:crypto, ~7 ms of a CLI's start) is loaded only by a client
+ * whose url is https://, at its first request: the Unix socket and plain TCP never need it.
+ */
+function secureTransport(): () => Promise<Transport> {
+  let loaded: Promise<Transport> | undefined;
+  return () => {
+    loaded ??= import('node:https').then(({ default: https }) => ({
+      request: https.request,
+      agent: new https.Agent({ keepAlive: true }),
+    }));
+    return loaded;
+  };
+}
+
+/**
+ * No TLS, so no server name: given none, node:http's agent derives one from the host ('localhost'
+ * for a socket) with net.isIP, whose first call compiles the IPv6 pattern (~5 ms of a CLI's start).
+ * (`servername` is a TLS option, so http.RequestOptions does not declare it.)
+ */
+const NO_SERVER_NAME: http.RequestOptions = { servername: '' } as http.RequestOptions;
 
 interface Target {
   readonly describe: string;
-  readonly transport: typeof http | typeof https;
+  readonly transport: () => Transport | Promise<Transport>;
   readonly base: http.RequestOptions;
   readonly pathPrefix: string;
 }
 
-function resolveTarget(options: ClientOptions, agents: ReturnType<typeof keepAliveAgents>): Target {
+function resolveTarget(options: ClientOptions): Target {
   const invalid = (why: string): never => {
     throw new ColibriError('COLIBRI_INVALID_INPUT', `colibri client: ${why}`, { field: 'options' });
   };
@@ -52,10 +79,11 @@ function resolveTarget(options: ClientOptions, agents: ReturnType<typeof keepAli
   }
   if (socketPath !== undefined) {
     if (typeof socketPath !== 'string' || socketPath === '') return invalid('socketPath must be a path');
+    const plain = plainTransport();
     return {
       describe: `unix socket ${socketPath}`,
-      transport: http,
-      base: { socketPath, agent: agents.http },
+      transport: () => plain,
+      base: { socketPath, ...NO_SERVER_NAME },
       pathPrefix: '',
     };
   }
@@ -72,13 +100,15 @@ function resolveTarget(options: ClientOptions, agents: ReturnType<typeof keepAli
     return invalid('url must not carry credentials; pass the token with the token option');
   }
   const secure = parsed.protocol === 'https:';
+  const plain = secure ? undefined : plainTransport();
   return {
     describe: parsed.origin + parsed.pathname.replace(/\/+$/, ''),
-    transport: secure ? https : http,
+    transport: plain === undefined ? secureTransport() : () => plain,
     base: {
       hostname: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
       port: parsed.port === '' ? (secure ? 443 : 80) : Number(parsed.port),
-      agent: secure ? agents.https : agents.http,
+      // TLS checks the certificate against the server name: only plain http skips deriving it.
+      ...(secure ? {} : NO_SERVER_NAME),
     },
     pathPrefix: parsed.pathname.replace(/\/+$/, ''),
   };
@@ -120,11 +150,18 @@ interface Call {
  * `COLIBRI_DAEMON_UNREACHABLE` naming the socket or URL when nothing answers in time.
  */
 export function createClient(options: ClientOptions): ColibriClient {
-  const target = resolveTarget(options, keepAliveAgents());
+  const target = resolveTarget(options);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const token = options.token;
 
   function call<T>(request: Call): Promise<T> {
+    const transport = target.transport();
+    return transport instanceof Promise
+      ? transport.then((loaded) => send<T>(loaded, request))
+      : send<T>(transport, request);
+  }
+
+  function send<T>(transport: Transport, request: Call): Promise<T> {
     const payload = request.body === undefined ? undefined : Buffer.from(JSON.stringify(request.body));
     const headers: http.OutgoingHttpHeaders = { accept: 'application/json' };
     if (token !== undefined) headers.authorization = `Bearer ${token}`;
@@ -141,8 +178,14 @@ export function createClient(options: ClientOptions): ColibriClient {
         clearTimeout(timer);
         fn();
       };
-      const req = target.transport.request(
-        { ...target.base, method: request.method, path: target.pathPrefix + request.path, headers },
+      const req = transport.request(
+        {
+          ...target.base,
+          agent: transport.agent,
+          method: request.method,
+          path: target.pathPrefix + request.path,
+          headers,
+        },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
