@@ -171,7 +171,7 @@ export async function recordHeartbeat(
     .set({ last_heartbeat_at: at, ...(agent.status === 'offline' ? { status: 'idle' as const } : {}) })
     .where('id', '=', agentId)
     .execute();
-  if (agent.status === 'offline') await refreshAgentStatus(trx, agentId);
+  if (agent.status === 'offline') await refreshAgentStatus(trx, context, agentId);
   if (options.extendLeasesUntil) {
     await trx
       .updateTable('tasks')

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import type { SqliteHotPath } from './dialect/sqlite-hot-path.js';
 import type { Database } from './schema.js';
 import type { Trx } from './store-context.js';
 
@@ -32,15 +33,20 @@ type Outcome =
 export class GroupCommitter {
   readonly #db: Kysely<Database>;
   readonly #committed: (writes: number) => void;
+  readonly #hotPath: SqliteHotPath | undefined;
   #queue: PendingWrite[] = [];
   #scheduled = false;
   #idle: Promise<void> = Promise.resolve();
   #settleIdle: (() => void) | undefined;
 
-  /** `committed(writes)` is called after each COMMIT that carried at least one successful write. */
-  constructor(db: Kysely<Database>, committed: (writes: number) => void) {
+  /**
+   * `committed(writes)` is called after each COMMIT that carried at least one successful write;
+   * `hotPath`, when given, runs the savepoints synchronously on the transaction's connection.
+   */
+  constructor(db: Kysely<Database>, committed: (writes: number) => void, hotPath?: SqliteHotPath) {
     this.#db = db;
     this.#committed = committed;
+    this.#hotPath = hotPath;
   }
 
   /** Runs `work` in the next group's transaction; settles after that group's COMMIT. */
@@ -73,7 +79,7 @@ export class GroupCommitter {
     const group = this.#queue.splice(0, MAX_GROUP_SIZE);
     let outcomes: Outcome[];
     try {
-      outcomes = await this.#db.transaction().execute((trx) => runWrites(trx, group));
+      outcomes = await this.#db.transaction().execute((trx) => runWrites(trx, group, this.#hotPath));
       const writes = outcomes.filter((outcome) => outcome.ok).length;
       if (writes > 0) this.#committed(writes);
     } catch (error) {
@@ -100,19 +106,27 @@ export class GroupCommitter {
  * The writes of one group in order. One write alone runs as a plain transaction (its failure
  * rolls the whole transaction back, as without grouping); several each get a savepoint.
  */
-async function runWrites(trx: Trx, group: readonly PendingWrite[]): Promise<Outcome[]> {
+async function runWrites(
+  trx: Trx,
+  group: readonly PendingWrite[],
+  hotPath: SqliteHotPath | undefined,
+): Promise<Outcome[]> {
   if (group.length === 1) return [{ ok: true, value: await group[0]!.work(trx) }];
+  const run = async (statement: string) => {
+    if (hotPath !== undefined) hotPath.run(statement);
+    else await sql.raw(statement).execute(trx);
+  };
   const outcomes: Outcome[] = [];
   for (const write of group) {
-    await sql`savepoint colibri_write`.execute(trx);
+    await run('savepoint colibri_write');
     try {
       const value = await write.work(trx);
-      await sql`release colibri_write`.execute(trx);
+      await run('release colibri_write');
       outcomes.push({ ok: true, value });
     } catch (error) {
       try {
-        await sql`rollback to colibri_write`.execute(trx);
-        await sql`release colibri_write`.execute(trx);
+        await run('rollback to colibri_write');
+        await run('release colibri_write');
       } catch {
         // The database ended the transaction itself (I/O error, disk full): the whole group fails with the cause.
         throw error;

@@ -115,10 +115,14 @@ export class KyselyStore implements Store {
     this.#db = adapter.db;
     this.#groups =
       adapter.groupCommit === true
-        ? new GroupCommitter(adapter.db, (writes) => {
-            this.#commits++;
-            this.#writes += writes;
-          })
+        ? new GroupCommitter(
+            adapter.db,
+            (writes) => {
+              this.#commits++;
+              this.#writes += writes;
+            },
+            adapter.hotPath,
+          )
         : undefined;
     const clock = options.clock ?? (() => new Date());
     this.#context = Object.freeze({

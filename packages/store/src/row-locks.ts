@@ -11,6 +11,12 @@ import { agentNotFound, taskNotFound, tenantNotFound } from './store-errors.js';
 
 export async function lockTask(trx: Trx, context: StoreContext, taskId: string): Promise<TaskRow> {
   if (!isStoreId(taskId)) throw taskNotFound(taskId);
+  const hot = context.adapter.hotPath;
+  if (hot !== undefined) {
+    const row = hot.selectById<TaskRow>('tasks', taskId);
+    if (!row) throw taskNotFound(taskId);
+    return row;
+  }
   let query = trx.selectFrom('tasks').selectAll().where('id', '=', taskId);
   if (context.adapter.supportsRowLocks) query = query.forUpdate();
   const row = await query.executeTakeFirst();
@@ -20,6 +26,12 @@ export async function lockTask(trx: Trx, context: StoreContext, taskId: string):
 
 export async function lockAgent(trx: Trx, context: StoreContext, agentId: string): Promise<AgentRow> {
   if (!isStoreId(agentId)) throw agentNotFound(agentId);
+  const hot = context.adapter.hotPath;
+  if (hot !== undefined) {
+    const row = hot.selectById<AgentRow>('agents', agentId);
+    if (!row) throw agentNotFound(agentId);
+    return row;
+  }
   let query = trx.selectFrom('agents').selectAll().where('id', '=', agentId);
   if (context.adapter.supportsRowLocks) query = query.forUpdate();
   const row = await query.executeTakeFirst();

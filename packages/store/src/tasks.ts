@@ -67,12 +67,29 @@ function taskEventRow(event: TaskEventValues) {
   };
 }
 
-async function insertTaskEvent(trx: Trx, event: TaskEventValues): Promise<void> {
-  await trx.insertInto('task_events').values(taskEventRow(event)).execute();
+/** Appends task events (SQLite: one precompiled multi-row INSERT). */
+async function insertTaskEvents(
+  trx: Trx,
+  context: StoreContext,
+  events: readonly TaskEventValues[],
+): Promise<void> {
+  const rows = events.map(taskEventRow);
+  const hot = context.adapter.hotPath;
+  if (hot !== undefined) hot.insert('task_events', rows);
+  else await trx.insertInto('task_events').values(rows).execute();
+}
+
+async function insertTaskEvent(trx: Trx, context: StoreContext, event: TaskEventValues): Promise<void> {
+  await insertTaskEvents(trx, context, [event]);
 }
 
 /** idle ↔ active by whether the agent holds unfinished tasks; offline stays offline. */
-export async function refreshAgentStatus(trx: Trx, agentId: string): Promise<void> {
+export async function refreshAgentStatus(trx: Trx, context: StoreContext, agentId: string): Promise<void> {
+  const hot = context.adapter.hotPath;
+  if (hot !== undefined) {
+    hot.refreshAgentStatus(agentId);
+    return;
+  }
   const { count } = await trx
     .selectFrom('tasks')
     .select((eb) => eb.fn.countAll<number | string>().as('count'))
@@ -150,24 +167,32 @@ export async function applyTransition(
     const failed = change.to === 'failed' ? `attempt ${ofMax} failed` : null;
     reason = `${failed ?? reason ?? 're-queued'}${failed && why ? `: ${why}` : ''}; next attempt not before ${next} (backoff ${formatDuration(delay)})`;
   }
-  const updated = await trx
-    .updateTable('tasks')
-    .set({
-      status: to,
-      updated_at: change.at,
-      ...(to === 'parked' ? { assigned_agent_id: null, lease_expires_at: null, not_before: notBefore } : {}),
-      ...(to === 'done' || to === 'failed' || to === 'cancelled' ? { lease_expires_at: null } : {}),
-      // A retried attempt's result is not the task's: only a finished task keeps one.
-      ...(change.result !== undefined && to !== 'parked' ? { result: change.result } : {}),
-      ...(change.stderrTail !== undefined ? { stderr_tail: change.stderrTail } : {}),
-      // A retried attempt's error stays while the task waits; a success clears it.
-      ...(to === 'done' ? { error: null } : error !== null ? { error } : {}),
-    })
-    .where('id', '=', task.id)
-    .where('status', '=', task.status)
-    .where('attempt', '=', task.attempt)
-    .returningAll()
-    .executeTakeFirst();
+  const set = {
+    status: to,
+    updated_at: change.at,
+    ...(to === 'parked' ? { assigned_agent_id: null, lease_expires_at: null, not_before: notBefore } : {}),
+    ...(to === 'done' || to === 'failed' || to === 'cancelled' ? { lease_expires_at: null } : {}),
+    // A retried attempt's result is not the task's: only a finished task keeps one.
+    ...(change.result !== undefined && to !== 'parked' ? { result: change.result } : {}),
+    ...(change.stderrTail !== undefined ? { stderr_tail: change.stderrTail } : {}),
+    // A retried attempt's error stays while the task waits; a success clears it.
+    ...(to === 'done' ? { error: null } : error !== null ? { error } : {}),
+  };
+  const hot = context.adapter.hotPath;
+  const updated = hot
+    ? hot.updateReturning<TaskRow>('tasks', set, {
+        id: task.id,
+        status: task.status,
+        attempt: task.attempt,
+      })[0]
+    : await trx
+        .updateTable('tasks')
+        .set(set)
+        .where('id', '=', task.id)
+        .where('status', '=', task.status)
+        .where('attempt', '=', task.attempt)
+        .returningAll()
+        .executeTakeFirst();
   if (!updated) {
     throw new ColibriError(
       'COLIBRI_STALE_ATTEMPT',
@@ -177,7 +202,7 @@ export async function applyTransition(
       },
     );
   }
-  await insertTaskEvent(trx, {
+  await insertTaskEvent(trx, context, {
     taskId: task.id,
     from: task.status,
     to,
@@ -187,7 +212,7 @@ export async function applyTransition(
     at: change.at,
   });
   if (task.assigned_agent_id !== null && to !== 'running') {
-    await refreshAgentStatus(trx, task.assigned_agent_id);
+    await refreshAgentStatus(trx, context, task.assigned_agent_id);
   }
   return updated;
 }
@@ -324,8 +349,11 @@ export async function intakeTaskOnce(
 export async function intakeTask(trx: Trx, context: StoreContext, task: IntakeTask): Promise<TaskRecord> {
   const at = context.time(task.at);
   const row = newTaskRow(context, task, at);
-  const inserted = await trx.insertInto('tasks').values(row).returningAll().executeTakeFirstOrThrow();
-  await insertTaskEvent(trx, {
+  const hot = context.adapter.hotPath;
+  const inserted = hot
+    ? hot.insertReturning<TaskRow>('tasks', row)
+    : await trx.insertInto('tasks').values(row).returningAll().executeTakeFirstOrThrow();
+  await insertTaskEvent(trx, context, {
     taskId: row.id,
     from: null,
     to: 'parked',
@@ -406,20 +434,24 @@ export async function assignTask(
       agentId: agent.id,
     });
   }
-  const updated = await trx
-    .updateTable('tasks')
-    .set({
-      status: assignment.claimed === true ? 'running' : 'assigned',
-      attempt: task.attempt + 1,
-      assigned_agent_id: agent.id,
-      lease_expires_at: context.adapter.toDbTime(assignment.leaseExpiresAt),
-      updated_at: at,
-    })
-    .where('id', '=', task.id)
-    .where('status', '=', 'parked')
-    .where('attempt', '=', task.attempt)
-    .returningAll()
-    .executeTakeFirst();
+  const set = {
+    status: assignment.claimed === true ? ('running' as const) : ('assigned' as const),
+    attempt: task.attempt + 1,
+    assigned_agent_id: agent.id,
+    lease_expires_at: context.adapter.toDbTime(assignment.leaseExpiresAt),
+    updated_at: at,
+  };
+  const hot = context.adapter.hotPath;
+  const updated = hot
+    ? hot.updateReturning<TaskRow>('tasks', set, { id: task.id, status: 'parked', attempt: task.attempt })[0]
+    : await trx
+        .updateTable('tasks')
+        .set(set)
+        .where('id', '=', task.id)
+        .where('status', '=', 'parked')
+        .where('attempt', '=', task.attempt)
+        .returningAll()
+        .executeTakeFirst();
   if (!updated) {
     throw new ColibriError('COLIBRI_STALE_ATTEMPT', `task ${task.id} was assigned by someone else first`, {
       taskId: task.id,
@@ -437,15 +469,13 @@ export async function assignTask(
   if (assignment.claimed === true) {
     // Claimed for the agent's waiting poll: running at once, both steps in the event log.
     const running: TaskEventValues = { ...assigned, from: 'assigned', to: 'running', reason: null };
-    await trx
-      .insertInto('task_events')
-      .values([taskEventRow(assigned), taskEventRow(running)])
-      .execute();
+    await insertTaskEvents(trx, context, [assigned, running]);
   } else {
-    await insertTaskEvent(trx, assigned);
+    await insertTaskEvent(trx, context, assigned);
   }
   if (agent.status === 'idle') {
-    await trx.updateTable('agents').set({ status: 'active' }).where('id', '=', agent.id).execute();
+    if (hot) hot.update('agents', { status: 'active' }, { id: agent.id });
+    else await trx.updateTable('agents').set({ status: 'active' }).where('id', '=', agent.id).execute();
   }
   return toTask(updated);
 }
@@ -690,33 +720,33 @@ export async function claimTasks(trx: Trx, context: StoreContext, claim: ClaimTa
   const at = context.time(claim.at);
   const wanted = claim.tasks.filter((task) => isStoreId(task.taskId));
   if (wanted.length === 0 || !isStoreId(claim.agentId)) return [];
-  const rows = await trx
-    .updateTable('tasks')
-    .set({ status: 'running', updated_at: at })
-    .where('status', '=', 'assigned')
-    .where('assigned_agent_id', '=', claim.agentId)
-    .where((eb) =>
-      eb.or(wanted.map((task) => eb.and([eb('id', '=', task.taskId), eb('attempt', '=', task.attempt)]))),
-    )
-    .returningAll()
-    .execute();
+  const hot = context.adapter.hotPath;
+  const rows = hot
+    ? hot.claimAssigned<TaskRow>(claim.agentId, at as string, wanted)
+    : await trx
+        .updateTable('tasks')
+        .set({ status: 'running', updated_at: at })
+        .where('status', '=', 'assigned')
+        .where('assigned_agent_id', '=', claim.agentId)
+        .where((eb) =>
+          eb.or(wanted.map((task) => eb.and([eb('id', '=', task.taskId), eb('attempt', '=', task.attempt)]))),
+        )
+        .returningAll()
+        .execute();
   if (rows.length === 0) return [];
-  await trx
-    .insertInto('task_events')
-    .values(
-      rows.map((row) =>
-        taskEventRow({
-          taskId: row.id,
-          from: 'assigned',
-          to: 'running',
-          agentId: claim.agentId,
-          attempt: Number(row.attempt),
-          reason: null,
-          at,
-        }),
-      ),
-    )
-    .execute();
+  await insertTaskEvents(
+    trx,
+    context,
+    rows.map((row) => ({
+      taskId: row.id,
+      from: 'assigned' as const,
+      to: 'running' as const,
+      agentId: claim.agentId,
+      attempt: Number(row.attempt),
+      reason: null,
+      at,
+    })),
+  );
   const order = new Map(wanted.map((task, i) => [task.taskId, i]));
   return rows.map(toTask).sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
 }
@@ -775,7 +805,7 @@ export async function retryTask(trx: Trx, context: StoreContext, retry: RetryTas
       },
     );
   }
-  await insertTaskEvent(trx, {
+  await insertTaskEvent(trx, context, {
     taskId: task.id,
     from: task.status,
     to: 'parked',

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 import type { ChangeListener, ChangeSubscription, StoreDriverName, WatchChangesOptions } from '../store.js';
+import type { SqliteHotPath } from './sqlite-hot-path.js';
 
 /**
  * What differs between SQLite and PostgreSQL, and nothing else. The store's logic is written
@@ -18,6 +19,11 @@ export interface DialectAdapter {
    * synchronous connection, one fsync per COMMIT). Absent or false: one transaction per write.
    */
   readonly groupCommit?: boolean;
+  /**
+   * SQLite: the hot writes as precompiled statements run synchronously on the transaction's
+   * connection (see {@link SqliteHotPath}). Absent: every query goes through kysely.
+   */
+  readonly hotPath?: SqliteHotPath;
   /** True when the database can lock a selected row until commit (`SELECT … FOR UPDATE`). */
   readonly supportsRowLocks: boolean;
   /** True when `error` is a unique or primary-key violation. */

@@ -14,6 +14,7 @@ import { silentChangeFeed } from '../change-feed/silent-change-feed.js';
 import type { Database } from '../schema.js';
 import type { SqliteStoreConfig } from '../store.js';
 import type { DialectAdapter } from './dialect-adapter.js';
+import { createSqliteHotPath } from './sqlite-hot-path.js';
 
 /**
  * SQLite opens transactions with BEGIN IMMEDIATE: the write lock is taken up front, so two
@@ -137,14 +138,14 @@ export function createSqliteAdapter(config: SqliteStoreConfig): DialectAdapter {
       { cause: error },
     );
   }
-  const db = new Kysely<Database>({
-    dialect: new ImmediateSqliteDialect({ database: withStatementCache(database) }),
-  });
+  const cached = withStatementCache(database);
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: cached }) });
   return {
     driver: 'sqlite',
     db,
     groupCommit: config.groupCommit !== false,
     supportsRowLocks: false,
+    hotPath: createSqliteHotPath(cached.prepare),
     toDbTime: (date) => date.toISOString(),
     isUniqueViolation: (error) => {
       const code = sqliteCode(error);
