@@ -2,7 +2,14 @@
 // task (default 10,000; BENCH_IDLE_AGENTS) seeded into the store, then
 //   1. every agent heartbeats every 10 s (run-agent's default) for BENCH_IDLE_SECONDS (default 30):
 //      store commits per second (colibri_store_commits_total) against heartbeats answered per second;
-//   2. every agent holds one long poll open (`wait=60`): colibrid's RSS before and with all N waiting.
+//   2. every agent holds one long poll open (`wait=60`).
+// colibrid's memory (VmRSS from /proc, V8 heap used from /metrics) side by side: an empty daemon (a
+// home of its own, no agent), the same daemon binary with the N agents known and idle, and with
+// every agent's poll waiting in it (target: < 200 MiB RSS).
+// BENCH_IDLE_SECONDS=0 skips the heartbeat phase; BENCH_DAEMON_MAIN runs another build of colibrid
+// (e.g. main's, for a before/after in one session); BENCH_DAEMON_NODE_ARGS adds node flags to it
+// (e.g. `--heapsnapshot-signal=SIGUSR2`) and BENCH_IDLE_HOLD_MS keeps the polls open that long
+// before measuring (to take a snapshot).
 // Prints one Markdown section on stdout; progress on stderr.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -14,12 +21,15 @@ import { fileURLToPath } from 'node:url';
 import { openStore } from '@colibri/store';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const daemonMain = join(here, '..', 'dist', 'main.js');
+const daemonMain = process.env.BENCH_DAEMON_MAIN ?? join(here, '..', 'dist', 'main.js');
+const daemonNodeArgs = (process.env.BENCH_DAEMON_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const log = (line) => process.stderr.write(`${line}\n`);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const N = Number(process.env.BENCH_IDLE_AGENTS ?? 10_000);
 const SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 30);
+const HOLD_MS = Number(process.env.BENCH_IDLE_HOLD_MS ?? 0);
+const TARGET_MIB = 200;
 const HEARTBEAT_MS = 10_000;
 const loadAtStart = loadavg()[0];
 
@@ -43,17 +53,41 @@ const agents = [];
   await store.close();
 }
 
-const daemon = spawn(process.execPath, [daemonMain, '--home', home, '--log-level', 'warn'], {
-  stdio: ['ignore', 'ignore', 'inherit'],
-});
+/** Starts colibrid on `home`; resolves once it answers, with its process and the operator token. */
+async function startDaemon(home) {
+  const child = spawn(
+    process.execPath,
+    [...daemonNodeArgs, daemonMain, '--home', home, '--log-level', 'warn'],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+  const socket = join(home, 'colibri.sock');
+  for (
+    const deadline = Date.now() + 60_000;
+    !existsSync(join(home, 'operator.token')) || !existsSync(socket);
+  ) {
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error('colibrid did not start');
+    await sleep(50);
+  }
+  const token = readFileSync(join(home, 'operator.token'), 'utf8').trim();
+  await call('GET', '/v1/status', token, 10_000, socket);
+  return { child, token, socket };
+}
+
+function stopDaemon(child) {
+  if (child.exitCode === null) child.kill('SIGTERM');
+  return new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve()));
+}
+
 // One keep-alive pool for the whole fleet (the bench's own memory is not what is measured).
 const pool = new http.Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
 
 /** One request; a connect refused with EAGAIN (the socket's accept backlog is full) is tried again. */
-async function call(method, path, token, timeoutMs = 120_000) {
+async function call(method, path, token, timeoutMs = 120_000, socket = socketPath) {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await callOnce(method, path, token, timeoutMs);
+      return await callOnce(method, path, token, timeoutMs, socket);
     } catch (error) {
       if (error.code !== 'EAGAIN' || attempt >= 20) throw error;
       backlogRetries++;
@@ -64,10 +98,10 @@ async function call(method, path, token, timeoutMs = 120_000) {
 
 let backlogRetries = 0;
 
-function callOnce(method, path, token, timeoutMs) {
+function callOnce(method, path, token, timeoutMs, socket) {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { socketPath, method, path, agent: pool, headers: { authorization: `Bearer ${token}` } },
+      { socketPath: socket, method, path, agent: pool, headers: { authorization: `Bearer ${token}` } },
       (res) => {
         const chunks = [];
         res.on('data', (chunk) => chunks.push(chunk));
@@ -84,8 +118,6 @@ function callOnce(method, path, token, timeoutMs) {
   });
 }
 
-const rssMiB = () =>
-  Number(readFileSync(`/proc/${daemon.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)[1]) / 1024;
 const metric = (text, name) =>
   Number(
     text
@@ -94,65 +126,96 @@ const metric = (text, name) =>
       ?.split(' ')[1] ?? Number.NaN,
   );
 
+/** How long each state is left to settle (a garbage collection or two) before it is measured. */
+const SETTLE_MS = 5000;
+
+/**
+ * colibrid's VmRSS (read first, before the scrape allocates), its V8 heap used and the heap V8
+ * has committed for it (used + not yet collected or given back), in MiB.
+ */
+async function memoryOf(child, token, socket = socketPath) {
+  const rss = Number(readFileSync(`/proc/${child.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)[1]) / 1024;
+  const text = await call('GET', '/metrics', token, 30_000, socket);
+  const heap = metric(text, 'nodejs_heap_size_used_bytes') / 2 ** 20;
+  const heapTotal = metric(text, 'nodejs_heap_size_total_bytes') / 2 ** 20;
+  return { rss, heap, heapTotal };
+}
+
+// ---- 0. an empty daemon: the base everything else adds to ---------------------------------------
+const emptyHome = mkdtempSync(join(tmpdir(), 'colibri-bench-empty-'));
+let memEmpty;
+try {
+  log('empty daemon');
+  const empty = await startDaemon(emptyHome);
+  await sleep(SETTLE_MS);
+  memEmpty = await memoryOf(empty.child, empty.token, empty.socket);
+  await stopDaemon(empty.child);
+} finally {
+  rmSync(emptyHome, { recursive: true, force: true });
+}
+
+const { child: daemon, token: operator } = await startDaemon(home);
+
 let out;
 try {
-  for (
-    const deadline = Date.now() + 60_000;
-    !existsSync(join(home, 'operator.token')) || !existsSync(socketPath);
-  ) {
-    if (Date.now() > deadline) throw new Error('colibrid did not start');
-    await sleep(50);
+  await sleep(SETTLE_MS);
+  if (HOLD_MS > 0) {
+    log(`  holding idle ${HOLD_MS} ms (pid ${daemon.pid})`);
+    await sleep(HOLD_MS);
   }
-  const operator = readFileSync(join(home, 'operator.token'), 'utf8').trim();
-  await call('GET', '/v1/status', operator);
-  await sleep(1000);
-  const rssIdle = rssMiB();
+  const memIdle = await memoryOf(daemon, operator);
+  log(`  empty: RSS ${memEmpty.rss.toFixed(0)} MiB; ${N} agents known: RSS ${memIdle.rss.toFixed(0)} MiB`);
 
   // ---- 1. heartbeats ------------------------------------------------------------------------
-  log(`heartbeats: ${N} agents every ${HEARTBEAT_MS / 1000} s for ${SECONDS} s`);
-  let answered = 0;
+  let beatsPerSecond = Number.NaN;
+  let commitsPerSecond = Number.NaN;
   let failed = 0;
-  let stop = false;
-  const beat = async (agent, offset) => {
-    await sleep(offset);
-    while (!stop) {
-      const sent = Date.now();
-      try {
-        await call('POST', `/v1/agents/${agent.id}/heartbeat`, agent.token);
-        answered++;
-      } catch {
-        failed++;
+  let offlineAfter = Number.NaN;
+  if (SECONDS > 0) {
+    log(`heartbeats: ${N} agents every ${HEARTBEAT_MS / 1000} s for ${SECONDS} s`);
+    let answered = 0;
+    let stop = false;
+    const beat = async (agent, offset) => {
+      await sleep(offset);
+      while (!stop) {
+        const sent = Date.now();
+        try {
+          await call('POST', `/v1/agents/${agent.id}/heartbeat`, agent.token);
+          answered++;
+        } catch {
+          failed++;
+        }
+        await sleep(Math.max(0, HEARTBEAT_MS - (Date.now() - sent)));
       }
-      await sleep(Math.max(0, HEARTBEAT_MS - (Date.now() - sent)));
-    }
-  };
-  // Spread over the first interval, as a fleet started at different times would be.
-  const loops = agents.map((agent, i) => beat(agent, (i / N) * HEARTBEAT_MS));
-  await sleep(HEARTBEAT_MS); // every agent has started beating
-  const before = {
-    commits: metric(await call('GET', '/metrics', operator), 'colibri_store_commits_total'),
-    answered,
-  };
-  const t0 = performance.now();
-  await sleep(SECONDS * 1000);
-  const seconds = (performance.now() - t0) / 1000;
-  const after = {
-    commits: metric(await call('GET', '/metrics', operator), 'colibri_store_commits_total'),
-    answered,
-  };
-  stop = true;
-  await Promise.all(loops);
-  const commitsPerSecond = (after.commits - before.commits) / seconds;
-  const beatsPerSecond = (after.answered - before.answered) / seconds;
-  log(
-    `  ${beatsPerSecond.toFixed(0)} heartbeats/s, ${commitsPerSecond.toFixed(1)} commits/s, ${failed} failed`,
-  );
-  const statusText = JSON.parse(await call('GET', '/v1/agents?status=offline', operator));
+    };
+    // Spread over the first interval, as a fleet started at different times would be.
+    const loops = agents.map((agent, i) => beat(agent, (i / N) * HEARTBEAT_MS));
+    await sleep(HEARTBEAT_MS); // every agent has started beating
+    const before = {
+      commits: metric(await call('GET', '/metrics', operator), 'colibri_store_commits_total'),
+      answered,
+    };
+    const t0 = performance.now();
+    await sleep(SECONDS * 1000);
+    const seconds = (performance.now() - t0) / 1000;
+    const after = {
+      commits: metric(await call('GET', '/metrics', operator), 'colibri_store_commits_total'),
+      answered,
+    };
+    stop = true;
+    await Promise.all(loops);
+    commitsPerSecond = (after.commits - before.commits) / seconds;
+    beatsPerSecond = (after.answered - before.answered) / seconds;
+    log(
+      `  ${beatsPerSecond.toFixed(0)} heartbeats/s, ${commitsPerSecond.toFixed(1)} commits/s, ${failed} failed`,
+    );
+    offlineAfter = JSON.parse(await call('GET', '/v1/agents?status=offline', operator)).agents.length;
+    await sleep(6000); // keep-alive connections of the heartbeat phase closed by the server
+  }
 
   // ---- 2. long polls ------------------------------------------------------------------------
   log(`long polls: ${N} agents each hold one open`);
-  await sleep(6000); // keep-alive connections of the heartbeat phase closed by the server
-  const rssBefore = rssMiB();
+  const memBefore = await memoryOf(daemon, operator);
   let polling = true;
   // Opened in waves of 250 per 250 ms: 10,000 connects at once overflow the socket's accept backlog.
   const polls = agents.map(async (agent, i) => {
@@ -174,16 +237,24 @@ try {
       // The backlog was full even after the retries: look again in a second.
     }
   }
-  const rssPolls = rssMiB();
-  log(`  ${waiting} polls waiting: RSS ${rssBefore.toFixed(0)} -> ${rssPolls.toFixed(0)} MiB`);
+  await sleep(SETTLE_MS);
+  if (HOLD_MS > 0) {
+    log(`  holding the polls open ${HOLD_MS} ms (pid ${daemon.pid})`);
+    await sleep(HOLD_MS);
+  }
+  const memPolls = await memoryOf(daemon, operator);
+  log(`  ${waiting} polls waiting: RSS ${memBefore.rss.toFixed(0)} -> ${memPolls.rss.toFixed(0)} MiB`);
   polling = false;
   daemon.kill('SIGTERM');
   await Promise.allSettled(polls);
 
+  const mib = (x) => `${x.toFixed(0)} MiB`;
+  const perPoll = (key) =>
+    `${(((memPolls[key] - memBefore[key]) * 1024) / Math.max(1, waiting)).toFixed(1)} KiB`;
   out = [
-    '## Daemon: an idle fleet — heartbeat commits and RSS with long polls (SQLite)',
+    '## Daemon: an idle fleet — heartbeat commits and memory with long polls (SQLite)',
     '',
-    `\`node apps/daemon/bench/idle-agents.bench.mjs\` (in \`pnpm bench @colibri/daemon\`), ${new Date().toISOString().slice(0, 16)}Z on ${cpus()[0]?.model ?? 'unknown'} × ${cpus().length}, Node ${process.version}; 1-minute load average ${loadAtStart.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end. ${N.toLocaleString('en')} agents holding no task, seeded through the store; colibrid on SQLite with its default timing (TTL 30 s, lease 60 s). Heartbeats: each agent sends one every ${HEARTBEAT_MS / 1000} s (run-agent's default), spread over the interval, measured over ${SECONDS} s after the first interval; one bench process sends them all, so under load it may not reach the nominal ${(N / (HEARTBEAT_MS / 1000)).toFixed(0)} per second: the answered rate is given beside. Long polls: every agent holds one \`wait=60\` poll open; RSS is colibrid's VmRSS.`,
+    `\`node apps/daemon/bench/idle-agents.bench.mjs\` (in \`pnpm bench @colibri/daemon\`), ${new Date().toISOString().slice(0, 16)}Z on ${cpus()[0]?.model ?? 'unknown'} × ${cpus().length}, Node ${process.version}; 1-minute load average ${loadAtStart.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end. ${N.toLocaleString('en')} agents holding no task, seeded through the store; colibrid on SQLite with its default timing (TTL 30 s, lease 60 s). Heartbeats: each agent sends one every ${HEARTBEAT_MS / 1000} s (run-agent's default), spread over the interval, measured over ${SECONDS} s after the first interval; one bench process sends them all, so under load it may not reach the nominal ${(N / (HEARTBEAT_MS / 1000)).toFixed(0)} per second: the answered rate is given beside. Memory: colibrid's VmRSS (/proc) and V8 heap used (\`nodejs_heap_size_used_bytes\` from /metrics), for an empty daemon (its own home, no agent), the ${N.toLocaleString('en')} agents known and idle (just started, and again after the heartbeats), and every agent holding one \`wait=60\` poll open (each a real HTTP request waiting in colibrid, one connection each; opened 250 per 250 ms); each state measured after ${SETTLE_MS / 1000} s of rest.`,
     '',
     '| measure | value | target |',
     '|---|---:|---:|',
@@ -192,11 +263,13 @@ try {
     `| commits per heartbeat | ${(commitsPerSecond / Math.max(1, beatsPerSecond)).toFixed(4)} | (was 1) |`,
     `| heartbeats refused or failed | ${failed} | 0 |`,
     `| connects retried (EAGAIN: the socket's accept backlog was full) | ${backlogRetries} | |`,
-    `| agents offline after the heartbeat phase | ${JSON.parse(JSON.stringify(statusText)).agents.length} | 0 |`,
-    `| colibrid RSS, ${N.toLocaleString('en')} agents known, idle | ${rssIdle.toFixed(0)} MiB | |`,
-    `| colibrid RSS before the long polls | ${rssBefore.toFixed(0)} MiB | |`,
-    `| colibrid RSS with ${waiting.toLocaleString('en')} long polls waiting | ${rssPolls.toFixed(0)} MiB | < 200 MiB |`,
-    `| per waiting long poll | ${(((rssPolls - rssBefore) * 1024) / Math.max(1, waiting)).toFixed(1)} KiB | |`,
+    `| agents offline after the heartbeat phase | ${offlineAfter} | 0 |`,
+    '',
+    `| colibrid memory | empty daemon | ${N.toLocaleString('en')} agents known | after the heartbeats | ${waiting.toLocaleString('en')} long polls waiting | per waiting poll | target |`,
+    '|---|---:|---:|---:|---:|---:|---:|',
+    `| RSS | ${mib(memEmpty.rss)} | ${mib(memIdle.rss)} | ${mib(memBefore.rss)} | ${mib(memPolls.rss)} | ${perPoll('rss')} | < ${TARGET_MIB} MiB with the polls |`,
+    `| V8 heap used | ${mib(memEmpty.heap)} | ${mib(memIdle.heap)} | ${mib(memBefore.heap)} | ${mib(memPolls.heap)} | ${perPoll('heap')} | |`,
+    `| V8 heap committed | ${mib(memEmpty.heapTotal)} | ${mib(memIdle.heapTotal)} | ${mib(memBefore.heapTotal)} | ${mib(memPolls.heapTotal)} | ${perPoll('heapTotal')} | |`,
   ].join('\n');
 } finally {
   if (daemon.exitCode === null) daemon.kill('SIGTERM');

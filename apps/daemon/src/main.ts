@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // colibrid's entry point: the only file that reads argv, the environment and signals, sets the
 // umask and exits. Everything else is built from the configuration resolved here, once.
+// First: keep V8's young generation small before the other modules load (see the module).
+import './process/young-generation-first.js';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { ColibriError, errorKind, isColibriError } from '@colibri/errors';

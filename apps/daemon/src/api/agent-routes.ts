@@ -19,7 +19,7 @@ import { unknownToken } from '../auth/authenticator.js';
 import { hashToken, newToken } from '../auth/hash-token.js';
 import { prepareAgentSkills } from '../skills/skill-catalogue.js';
 import { queryObject, requireOperator, requireSelfOrOperator } from './access.js';
-import type { ApiRoute, App, Handler } from './app.js';
+import type { AbortWatch, ApiRoute, App, Handler } from './app.js';
 import { withAgentRef } from './resolve-ref.js';
 import { toApiAgent, toApiTask } from './to-api.js';
 
@@ -237,13 +237,6 @@ const capabilities: Handler = async (app, { principal, params, body }) => {
   return { status: 200, body: { agent: await settledAgent(app, agent) } };
 };
 
-function aborted(signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) resolve();
-    else signal.addEventListener('abort', () => resolve(), { once: true });
-  });
-}
-
 /** True when the agent's assigned/running set is not exactly the attempts it says it holds. */
 function differs(tasks: readonly TaskRecord[], holding: readonly HeldTask[]): boolean {
   const held = new Set(holding.map((h) => keyOf(h.taskId, h.attempt)));
@@ -258,7 +251,10 @@ function differs(tasks: readonly TaskRecord[], holding: readonly HeldTask[]): bo
  * so an agent keeps this poll open even while its slots are full and learns of a cancel at once.
  * The agent's own poll also counts as its heartbeat (renewing its leases).
  */
-const poll: Handler = async (app, { principal, params, query, body, signal }) => {
+const poll: Handler = async (app, request) => {
+  const { principal, params, query, body } = request;
+  // Not `signal`: reading it makes an AbortController, and 10,000 waiting polls would hold one each.
+  const abort = request.abortWatch ?? request.signal;
   const agentId = params.id!;
   requireSelfOrOperator(principal, agentId, 'poll');
   const { wait = 0 } = parseRequest(pollQuerySchema, queryObject(query), 'query');
@@ -271,7 +267,6 @@ const poll: Handler = async (app, { principal, params, query, body, signal }) =>
     }
   }
   const deadline = Date.now() + wait * 1000;
-  const stop = aborted(signal);
   const { waiters } = app.dispatcher;
   const settled = (tasks: readonly TaskRecord[]) =>
     holding === undefined
@@ -283,11 +278,11 @@ const poll: Handler = async (app, { principal, params, query, body, signal }) =>
     try {
       tasks = await heldBy(app, agentId);
       const remaining = deadline - Date.now();
-      if (remaining > 0 && !signal.aborted && !app.dispatcher.waiters.closed && !settled(tasks)) {
+      if (remaining > 0 && !abort.aborted && !app.dispatcher.waiters.closed && !settled(tasks)) {
         // Woken by an assignment or a task leaving the agent here or, through the change feed, by
         // another daemon; the re-read at the safety sweep's cadence only covers a feed that died
         // silently.
-        await Promise.race([waiter.until(Math.min(remaining, app.timing.sweepIntervalMs)), stop]);
+        await waiter.until(Math.min(remaining, app.timing.sweepIntervalMs), abort);
         continue;
       }
     } finally {
@@ -295,7 +290,7 @@ const poll: Handler = async (app, { principal, params, query, body, signal }) =>
     }
     app.dispatcher.delivered(tasks);
     const claimed =
-      claim === undefined ? undefined : await claimAssigned(app, agentId, tasks, { claim, holding, signal });
+      claim === undefined ? undefined : await claimAssigned(app, agentId, tasks, { claim, holding, abort });
     const revoked = holding === undefined ? [] : await revokedOf(app, holding, tasks);
     return {
       status: 200,
@@ -321,7 +316,7 @@ async function claimAssigned(
   app: App,
   agentId: string,
   tasks: TaskRecord[],
-  options: { claim: number; holding: readonly HeldTask[] | undefined; signal: AbortSignal },
+  options: { claim: number; holding: readonly HeldTask[] | undefined; abort: AbortWatch },
 ): Promise<HeldTask[]> {
   const { waiters } = app.dispatcher;
   const held = options.holding && new Set(options.holding.map((h) => keyOf(h.taskId, h.attempt)));
@@ -329,7 +324,7 @@ async function claimAssigned(
   const announced = waiters.hasUnannounced(agentId) ? waiters.unannounced(agentId, running, held) : [];
   const budget = options.claim - announced.length;
   const wanted = budget <= 0 ? [] : tasks.filter((task) => task.status === 'assigned').slice(0, budget);
-  if (wanted.length === 0 || options.signal.aborted) return announced;
+  if (wanted.length === 0 || options.abort.aborted) return announced;
   const moved = await app.store.claimTasks({
     agentId,
     tasks: wanted.map((task) => ({ taskId: task.id, attempt: task.attempt })),

@@ -36,15 +36,57 @@ export interface App {
   readonly expireAfterMs: number | undefined;
 }
 
+/**
+ * The least of an abort a waiting handler needs: whether it happened, and one listener object
+ * told when it does. An `AbortSignal` is one; colibrid's HTTP requests give a cheaper one.
+ */
+export interface AbortWatch {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: { handleEvent(): void }): void;
+  removeEventListener(type: 'abort', listener: { handleEvent(): void }): void;
+}
+
 /** One request as a handler sees it: authenticated, routed, its body read (not yet validated). */
 export interface RequestContext {
   readonly principal: Principal;
   readonly params: Readonly<Record<string, string>>;
+  /** The query string's parameters (made when first read). */
   readonly query: URLSearchParams;
   /** The parsed JSON body, or undefined when there was none. */
   readonly body: unknown;
-  /** Aborted when the client goes away or the daemon stops (long polls return early). */
+  /**
+   * Aborted when the client goes away or the daemon stops (long polls return early). Made when
+   * first read: read it only in a handler that can really be cut short.
+   */
   readonly signal: AbortSignal;
+  /**
+   * The same abort as `signal`, without an `AbortController` behind it: what a handler that waits
+   * long (a poll) listens on. Absent: use `signal`.
+   */
+  readonly abortWatch?: AbortWatch | undefined;
+}
+
+/**
+ * `request` with other `params` (an id prefix resolved to the id). Not a spread: the daemon makes
+ * a request's query and signal only when a handler reads them (most never do), and a spread would
+ * read both; these getters pass the reads on.
+ */
+export function withParams(
+  request: RequestContext,
+  params: Readonly<Record<string, string>>,
+): RequestContext {
+  return {
+    principal: request.principal,
+    params,
+    body: request.body,
+    get query() {
+      return request.query;
+    },
+    get signal() {
+      return request.signal;
+    },
+    abortWatch: request.abortWatch,
+  };
 }
 
 /** A handler's answer. */

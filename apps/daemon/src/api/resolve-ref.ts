@@ -2,7 +2,7 @@ import { ColibriError } from '@colibri/errors';
 import { isFullId, looksLikeIdPrefix, MIN_ID_PREFIX, shortId } from '@colibri/protocol';
 import type { Principal } from '../auth/authenticator.js';
 import { visibleTasks } from './access.js';
-import type { App, Handler } from './app.js';
+import { type App, type Handler, withParams } from './app.js';
 
 /** Candidates an ambiguous prefix lists (one more is read, to say there are more). */
 const SHOWN_CANDIDATES = 10;
@@ -93,7 +93,7 @@ export async function resolveAgentRef(app: App, principal: Principal, ref: strin
 export function withTaskRef(handler: Handler): Handler {
   return async (app, request) => {
     const id = await resolveTaskRef(app, request.principal, request.params.id!);
-    return handler(app, { ...request, params: Object.freeze({ ...request.params, id }) });
+    return handler(app, withParams(request, Object.freeze({ ...request.params, id })));
   };
 }
 
@@ -101,6 +101,6 @@ export function withTaskRef(handler: Handler): Handler {
 export function withAgentRef(handler: Handler): Handler {
   return async (app, request) => {
     const id = await resolveAgentRef(app, request.principal, request.params.id!);
-    return handler(app, { ...request, params: Object.freeze({ ...request.params, id }) });
+    return handler(app, withParams(request, Object.freeze({ ...request.params, id })));
   };
 }

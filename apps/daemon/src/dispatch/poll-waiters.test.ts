@@ -84,4 +84,23 @@ describe('PollWaiters', () => {
     expect(waiters.hasUnannounced('a')).toBe(false);
     expect(waiters.size).toBe(0);
   });
+
+  it('an abort ends the wait and the waiter stops listening; several polls of one agent all wake', async () => {
+    const waiters = new PollWaiters();
+    const controller = new AbortController();
+    const first = waiters.register('a');
+    const second = waiters.register('a');
+    expect(waiters.size).toBe(2);
+    const aborted = first.until(60_000, controller.signal);
+    controller.abort();
+    await aborted; // resolves at once; the test would time out otherwise
+    first.cancel();
+    const woken = second.until(60_000);
+    waiters.wake('a');
+    await woken;
+    second.cancel();
+    expect(waiters.size).toBe(0);
+    // Already aborted: no wait at all.
+    await waiters.register('b').until(60_000, controller.signal);
+  });
 });

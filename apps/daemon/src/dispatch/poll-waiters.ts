@@ -1,7 +1,13 @@
+import type { AbortWatch } from '../api/app.js';
+
 /** One long poll waiting for its agent to be given a task. */
 export interface Waiter {
-  /** Resolves when woken, after `ms`, or on `wakeAll`, whichever is first. */
-  until(ms: number): Promise<void>;
+  /**
+   * Resolves when woken, after `ms`, on `wakeAll`, or when `abort` (the request's signal: its
+   * client went away) fires, whichever is first. The waiter itself listens on `abort` (no closure,
+   * no second promise to race) and stops listening when it settles.
+   */
+  until(ms: number, abort?: AbortWatch): Promise<void>;
   /** Stops waiting (idempotent). */
   cancel(): void;
 }
@@ -11,7 +17,8 @@ const MAX_UNANNOUNCED = 100_000;
 
 /**
  * One registered poll. A class, not closures: with 10,000 polls open, each waiter costs one small
- * object (and, while it waits, one timer and one promise).
+ * object (and, while it waits, one timer, one promise and one abort listener: itself, through
+ * `handleEvent`).
  */
 class PollWaiter implements Waiter {
   woken: boolean;
@@ -19,6 +26,7 @@ class PollWaiter implements Waiter {
   claim: number;
   #resolve: (() => void) | undefined = undefined;
   #timer: NodeJS.Timeout | undefined = undefined;
+  #abort: AbortWatch | undefined = undefined;
   readonly #owner: PollWaiters;
   readonly agentId: string;
 
@@ -29,12 +37,21 @@ class PollWaiter implements Waiter {
     this.claim = claim;
   }
 
-  until(ms: number): Promise<void> {
-    if (this.woken || ms <= 0) return Promise.resolve();
+  until(ms: number, abort?: AbortWatch): Promise<void> {
+    if (this.woken || ms <= 0 || abort?.aborted === true) return Promise.resolve();
     return new Promise<void>((resolve) => {
       this.#resolve = resolve;
       this.#timer = setTimeout(PollWaiter.#timedOut, ms, this);
+      if (abort !== undefined) {
+        this.#abort = abort;
+        abort.addEventListener('abort', this);
+      }
     });
+  }
+
+  /** The request's signal aborted (its client went away): stop waiting. */
+  handleEvent(): void {
+    this.signal();
   }
 
   static #timedOut(waiter: PollWaiter): void {
@@ -51,6 +68,8 @@ class PollWaiter implements Waiter {
   }
 
   #settle(): void {
+    this.#abort?.removeEventListener('abort', this);
+    this.#abort = undefined;
     const resolve = this.#resolve;
     this.#resolve = undefined;
     resolve?.();
@@ -71,7 +90,8 @@ class PollWaiter implements Waiter {
  * poll's `holding`), so a claim whose answer was lost is announced again by the agent's next poll.
  */
 export class PollWaiters {
-  readonly #waiting = new Map<string, Set<PollWaiter>>();
+  /** Per agent: its one waiting poll (the usual case), or a set when it has several. */
+  readonly #waiting = new Map<string, PollWaiter | Set<PollWaiter>>();
   /** Per agent: `taskId#attempt` claimed for it that no poll has had acknowledged yet. */
   readonly #unannounced = new Map<string, Set<string>>();
   #unannouncedCount = 0;
@@ -80,7 +100,7 @@ export class PollWaiters {
   /** How many long polls are waiting, over all agents. */
   get size(): number {
     let n = 0;
-    for (const set of this.#waiting.values()) n += set.size;
+    for (const entry of this.#waiting.values()) n += entry instanceof Set ? entry.size : 1;
     return n;
   }
 
@@ -92,24 +112,41 @@ export class PollWaiters {
   /** A waiter for `agentId`, armed now; `claim` is how many tasks an assignment may claim for it. */
   register(agentId: string, claim = 0): Waiter {
     const waiter = new PollWaiter(this, agentId, this.#closed, claim);
-    let set = this.#waiting.get(agentId);
-    if (set === undefined) {
-      set = new Set();
-      this.#waiting.set(agentId, set);
-    }
-    set.add(waiter);
+    const entry = this.#waiting.get(agentId);
+    if (entry === undefined) this.#waiting.set(agentId, waiter);
+    else if (entry instanceof Set) entry.add(waiter);
+    else this.#waiting.set(agentId, new Set([entry, waiter]));
     return waiter;
   }
 
   /** @internal A waiter's `cancel`. */
   remove(waiter: PollWaiter): void {
-    const current = this.#waiting.get(waiter.agentId);
-    if (current?.delete(waiter) && current.size === 0) this.#waiting.delete(waiter.agentId);
+    const entry = this.#waiting.get(waiter.agentId);
+    if (entry === waiter) this.#waiting.delete(waiter.agentId);
+    else if (entry instanceof Set && entry.delete(waiter) && entry.size === 0) {
+      this.#waiting.delete(waiter.agentId);
+    }
   }
 
   /** Wakes every long poll of `agentId`. */
   wake(agentId: string): void {
-    for (const waiter of this.#waiting.get(agentId) ?? []) waiter.signal();
+    for (const waiter of this.#of(agentId)) waiter.signal();
+  }
+
+  /** The waiting polls of `agentId` (a copy when several: waking one may remove it). */
+  #of(agentId: string): readonly PollWaiter[] {
+    const entry = this.#waiting.get(agentId);
+    return entry === undefined ? [] : entry instanceof Set ? [...entry] : [entry];
+  }
+
+  /** Every waiting poll (a copy). */
+  #all(): PollWaiter[] {
+    const out: PollWaiter[] = [];
+    for (const entry of this.#waiting.values()) {
+      if (entry instanceof Set) out.push(...entry);
+      else out.push(entry);
+    }
+    return out;
   }
 
   /**
@@ -117,7 +154,7 @@ export class PollWaiters {
    * then spent by one: the assignment about to be made may go on to running for it.
    */
   claimFor(agentId: string): boolean {
-    for (const waiter of this.#waiting.get(agentId) ?? []) {
+    for (const waiter of this.#of(agentId)) {
       if (waiter.woken || waiter.claim <= 0) continue;
       waiter.claim--;
       return true;
@@ -189,12 +226,12 @@ export class PollWaiters {
    * missed assignments while it reconnected); unlike `wakeAll`, later waits still wait.
    */
   recheckAll(): void {
-    for (const set of this.#waiting.values()) for (const waiter of set) waiter.signal();
+    for (const waiter of this.#all()) waiter.signal();
   }
 
   /** Wakes every long poll, now and from now on (shutdown). */
   wakeAll(): void {
     this.#closed = true;
-    for (const set of this.#waiting.values()) for (const waiter of set) waiter.signal();
+    for (const waiter of this.#all()) waiter.signal();
   }
 }

@@ -12,9 +12,9 @@ import {
 import type { ApiRoute, App } from '../api/app.js';
 import type { Principal } from '../auth/authenticator.js';
 import { createInProcessHive } from './in-process-hive.js';
+import { MCP_PATH } from './mcp-path.js';
 
-/** Where colibrid serves MCP (streamable HTTP, both protocol eras). */
-export const MCP_PATH = '/mcp';
+export { MCP_PATH } from './mcp-path.js';
 
 /** One `/mcp` request as the factory sees it (through the SDK's pass-through `authInfo`). */
 interface McpSession {

@@ -5,7 +5,7 @@ import { ColibriError, isColibriError } from '@colibri/errors';
 import { DEFAULT_SPAWN_POLICY, type SpawnPolicy } from '@colibri/spawn-policy';
 import type { ChangeSubscription, Store } from '@colibri/store';
 import { agentRoutes } from '../api/agent-routes.js';
-import type { ApiRoute, App, PublicRoute, Reply } from '../api/app.js';
+import type { AbortWatch, ApiRoute, App, PublicRoute, Reply, RequestContext } from '../api/app.js';
 import { authorizeRoute } from '../api/authorize-route.js';
 import { hiveRoutes, publicRoutes } from '../api/hive-routes.js';
 import { retentionRoutes } from '../api/retention-routes.js';
@@ -29,7 +29,8 @@ import { MAX_BODY_BYTES, readJsonBody } from '../http/read-json-body.js';
 import { matchRoute } from '../http/router.js';
 import { routesFromTable } from '../http/routes-from-table.js';
 import type { Logger } from '../logger.js';
-import { createMcpEndpoint, MCP_PATH } from '../mcp/mcp-endpoint.js';
+import type { McpEndpoint } from '../mcp/mcp-endpoint.js';
+import { MCP_PATH } from '../mcp/mcp-path.js';
 import { DaemonMetrics } from '../metrics/daemon-metrics.js';
 import type { SpawnService } from '../spawn/spawn-service.js';
 import { clearStaleSocket } from './unix-socket.js';
@@ -125,6 +126,88 @@ function listenError(error: Error & { code?: string }, where: string): ColibriEr
 }
 
 /**
+ * One request's abort: when its client goes away before the answer, or colibrid stops. The
+ * `AbortController` is made only when a handler asks for the signal (most requests never do); a
+ * waiting poll listens here directly (one listener slot, no controller, no event).
+ */
+class RequestAbort implements AbortWatch {
+  #controller: AbortController | undefined = undefined;
+  #aborted = false;
+  #listener: { handleEvent(): void } | undefined = undefined;
+
+  get aborted(): boolean {
+    return this.#aborted;
+  }
+
+  addEventListener(_type: 'abort', listener: { handleEvent(): void }): void {
+    if (this.#listener !== undefined && this.#listener !== listener) {
+      // A second listener: an AbortSignal carries any number of them.
+      const signal = this.signal;
+      signal.addEventListener('abort', listener);
+      return;
+    }
+    this.#listener = listener;
+  }
+
+  removeEventListener(_type: 'abort', listener: { handleEvent(): void }): void {
+    if (this.#listener === listener) this.#listener = undefined;
+    else this.#controller?.signal.removeEventListener('abort', listener);
+  }
+
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#aborted) this.#controller.abort();
+    }
+    return this.#controller.signal;
+  }
+
+  abort(): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#controller?.abort();
+    const listener = this.#listener;
+    this.#listener = undefined;
+    listener?.handleEvent();
+  }
+}
+
+/** A request as a handler sees it; the query and the signal are made when first read. */
+class HttpRequestContext implements RequestContext {
+  readonly principal: Principal;
+  readonly params: Readonly<Record<string, string>>;
+  readonly body: unknown;
+  readonly #search: string;
+  readonly #abort: RequestAbort;
+
+  constructor(
+    principal: Principal,
+    params: Readonly<Record<string, string>>,
+    search: string,
+    body: unknown,
+    abort: RequestAbort,
+  ) {
+    this.principal = principal;
+    this.params = params;
+    this.#search = search;
+    this.body = body;
+    this.#abort = abort;
+  }
+
+  get query(): URLSearchParams {
+    return new URLSearchParams(this.#search);
+  }
+
+  get signal(): AbortSignal {
+    return this.#abort.signal;
+  }
+
+  get abortWatch(): AbortWatch {
+    return this.#abort;
+  }
+}
+
+/**
  * colibrid's HTTP/JSON API on a Unix socket (and optionally one TCP address), with the scheduler,
  * the liveness sweep and leases behind it. Touches no `process` state: `main.ts` does that.
  */
@@ -163,12 +246,20 @@ export function createServer(deps: ServerDeps): ColibriServer {
   };
   /** The TCP listen address, once listening: clients reaching it send it as their Host. */
   const tcpHosts: string[] = [];
-  const mcp = createMcpEndpoint({
-    app,
-    routes: ROUTES,
-    maxBodyBytes,
-    allowedHosts: () => [...(deps.mcpAllowedHosts ?? []), ...tcpHosts],
-  });
+  // Loaded on the first `/mcp` request: the MCP SDK and its schemas cost ~15 MiB of RSS that a
+  // colibrid nobody reaches over MCP need not carry.
+  let mcpEndpoint: Promise<McpEndpoint> | undefined;
+  const mcp = (): Promise<McpEndpoint> => {
+    mcpEndpoint ??= import('../mcp/mcp-endpoint.js').then(({ createMcpEndpoint }) =>
+      createMcpEndpoint({
+        app,
+        routes: ROUTES,
+        maxBodyBytes,
+        allowedHosts: () => [...(deps.mcpAllowedHosts ?? []), ...tcpHosts],
+      }),
+    );
+    return mcpEndpoint;
+  };
   const sweeper = new Sweeper({
     store,
     dispatcher,
@@ -189,8 +280,10 @@ export function createServer(deps: ServerDeps): ColibriServer {
   const follower = new ChangeFollower(dispatcher, deps.logger);
   let changes: ChangeSubscription | undefined;
   /** One per request in flight: aborted when its client goes away or when the daemon stops. */
-  const controllers = new Set<AbortController>();
-  const inflight = new Set<Promise<void>>();
+  const aborts = new Set<RequestAbort>();
+  /** Requests in flight, and what `close()` waits on to see them all answered. */
+  let inflight = 0;
+  let drained: (() => void) | undefined;
   const servers: http.Server[] = [];
 
   function send(req: IncomingMessage, res: ServerResponse, reply: Reply): void {
@@ -212,12 +305,13 @@ export function createServer(deps: ServerDeps): ColibriServer {
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
-    const controller = new AbortController();
-    controllers.add(controller);
+    const abort = new RequestAbort();
+    aborts.add(abort);
     // Only an answer that did not finish is an abort (its client went away, or the daemon stops):
-    // aborting after every request built a DOMException each time.
-    res.once('close', () => {
-      if (!res.writableFinished) controller.abort();
+    // aborting after every request built a DOMException each time. `on`, not `once`: 'close' comes
+    // once anyway, and `once` wraps every listener in a bound function and a state object.
+    res.on('close', () => {
+      if (!res.writableFinished) abort.abort();
     });
     let principal: Principal | undefined;
     let pattern = '-';
@@ -225,9 +319,11 @@ export function createServer(deps: ServerDeps): ColibriServer {
     let code: string | undefined;
     let clientAborted = false;
     try {
-      const url = new URL(req.url ?? '/', 'http://colibri');
-      if (PUBLIC_ROUTES.some((r) => r.pattern === url.pathname)) {
-        const { route } = matchRoute(PUBLIC_ROUTES, req.method ?? '', url.pathname);
+      // Only the path and the query are kept while the request runs (a long poll waits up to a
+      // minute): not the parsed URL, which the query of `url.searchParams` would keep alive.
+      const { pathname, search } = new URL(req.url ?? '/', 'http://colibri');
+      if (PUBLIC_ROUTES.some((r) => r.pattern === pathname)) {
+        const { route } = matchRoute(PUBLIC_ROUTES, req.method ?? '', pathname);
         pattern = route.pattern;
         // No token is read, no body parsed: the answer depends on nothing the caller sent.
         req.resume();
@@ -236,34 +332,29 @@ export function createServer(deps: ServerDeps): ColibriServer {
         send(req, res, reply);
         return;
       }
-      if (isBoardPath(url.pathname)) {
+      if (isBoardPath(pathname)) {
         // The board signs in with a session cookie, not a bearer token, and answers in HTML.
-        const outcome = await board.handle(req, res, url, controller.signal);
+        const outcome = await board.handle(req, res, new URL(req.url ?? '/', 'http://colibri'), abort.signal);
         pattern = outcome.route;
         status = outcome.status;
         principal = outcome.viewer;
         return;
       }
       const token = app.authenticator.bearer(req.headers.authorization);
-      if (url.pathname === MCP_PATH) {
+      if (pathname === MCP_PATH) {
         pattern = MCP_PATH;
         principal = await app.authenticator.resolve(token);
         if (principal.kind === 'unknown') throw unknownToken();
-        status = await mcp.serve(req, res, { principal, query: url.searchParams, signal: controller.signal });
+        const query = new URLSearchParams(search);
+        status = await (await mcp()).serve(req, res, { principal, query, signal: abort.signal });
         return;
       }
-      const { route, params } = matchRoute(routes, req.method ?? '', url.pathname);
+      const { route, params } = matchRoute(routes, req.method ?? '', pathname);
       pattern = route.pattern;
       principal = await app.authenticator.resolve(token);
       authorizeRoute(route, principal);
       const body = await readJsonBody(req, maxBodyBytes);
-      const reply = await route.handler(app, {
-        principal,
-        params,
-        query: url.searchParams,
-        body,
-        signal: controller.signal,
-      });
+      const reply = await route.handler(app, new HttpRequestContext(principal, params, search, body, abort));
       status = reply.status;
       send(req, res, reply);
     } catch (error) {
@@ -286,7 +377,8 @@ export function createServer(deps: ServerDeps): ColibriServer {
       }
       send(req, res, { status, body: envelope(failure) });
     } finally {
-      controllers.delete(controller);
+      aborts.delete(abort);
+      if (--inflight === 0) drained?.();
       // An answer that never reached its client (it hung up mid-body, or while a long poll waited).
       if (!res.writableEnded && res.destroyed) clientAborted = true;
       // Only the method, route pattern and ids: never headers, tokens, bodies or query values.
@@ -311,9 +403,15 @@ export function createServer(deps: ServerDeps): ColibriServer {
     }
   }
 
+  function handleFailed(error: unknown): void {
+    deps.logger.error({ err: error }, 'request handling failed unexpectedly');
+  }
+
   function onRequest(req: IncomingMessage, res: ServerResponse): void {
-    const done = handle(req, res).finally(() => inflight.delete(done));
-    inflight.add(done);
+    // Counted, not kept: a Set of promises with a `finally` each cost a promise, a closure and
+    // their reactions per request (10,000 of them with every agent's long poll open).
+    inflight++;
+    handle(req, res).catch(handleFailed);
   }
 
   function serve(listen: (server: http.Server) => void, where: string): Promise<http.Server> {
@@ -422,8 +520,8 @@ export function createServer(deps: ServerDeps): ColibriServer {
       state = 'closed';
       const closed = servers.map((server) => new Promise((resolve) => server.close(resolve)));
       dispatcher.waiters.wakeAll();
-      for (const controller of controllers) controller.abort();
-      await mcp.close();
+      for (const abort of aborts) abort.abort();
+      if (mcpEndpoint !== undefined) await (await mcpEndpoint).close();
       await changes?.close();
       boardChanges.close();
       await follower.close();
@@ -434,11 +532,13 @@ export function createServer(deps: ServerDeps): ColibriServer {
       const deadline = new Promise<'timeout'>((resolve) => {
         timer = setTimeout(() => resolve('timeout'), deps.closeTimeoutMs ?? 10_000);
       });
-      while (inflight.size > 0) {
-        if ((await Promise.race([Promise.allSettled([...inflight]), deadline])) === 'timeout') {
-          deps.logger.warn({ inflight: inflight.size }, 'cutting requests that did not finish in time');
+      if (inflight > 0) {
+        const allAnswered = new Promise<'drained'>((resolve) => {
+          drained = () => resolve('drained');
+        });
+        if ((await Promise.race([allAnswered, deadline])) === 'timeout') {
+          deps.logger.warn({ inflight }, 'cutting requests that did not finish in time');
           for (const server of servers) server.closeAllConnections();
-          break;
         }
       }
       clearTimeout(timer);
