@@ -98,6 +98,36 @@ describe('PostgreSQL statements per lifecycle step', () => {
     expect(kiln).toMatchObject({ status: 'idle', activeTasks: 0 });
   });
 
+  it('a parked task is assigned by the freed slot in one statement, and claimed by the poll in one', async () => {
+    const { agent, token } = await daemon.operator.registerAgent({ name: 'forge', capabilities: ['forge'] });
+    const worker = daemon.client(token);
+    const first = await daemon.operator.intakeTask({ title: 'first', requiredCapabilities: ['forge'] });
+    expect(first.task.status).toBe('assigned');
+    // The agent's one slot is taken: the next task parks.
+    const second = await counted(() =>
+      daemon.operator.intakeTask({ title: 'second', requiredCapabilities: ['forge'] }),
+    );
+    expect(second.result.task.status).toBe('parked');
+    expect(second.statements).toHaveLength(1);
+    await worker.transitionTask(first.task.id, { to: 'running', attempt: 1 });
+    // done of the first (colibri_move_task) and the freed slot's assignment (colibri_assign_tasks).
+    const done = await counted(() => worker.transitionTask(first.task.id, { to: 'done', attempt: 1 }));
+    expect(done.statements).toHaveLength(2);
+    const claim = await counted(() => worker.poll(agent.id, { claim: 1, holding: [] }));
+    expect(claim.result.claimed).toEqual([{ taskId: second.result.task.id, attempt: 1 }]);
+    // The poll's read and its claim (one statement, no BEGIN/COMMIT).
+    expect(claim.statements).toHaveLength(2);
+    const { events, task } = await daemon.operator.showTask(second.result.task.id);
+    expect(events.map((e) => [e.from, e.to, e.attempt])).toEqual([
+      [null, 'parked', 0],
+      ['parked', 'assigned', 1],
+      ['assigned', 'running', 1],
+    ]);
+    expect(task).toMatchObject({ status: 'running', assignedAgentId: agent.id, attempt: 1 });
+    const forge = (await daemon.operator.listAgents()).agents.find((a) => a.id === agent.id);
+    expect(forge).toMatchObject({ status: 'active', activeTasks: 1 });
+  });
+
   it('a stale report changes nothing and is answered as before (the full check runs)', async () => {
     const { agent, token } = await daemon.operator.registerAgent({ name: 'ember', capabilities: ['ember'] });
     const worker = daemon.client(token);

@@ -2,7 +2,9 @@ import { ColibriError, isColibriError } from '@colibri/errors';
 import type { AgentStatus, TaskStatus, TenantStatus } from '@colibri/protocol';
 import { type Kysely, sql } from 'kysely';
 import * as agents from './agents.js';
+import { assignTasksStatement } from './assign-tasks-statement.js';
 import { openChangeFeed } from './change-feed/open-change-feed.js';
+import { claimTasksStatement } from './claim-tasks-statement.js';
 import type { DialectAdapter } from './dialect/dialect-adapter.js';
 import * as expiry from './expiry.js';
 import { GroupCommitter } from './group-committer.js';
@@ -489,6 +491,12 @@ export class KyselyStore implements Store {
 
   async assignTask(input: AssignTaskInput): Promise<TaskRecord> {
     const assignment = parseInput(assignTaskSchema, input, 'assignTask');
+    if (this.#adapter.driver === 'postgres' && assignment.claimed !== true) {
+      // One round trip when the function assigns it; the transaction otherwise (it says why).
+      const made = await this.#statement((db, context) => assignTasksStatement(db, context, [assignment]));
+      const task = made?.get(0);
+      if (task !== undefined) return task;
+    }
     return this.#transaction((trx, context) => tasks.assignTask(trx, context, assignment));
   }
 
@@ -502,7 +510,24 @@ export class KyselyStore implements Store {
     }
     const assignments = inputs.map((input, i) => parseInput(assignTaskSchema, input, `assignTasks[${i}]`));
     if (assignments.length === 0) return [];
-    return this.#transaction((trx, context) => tasks.assignTasks(trx, context, assignments));
+    if (this.#adapter.driver !== 'postgres') {
+      return this.#transaction((trx, context) => tasks.assignTasks(trx, context, assignments));
+    }
+    // PostgreSQL: one round trip for what the function assigns; the transaction for the rest (it says why).
+    const made = await this.#statement((db, context) => assignTasksStatement(db, context, assignments));
+    const outcomes: (AssignOutcome | undefined)[] = assignments.map((_, i) => {
+      const task = made?.get(i);
+      return task === undefined ? undefined : { ok: true, task };
+    });
+    const rest = assignments.filter((_, i) => outcomes[i] === undefined);
+    if (rest.length > 0) {
+      const settled = await this.#transaction((trx, context) => tasks.assignTasks(trx, context, rest));
+      let next = 0;
+      outcomes.forEach((outcome, i) => {
+        if (outcome === undefined) outcomes[i] = settled[next++];
+      });
+    }
+    return outcomes as AssignOutcome[];
   }
 
   async scanParkedTasks(options: ScanParkedOptions = {}): Promise<ParkedTaskSummary[]> {
@@ -523,6 +548,10 @@ export class KyselyStore implements Store {
   async claimTasks(input: ClaimTasksInput): Promise<TaskRecord[]> {
     const claim = parseInput(claimTasksSchema, input, 'claimTasks');
     if (claim.tasks.length === 0) return [];
+    if (this.#adapter.driver === 'postgres') {
+      // One round trip; a claim that moves nothing is no error, so there is nothing to fall back on.
+      return (await this.#statement((db, context) => claimTasksStatement(db, context, claim))) ?? [];
+    }
     return this.#transaction((trx, context) => tasks.claimTasks(trx, context, claim));
   }
 

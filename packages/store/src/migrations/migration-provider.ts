@@ -11,6 +11,7 @@ import { retryAndIdempotencySchema } from './0008-retry-and-idempotency.js';
 import { agentSlotsSchema } from './0009-agent-slots.js';
 import { changeOriginSchema } from './0010-change-origin.js';
 import { moveTaskFunctionSchema } from './0011-move-task-function.js';
+import { assignTasksFunctionSchema } from './0012-assign-tasks-function.js';
 
 /**
  * Migrations live in code (not files on disk) so a bundled or installed package always carries
@@ -29,6 +30,7 @@ export function migrationProvider(driver: StoreDriverName): MigrationProvider {
     '0009-agent-slots': agentSlotsSchema(),
     '0010-change-origin': changeOriginSchema(driver),
     '0011-move-task-function': moveTaskFunctionSchema(driver),
+    '0012-assign-tasks-function': assignTasksFunctionSchema(driver),
   };
   return { getMigrations: async () => migrations };
 }
