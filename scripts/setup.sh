@@ -18,6 +18,20 @@ if [ -z "${npm_config_nodedir:-}" ] && [ -d /usr/include/node ]; then export npm
 
 say() { printf 'setup: %s\n' "$*" >&2; }
 
+# Options may be combined in any order; --with-bench-tools implies the test tools.
+test_tools=no
+bench_tools=no
+for option in "$@"; do
+  case "$option" in
+    --with-test-tools | --with-postgres) test_tools=yes ;;
+    --with-bench-tools) test_tools=yes bench_tools=yes ;;
+    *)
+      say "unknown option '$option': use --with-test-tools or --with-bench-tools (or none); nothing was changed"
+      exit 2
+      ;;
+  esac
+done
+
 have_pnpm() { command -v pnpm >/dev/null 2>&1 && [ "$(pnpm --version 2>/dev/null)" = "$PNPM_VERSION" ]; }
 
 if ! have_pnpm; then
@@ -35,7 +49,7 @@ fi
 # The tests talk to real things: PostgreSQL, socat bridges between network namespaces, bwrap
 # sandboxes (keyctl for their keyring tests), systemd-analyze to verify the unit files, python-dotenv (a
 # .env reader) and chromium (the board's browser tests). Install what is missing (Debian, root).
-if [ "${1:-}" = "--with-test-tools" ] || [ "${1:-}" = "--with-postgres" ] || [ "${1:-}" = "--with-bench-tools" ]; then
+if [ "$test_tools" = yes ]; then
   missing=""
   if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then
     missing="$missing postgresql"
@@ -51,7 +65,7 @@ if [ "${1:-}" = "--with-test-tools" ] || [ "${1:-}" = "--with-postgres" ] || [ "
   # The board's browser tests drive Debian's chromium headless (puppeteer-core, no browser download).
   [ -x /usr/bin/chromium ] || missing="$missing chromium"
   # The benchmark's BullMQ reference row runs against Debian's redis-server (loopback, started by the bench).
-  if [ "${1:-}" = "--with-bench-tools" ]; then
+  if [ "$bench_tools" = yes ]; then
     command -v redis-server >/dev/null 2>&1 || missing="$missing redis-server"
   fi
   if [ -n "$missing" ]; then
