@@ -250,14 +250,20 @@ export function createServer(deps: ServerDeps): ColibriServer {
   // colibrid nobody reaches over MCP need not carry.
   let mcpEndpoint: Promise<McpEndpoint> | undefined;
   const mcp = (): Promise<McpEndpoint> => {
-    mcpEndpoint ??= import('../mcp/mcp-endpoint.js').then(({ createMcpEndpoint }) =>
-      createMcpEndpoint({
-        app,
-        routes: ROUTES,
-        maxBodyBytes,
-        allowedHosts: () => [...(deps.mcpAllowedHosts ?? []), ...tcpHosts],
-      }),
-    );
+    mcpEndpoint ??= import('../mcp/mcp-endpoint.js')
+      .then(({ createMcpEndpoint }) =>
+        createMcpEndpoint({
+          app,
+          routes: ROUTES,
+          maxBodyBytes,
+          allowedHosts: () => [...(deps.mcpAllowedHosts ?? []), ...tcpHosts],
+        }),
+      )
+      .catch((error: unknown) => {
+        // Not remembered: the next `/mcp` request tries again, and close() has nothing to close.
+        mcpEndpoint = undefined;
+        throw error;
+      });
     return mcpEndpoint;
   };
   const sweeper = new Sweeper({
@@ -521,7 +527,12 @@ export function createServer(deps: ServerDeps): ColibriServer {
       const closed = servers.map((server) => new Promise((resolve) => server.close(resolve)));
       dispatcher.waiters.wakeAll();
       for (const abort of aborts) abort.abort();
-      if (mcpEndpoint !== undefined) await (await mcpEndpoint).close();
+      // An endpoint that failed to load was never serving: nothing to close, and no reason to fail the stop.
+      if (mcpEndpoint !== undefined)
+        await mcpEndpoint.then(
+          (endpoint) => endpoint.close(),
+          () => {},
+        );
       await changes?.close();
       boardChanges.close();
       await follower.close();
