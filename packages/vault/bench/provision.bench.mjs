@@ -11,7 +11,7 @@
 // `pnpm --filter @colibri/vault build`. Results (Markdown) go to stdout, progress to stderr.
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBwTestServer } from '../../../test-fixtures/bw-server/index.mjs';
 import {
@@ -196,6 +196,8 @@ async function measure(label, count, makeSource) {
 }
 
 const rows = [];
+const startedAt = new Date().toISOString();
+const loadAtStart = loadavg()[0];
 try {
   // Not measured: configure the server and log in once, as a long-lived orchestrator host has.
   log('logging in (not measured)…');
@@ -222,7 +224,11 @@ const lines = [
     'beside its boot. **Per command** (the previous release, reproduced in the bench with the same calls): `--version`, ' +
     '`status`, `unlock`, `sync`, `list collections`, `list items` per tenant, `lock`, one `node bw.js` each. bw ' +
     `processes counted by a CommandRunner wrapped around \`createExecaRunner()\`; Node ${process.version}, ` +
-    `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}.`,
+    `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}; ${startedAt.slice(0, 16)}Z, 1-minute load average ` +
+    `${loadAtStart.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end (\`pnpm -s run bench\` in packages/vault). ` +
+    'Issue 19 targets: one tenant ≤ 5 s, a batch of 50 ≤ 15 s (bw serve column). A batch costs two processes whatever ' +
+    "its size and one request per tenant; the per-command column is the previous release's flow, where every call boots " +
+    "Node and bw's 3.7 MB bundle.",
   '',
   '| tenants | bw serve: wall | bw serve: processes (requests) | per command: wall | per command: processes | speed-up |',
   '|---:|---:|---:|---:|---:|---:|',
