@@ -34,6 +34,8 @@ const IN_FLIGHT = 8;
 const TASKS = Number(process.env.BENCH_TASKS ?? 2000);
 const LATENCY_TASKS = Number(process.env.BENCH_LATENCY_TASKS ?? 200);
 const RAW_COMMITS = 2000;
+/** Seconds of open-loop load at 75% of the throughput just measured (dispatch latency under load). */
+const LOADED_SECONDS = Number(process.env.BENCH_LOADED_SECONDS ?? 5);
 const ONLY_SQLITE = process.env.BENCH_ONLY === 'sqlite';
 const ONLY_POSTGRES = process.env.BENCH_ONLY === 'postgres';
 const PG_STATEMENTS = process.env.BENCH_PG_STATEMENTS === '1';
@@ -42,6 +44,26 @@ const CLOCK_TICK_MS = 1000 / Number(spawnSync('getconf', ['CLK_TCK']).stdout.toS
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const wallNow = () => performance.timeOrigin + performance.now();
+
+/**
+ * Dispatch latency under load: intakes (`send(i)`, resolving to the id) sent open-loop at `rate`
+ * per second — each on its schedule, answered or not — for LOADED_SECONDS, each timed from its
+ * send to `seen(id)` (the time its worker got it, on the clock `now`). Sorted, in ms.
+ */
+async function loadedLatencies(rate, send, seen, now) {
+  const count = Math.max(100, Math.round(rate * LOADED_SECONDS));
+  const latencies = [];
+  const pending = [];
+  const start = performance.now();
+  for (let i = 0; i < count; i++) {
+    const wait = start + (i * 1000) / rate - performance.now();
+    if (wait > 0) await sleep(wait);
+    const sent = now();
+    pending.push(send(i).then(async (id) => latencies.push((await seen(id)) - sent)));
+  }
+  await Promise.all(pending);
+  return latencies.sort((a, b) => a - b);
+}
 
 async function waitFor(what, ready, ms = 30_000) {
   const until = Date.now() + ms;
@@ -190,6 +212,20 @@ async function colibriWorkload(daemon, probe = { before: async () => {}, after: 
     latencies.push(seenAt.get(task.id) - sent);
     await until(task.id, doneAt);
   }
+  const loaded = await loadedLatencies(
+    0.75 * (TASKS / seconds),
+    (i) =>
+      operator
+        .intakeTask({ title: `loaded ${i}`, requiredCapabilities: ['bench'] })
+        .then(({ task }) => task.id),
+    async (id) => {
+      await until(id, seenAt);
+      const at = seenAt.get(id);
+      await until(id, doneAt);
+      return at;
+    },
+    () => performance.now(),
+  );
   stopping = true;
   await Promise.allSettled(loops);
   latencies.sort((a, b) => a - b);
@@ -197,6 +233,7 @@ async function colibriWorkload(daemon, probe = { before: async () => {}, after: 
     perSecond: TASKS / seconds,
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
+    loadedP99: percentile(loaded, 99),
     cpuMs: cpu / TASKS,
     // The two /metrics scrapes are requests too; the one inside the window is not a lifecycle's.
     requests: (delta('colibri_http_requests_total') - 1) / TASKS,
@@ -268,10 +305,21 @@ async function peerWorkload(kind, target, add, probe = { before: async () => {},
       await until(id, doneAt);
     }
     latencies.sort((a, b) => a - b);
+    const loaded = await loadedLatencies(
+      0.75 * (TASKS / seconds),
+      (i) => add(`o${i}`).then(() => `o${i}`),
+      async (id) => {
+        await until(id, startedAt);
+        await until(id, doneAt);
+        return startedAt.get(id);
+      },
+      wallNow,
+    );
     return {
       perSecond: TASKS / seconds,
       p50: percentile(latencies, 50),
       p99: percentile(latencies, 99),
+      loadedP99: percentile(loaded, 99),
       ...probed,
     };
   } finally {
@@ -492,18 +540,18 @@ if (ONLY_SQLITE || ONLY_POSTGRES) {
 const pct = (a, b) => `${((100 * a) / b).toFixed(1)}%`;
 rows.push(
   sqlite === undefined
-    ? '| colibri, SQLite | not run (BENCH_ONLY=postgres) | | | | | | | |'
-    : `| colibri, SQLite (WAL, synchronous=FULL, group commit) | ${fmt(sqlite.perSecond)} | ${fmt(sqliteRaw)} | ${pct(sqlite.perSecond, sqliteRaw)} | ${fmt(sqlite.p50, 2)} / ${fmt(sqlite.p99, 2)} ms | ${fmt(sqlite.commits, 2)} (mean group ${fmt(sqlite.writesPerCommit, 2)} writes) | — | ${fmt(sqlite.requests, 2)} | ${fmt(sqlite.cpuMs, 2)} ms |`,
+    ? '| colibri, SQLite | not run (BENCH_ONLY=postgres) | | | | | | | | |'
+    : `| colibri, SQLite (WAL, synchronous=FULL, group commit) | ${fmt(sqlite.perSecond)} | ${fmt(sqliteRaw)} | ${pct(sqlite.perSecond, sqliteRaw)} | ${fmt(sqlite.p50, 2)} / ${fmt(sqlite.p99, 2)} ms | ${fmt(sqlite.loadedP99, 2)} ms | ${fmt(sqlite.commits, 2)} (mean group ${fmt(sqlite.writesPerCommit, 2)} writes) | — | ${fmt(sqlite.requests, 2)} | ${fmt(sqlite.cpuMs, 2)} ms |`,
 );
 if (!ONLY_SQLITE)
   rows.push(
-    `| colibri, PostgreSQL 15 | ${fmt(pgColibri.perSecond)} | ${fmt(pgRaw)} | ${pct(pgColibri.perSecond, pgRaw)} | ${fmt(pgColibri.p50, 2)} / ${fmt(pgColibri.p99, 2)} ms | ${fmt(pgColibri.commits, 2)} (${fmt(pgColibri.pgTransactions, 1)}) | ${fmt(pgColibri.pgStatements, 1)} | ${fmt(pgColibri.requests, 2)} | ${fmt(pgColibri.cpuMs, 2)} ms |`,
-    `| graphile-worker 0.16.6, same PostgreSQL | ${fmt(graphile.perSecond)} | ${fmt(pgRaw)} | ${pct(graphile.perSecond, pgRaw)} | ${fmt(graphile.p50, 2)} / ${fmt(graphile.p99, 2)} ms | (${fmt(graphile.pgTransactions, 1)}) | ${fmt(graphile.pgStatements, 1)} | — | — |`,
+    `| colibri, PostgreSQL 15 | ${fmt(pgColibri.perSecond)} | ${fmt(pgRaw)} | ${pct(pgColibri.perSecond, pgRaw)} | ${fmt(pgColibri.p50, 2)} / ${fmt(pgColibri.p99, 2)} ms | ${fmt(pgColibri.loadedP99, 2)} ms | ${fmt(pgColibri.commits, 2)} (${fmt(pgColibri.pgTransactions, 1)}) | ${fmt(pgColibri.pgStatements, 1)} | ${fmt(pgColibri.requests, 2)} | ${fmt(pgColibri.cpuMs, 2)} ms |`,
+    `| graphile-worker 0.16.6, same PostgreSQL | ${fmt(graphile.perSecond)} | ${fmt(pgRaw)} | ${pct(graphile.perSecond, pgRaw)} | ${fmt(graphile.p50, 2)} / ${fmt(graphile.p99, 2)} ms | ${fmt(graphile.loadedP99, 2)} ms | (${fmt(graphile.pgTransactions, 1)}) | ${fmt(graphile.pgStatements, 1)} | — | — |`,
     ONLY_POSTGRES
-      ? '| BullMQ 6.7.0 on redis-server | not run (BENCH_ONLY=postgres) | | | | | | | |'
+      ? '| BullMQ 6.7.0 on redis-server | not run (BENCH_ONLY=postgres) | | | | | | | | |'
       : bull === undefined
-        ? '| BullMQ 6.7.0 on redis-server | not run: redis-server not installed | | | | | | | |'
-        : `| BullMQ 6.7.0 on redis-server ${redisVersion} (loopback, no persistence) | ${fmt(bull.perSecond)} | — | — | ${fmt(bull.p50, 2)} / ${fmt(bull.p99, 2)} ms | — | — | — | — |`,
+        ? '| BullMQ 6.7.0 on redis-server | not run: redis-server not installed | | | | | | | | |'
+        : `| BullMQ 6.7.0 on redis-server ${redisVersion} (loopback, no persistence) | ${fmt(bull.perSecond)} | — | — | ${fmt(bull.p50, 2)} / ${fmt(bull.p99, 2)} ms | ${fmt(bull.loadedP99, 2)} ms | — | — | — | — |`,
   );
 
 const ratio = ONLY_SQLITE ? undefined : pgColibri.perSecond / graphile.perSecond;
@@ -511,12 +559,12 @@ process.stdout.write(
   `${[
     '## Daemon: task lifecycle on SQLite and PostgreSQL, next to the raw commit rate and peer queues',
     '',
-    `\`pnpm bench @colibri/daemon\` (\`node apps/daemon/bench/lifecycle.bench.mjs\` after a build), every row in one run, ${new Date().toISOString().slice(0, 16)}Z on ${cpus()[0]?.model ?? 'unknown'} × ${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}; 1-minute load average ${loadAtStart.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end. Workload: ${AGENTS} agents (one client each) long-poll colibrid over its Unix socket (\`wait=2\`, \`claim: 1\` as run-agent polls: the poll claims the task it returns, assigned → running in colibrid — in the intake's own transaction when the poll was already waiting — so no \`running\` report is sent) and report done; the operator intakes ${TASKS} tasks with ${IN_FLIGHT} requests in flight, timed until all are done (lifecycle = intake → assign → claiming poll (running) → done); then ${LATENCY_TASKS} tasks one at a time, from the intake request being sent to an agent's poll returning it (dispatch latency). The raw rate is single-row committed transactions of the same database in the same run: SQLite with the store's settings (WAL, synchronous=FULL, an fsync per commit) on the same filesystem; PostgreSQL one autocommit INSERT per round trip on the same server (the private test server runs with \`fsync=off\`, so its raw rate is round trips, not disk flushes). Commits per lifecycle: \`colibri_store_commits_total\` from colibrid's /metrics (in brackets, PostgreSQL's own \`xact_commit\` for the database, which also counts every autocommit read); statements: \`pg_stat_statements\` calls, BEGIN/COMMIT included (≈ round trips). CPU: colibrid's user + system time from /proc over the throughput phase.`,
+    `\`pnpm bench @colibri/daemon\` (\`node apps/daemon/bench/lifecycle.bench.mjs\` after a build), every row in one run, ${new Date().toISOString().slice(0, 16)}Z on ${cpus()[0]?.model ?? 'unknown'} × ${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}; 1-minute load average ${loadAtStart.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end. Workload: ${AGENTS} agents (one client each) long-poll colibrid over its Unix socket (\`wait=2\`, \`claim: 1\` as run-agent polls: the poll claims the task it returns, assigned → running in colibrid — in the intake's own transaction when the poll was already waiting — so no \`running\` report is sent) and report done; the operator intakes ${TASKS} tasks with ${IN_FLIGHT} requests in flight, timed until all are done (lifecycle = intake → assign → claiming poll (running) → done); then ${LATENCY_TASKS} tasks one at a time, from the intake request being sent to an agent's poll returning it (dispatch latency); then, for ${LOADED_SECONDS} s, intakes sent open-loop (each on its schedule, answered or not) at 75% of the lifecycles/s just measured, each timed the same way (dispatch p99 at 75% of capacity; issue 14's target ≤ 15 ms). The raw rate is single-row committed transactions of the same database in the same run: SQLite with the store's settings (WAL, synchronous=FULL, an fsync per commit) on the same filesystem; PostgreSQL one autocommit INSERT per round trip on the same server (the private test server runs with \`fsync=off\`, so its raw rate is round trips, not disk flushes). Commits per lifecycle: \`colibri_store_commits_total\` from colibrid's /metrics (in brackets, PostgreSQL's own \`xact_commit\` for the database, which also counts every autocommit read); statements: \`pg_stat_statements\` calls, BEGIN/COMMIT included (≈ round trips). CPU: colibrid's user + system time from /proc over the throughput phase.`,
     '',
-    `graphile-worker and BullMQ run the same shape of work: ${TASKS} jobs added with ${IN_FLIGHT} in flight by this process, run by a worker in a separate process with ${AGENTS}-way concurrency, done = the queue recorded the job complete (graphile-worker's \`job:complete\`, BullMQ's \`completed\`); latency = add sent → the handler starts. Per unit of work a peer does less: graphile-worker is one INSERT (add), one locking SELECT … FOR UPDATE SKIP LOCKED (get) and one DELETE (complete) with no network hop but PostgreSQL's; BullMQ is a few Lua scripts in Redis without persistence here. colibri does more per lifecycle: capability matching of each task against the online agents, HTTP long polls per agent, attempt tokens (fencing) checked on every report, an append-only event log row per state change, and a durable commit before every answer.`,
+    `graphile-worker and BullMQ run the same shape of work: ${TASKS} jobs added with ${IN_FLIGHT} in flight by this process, run by a worker in a separate process with ${AGENTS}-way concurrency, done = the queue recorded the job complete (graphile-worker's \`job:complete\`, BullMQ's \`completed\`); latency = add sent → the handler starts, and the same 75%-of-its-own-capacity phase. Per unit of work a peer does less: graphile-worker is one INSERT (add), one locking SELECT … FOR UPDATE SKIP LOCKED (get) and one DELETE (complete) with no network hop but PostgreSQL's; BullMQ is a few Lua scripts in Redis without persistence here. colibri does more per lifecycle: capability matching of each task against the online agents, HTTP long polls per agent, attempt tokens (fencing) checked on every report, an append-only event log row per state change, and a durable commit before every answer.`,
     '',
-    '| setup | lifecycles/s | raw commits/s | ÷ raw | dispatch p50 / p99 | commits per lifecycle | PostgreSQL statements per lifecycle | HTTP requests per lifecycle | daemon CPU per lifecycle |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| setup | lifecycles/s | raw commits/s | ÷ raw | dispatch p50 / p99 | dispatch p99 at 75% of capacity | commits per lifecycle | PostgreSQL statements per lifecycle | HTTP requests per lifecycle | daemon CPU per lifecycle |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows,
     '',
     `${ratio === undefined ? 'PostgreSQL not run (BENCH_ONLY=sqlite); ' : `On PostgreSQL colibri did **${ratio.toFixed(2)}×** graphile-worker's units of work per second in this run (issue 14's target: ≥ 0.5× now, ≥ 1× the aim); `}${sqlite === undefined ? 'SQLite not run (BENCH_ONLY=postgres).' : `on SQLite a lifecycle ran at **${pct(sqlite.perSecond, sqliteRaw)}** of the raw commit rate (target ≥ 25%), ${fmt(sqlite.commits, 2)} commits per lifecycle (target ≤ 1), ${fmt(sqlite.writesPerCommit, 2)} writes per commit on average.`}`,
