@@ -376,7 +376,18 @@ function postgresProbe(adminUrl, database, units) {
     const commits = await admin.query('select xact_commit from pg_stat_database where datname = $1', [
       database,
     ]);
-    return { statements: Number(statements.rows[0].n), commits: Number(commits.rows[0].xact_commit) };
+    // The server's CPU for this database: its client backends' user + system time, from /proc.
+    const backends = await admin.query(
+      'select pid from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+      [database],
+    );
+    const cpu = new Map();
+    for (const { pid } of backends.rows) {
+      try {
+        cpu.set(pid, cpuMs(pid));
+      } catch {}
+    }
+    return { statements: Number(statements.rows[0].n), commits: Number(commits.rows[0].xact_commit), cpu };
   };
   let before;
   return {
@@ -393,19 +404,25 @@ function postgresProbe(adminUrl, database, units) {
     async after() {
       await sleep(600);
       const after = await read();
+
       if (PG_STATEMENTS) {
         const { rows } = await admin.query(
-          'select s.calls, s.query from pg_stat_statements s join pg_database d on d.oid = s.dbid where d.datname = $1 order by s.calls desc',
+          'select s.calls, s.plans, s.total_plan_time, s.total_exec_time, s.query from pg_stat_statements s join pg_database d on d.oid = s.dbid where d.datname = $1 order by s.calls desc',
           [database],
         );
         for (const row of rows) {
+          // Per unit of work: calls, plans made, and the server's planning and execution time (ms).
+          const per = (n, digits) => (Number(n) / units).toFixed(digits).padStart(6);
           log(
-            `  ${(Number(row.calls) / units).toFixed(2).padStart(6)}  ${row.query.replace(/\s+/g, ' ').slice(0, 160)}`,
+            `  ${per(row.calls, 2)} calls ${per(row.plans, 2)} plans ${per(row.total_plan_time, 3)} plan ms ${per(row.total_exec_time, 3)} exec ms  ${row.query.replace(/\s+/g, ' ').slice(0, 120)}`,
           );
         }
       }
       await admin.end();
+      let serverCpu = 0;
+      for (const [pid, ms] of after.cpu) serverCpu += ms - (before.cpu.get(pid) ?? 0);
       return {
+        pgServerCpuMs: serverCpu / units,
         pgStatements: (after.statements - before.statements) / units,
         pgTransactions: (after.commits - before.commits) / units,
       };
@@ -475,7 +492,9 @@ if (!ONLY_POSTGRES) {
 // ---- PostgreSQL: colibrid, the raw rate, graphile-worker -----------------------------------
 const postgres = ONLY_SQLITE
   ? undefined
-  : await startTestPostgres({ settings: { shared_preload_libraries: 'pg_stat_statements' } });
+  : await startTestPostgres({
+      settings: { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track_planning': 'on' },
+    });
 let pgColibri;
 let pgRaw;
 let graphile;
@@ -507,7 +526,7 @@ if (postgres !== undefined)
       await utils.release();
     }
     log(
-      `  colibri ${pgColibri.perSecond.toFixed(0)}/s, raw ${pgRaw.toFixed(0)}/s, graphile-worker ${graphile.perSecond.toFixed(0)}/s`,
+      `  colibri ${pgColibri.perSecond.toFixed(0)}/s, raw ${pgRaw.toFixed(0)}/s, graphile-worker ${graphile.perSecond.toFixed(0)}/s (${(pgColibri.perSecond / graphile.perSecond).toFixed(2)}×); PostgreSQL backends' CPU per unit: colibri ${pgColibri.pgServerCpuMs.toFixed(2)} ms, graphile-worker ${graphile.pgServerCpuMs.toFixed(2)} ms; colibrid ${pgColibri.cpuMs.toFixed(2)} ms`,
     );
   } finally {
     await postgres.stop();

@@ -33,6 +33,12 @@ export interface PostgresStoreConfig {
   readonly connectTimeoutMs?: number;
   /** Shown in `pg_stat_activity`. Default `colibri`. */
   readonly applicationName?: string;
+  /**
+   * Run the store's repeated queries as named prepared statements (parsed and planned once per
+   * connection). Default true; false behind a connection pooler that cannot keep them (PgBouncer
+   * in transaction mode before 1.21, or without `max_prepared_statements`).
+   */
+  readonly preparedStatements?: boolean;
 }
 
 /** Where the store keeps its state. */

@@ -5,6 +5,7 @@ import { type ListenConnection, watchPostgresChanges } from '../change-feed/post
 import type { Database } from '../schema.js';
 import type { PostgresStoreConfig } from '../store.js';
 import type { DialectAdapter } from './dialect-adapter.js';
+import { isStalePreparedStatement, nameStatementsOn, StatementNames } from './postgres-named-statements.js';
 
 function pgCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
@@ -39,7 +40,9 @@ export async function createPostgresAdapter(config: PostgresStoreConfig): Promis
   // each notification (0010-change-origin): its own feed can then skip its own commits. Queued
   // before the client is handed out, so it runs first; once per connection, not per query.
   const origin = randomUUID();
+  const names = config.preparedStatements === false ? undefined : new StatementNames();
   pool.on('connect', (client) => {
+    if (names !== undefined) nameStatementsOn(client as never, names);
     client.query(`select set_config('colibri.origin', '${origin}', false)`).catch(() => {});
   });
   try {
@@ -83,8 +86,10 @@ export async function createPostgresAdapter(config: PostgresStoreConfig): Promis
     supportsRowLocks: true,
     toDbTime: (date) => date,
     isUniqueViolation: (error) => pgCode(error) === '23505',
-    // 40P01 deadlock_detected, 40001 serialization_failure: the whole transaction was rolled back.
-    isRetryable: (error) => pgCode(error) === '40P01' || pgCode(error) === '40001',
+    // 40P01 deadlock_detected, 40001 serialization_failure: the whole transaction was rolled back;
+    // so it was when a prepared statement met a table a migration changed (it is re-prepared).
+    isRetryable: (error) =>
+      pgCode(error) === '40P01' || pgCode(error) === '40001' || isStalePreparedStatement(error),
     isUnavailable: isPgUnavailable,
     watchChanges: (listener, options) =>
       watchPostgresChanges({ connect: connectListener, origin }, listener, options),
