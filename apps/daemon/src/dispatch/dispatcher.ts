@@ -93,6 +93,18 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+/**
+ * Between two unpark batches: two turns of the event loop, not one. The requests read in the
+ * first turn (an intake, say) queue their writes for the store's next group commit, which starts
+ * on `setImmediate` in that same turn; the next batch is asked for only in the second turn, so it
+ * does not join (and lengthen) that group: an intake waits for at most the batch that was running
+ * when it arrived, never for the next one as well.
+ */
+async function yieldToWaitingWrites(): Promise<void> {
+  await yieldToEventLoop();
+  await yieldToEventLoop();
+}
+
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let at = 0; at < items.length; at += size) out.push(items.slice(at, at + size));
@@ -521,7 +533,7 @@ export class Dispatcher {
       });
       if (batch === undefined) return assigned;
       assigned += batch.assigned;
-      await yieldToEventLoop();
+      await yieldToWaitingWrites();
     }
   }
 
@@ -530,7 +542,7 @@ export class Dispatcher {
     const due = tasks.filter((task) => this.#due(task));
     for (const batch of chunks(due.map(parkedOf), UNPARK_BATCH)) {
       await this.#mutex.run(() => this.#assignMany(batch));
-      await yieldToEventLoop();
+      await yieldToWaitingWrites();
     }
   }
 

