@@ -110,15 +110,15 @@ function sqliteCode(error: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
+/** WAL pages after which a commit checkpoints (SQLite's default: 1000). */
+const WAL_AUTOCHECKPOINT_PAGES = 4000;
+
 /**
  * Opens (creating if needed) the SQLite database file: WAL for concurrent readers, a busy timeout
  * so writers from several processes queue instead of failing, foreign keys on, and
  * `synchronous=FULL` so a committed transaction survives not only `kill -9` but power loss.
  * A new file is created 0600 first: SQLite gives its -wal and -shm files the same mode.
  */
-/** WAL pages after which a commit checkpoints (SQLite's default: 1000). */
-const WAL_AUTOCHECKPOINT_PAGES = 4000;
-
 export function createSqliteAdapter(config: SqliteStoreConfig): DialectAdapter {
   const path = config.path;
   let database: BetterSqlite3.Database;
