@@ -478,7 +478,7 @@ export class KyselyStore implements Store {
   }
 
   async listTasks(filter: ListTasksFilter = {}): Promise<TaskRecord[]> {
-    return this.#read((db) => tasks.listTasks(db, filter));
+    return this.#read((db) => tasks.listTasks(db, filter, this.#adapter.hotPath));
   }
 
   async findTaskIdsByPrefix(prefix: string, filter: IdPrefixFilter = {}): Promise<string[]> {

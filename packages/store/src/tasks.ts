@@ -9,6 +9,7 @@ import {
 } from '@colibri/protocol';
 import type * as v from 'valibot';
 import { fromDbTime } from './dialect/dialect-adapter.js';
+import type { SqliteHotPath } from './dialect/sqlite-hot-path.js';
 import type {
   assignTaskSchema,
   claimTasksSchema,
@@ -941,8 +942,18 @@ export async function getTaskRow(db: Db, taskId: string): Promise<TaskRow | unde
   return db.selectFrom('tasks').selectAll().where('id', '=', taskId).executeTakeFirst();
 }
 
-export async function listTasks(db: Db, filter: ListTasksFilter): Promise<TaskRecord[]> {
+export async function listTasks(db: Db, filter: ListTasksFilter, hot?: SqliteHotPath): Promise<TaskRecord[]> {
   const limit = Math.min(Math.max(Math.trunc(filter.limit ?? 1000), 1), 10_000);
+  // A poll reads its agent's held tasks on every call: without a tenant filter, SQLite reads
+  // them with one cached statement when no transaction is open (else through kysely, below).
+  if (hot !== undefined && filter.tenant === undefined) {
+    const rows = hot.selectTasksCommitted<TaskRow>({
+      ...(filter.status !== undefined ? { status: asList(filter.status) } : {}),
+      ...(filter.assignedAgentId !== undefined ? { assignedAgentId: filter.assignedAgentId } : {}),
+      limit,
+    });
+    if (rows !== undefined) return rows.map(toTask);
+  }
   let query = db
     .selectFrom('tasks')
     .selectAll()

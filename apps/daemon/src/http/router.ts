@@ -21,22 +21,34 @@ export interface RouteMatch<H> {
   readonly params: Readonly<Record<string, string>>;
 }
 
-function matchPattern(pattern: string, path: string): Record<string, string> | undefined {
-  const want = pattern.split('/');
-  const got = path.split('/');
+/** A pattern's segments, split once per route (a request's path is matched against every route). */
+const compiled = new WeakMap<object, readonly string[]>();
+
+function segmentsOf(route: Route<unknown>): readonly string[] {
+  let segments = compiled.get(route);
+  if (segments === undefined) {
+    segments = route.pattern.split('/');
+    compiled.set(route, segments);
+  }
+  return segments;
+}
+
+function matchPattern(want: readonly string[], got: readonly string[]): Record<string, string> | undefined {
   if (want.length !== got.length) return undefined;
+  // Literal segments first: most routes fail there, before any parameter is decoded.
+  for (let i = 0; i < want.length; i++) {
+    const segment = want[i]!;
+    if (segment.charCodeAt(0) !== 58 /* : */ && segment !== got[i]) return undefined;
+  }
   const params: Record<string, string> = {};
   for (let i = 0; i < want.length; i++) {
     const segment = want[i]!;
+    if (segment.charCodeAt(0) !== 58) continue;
     const value = got[i]!;
-    if (segment.startsWith(':')) {
-      if (value === '') return undefined;
-      try {
-        params[segment.slice(1)] = decodeURIComponent(value);
-      } catch {
-        return undefined;
-      }
-    } else if (segment !== value) {
+    if (value === '') return undefined;
+    try {
+      params[segment.slice(1)] = decodeURIComponent(value);
+    } catch {
       return undefined;
     }
   }
@@ -49,8 +61,9 @@ function matchPattern(pattern: string, path: string): Record<string, string> | u
  */
 export function matchRoute<H>(routes: readonly Route<H>[], method: string, path: string): RouteMatch<H> {
   const allowed: string[] = [];
+  const got = path.split('/');
   for (const route of routes) {
-    const params = matchPattern(route.pattern, path);
+    const params = matchPattern(segmentsOf(route), got);
     if (params === undefined) continue;
     if (route.method === method) return { route, params: Object.freeze(params) };
     allowed.push(route.method);

@@ -156,7 +156,11 @@ export function createSqliteAdapter(config: SqliteStoreConfig): DialectAdapter {
     db,
     groupCommit: config.groupCommit !== false,
     supportsRowLocks: false,
-    hotPath: createSqliteHotPath(cached.prepare),
+    hotPath: createSqliteHotPath(
+      cached.prepare,
+      (sql) => database.prepare(sql),
+      () => database.inTransaction,
+    ),
     toDbTime: (date) => date.toISOString(),
     isUniqueViolation: (error) => {
       const code = sqliteCode(error);

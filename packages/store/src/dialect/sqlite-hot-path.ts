@@ -37,6 +37,22 @@ export interface SqliteHotPath {
   refreshAgentStatus(agentId: string): void;
   /** Runs a statement without parameters (SAVEPOINT, RELEASE, ROLLBACK TO). */
   run(sql: string): void;
+  /**
+   * A read outside any transaction: `SELECT * FROM tasks` with the filter's equalities and `IN`
+   * lists, in `listTasks`' order, run synchronously, or `undefined` while the connection is inside
+   * a transaction (a group commit between its BEGIN and COMMIT), whose uncommitted writes it would
+   * see: the caller then reads through kysely, which waits for that transaction to end. Outside a
+   * transaction the connection holds only committed (with synchronous=FULL, durable) rows, and a
+   * synchronous read cannot interleave with a transaction starting.
+   */
+  selectTasksCommitted<T>(filter: TaskReadFilter): T[] | undefined;
+}
+
+/** The task filters {@link SqliteHotPath.selectTasksCommitted} reads: column = value, column IN (…). */
+export interface TaskReadFilter {
+  readonly status?: readonly string[];
+  readonly assignedAgentId?: string;
+  readonly limit: number;
 }
 
 /** SQL text per query shape, built once (the shape's key is cheaper to build than the SQL). */
@@ -56,12 +72,67 @@ class ShapeCache {
 
 const quote = (name: string): string => `"${name.replaceAll('"', '""')}"`;
 
+/** How many row-returning statements stay prepared in raw mode (a few dozen shapes in practice). */
+const ROW_STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * Row-returning statements of the hot path, each prepared once in better-sqlite3's raw mode
+ * (values as an array) with its column names read once: building each row object here from the
+ * array costs about half of what better-sqlite3 spends making one with two dozen named columns.
+ * Their own statements, never the ones kysely shares through `prepare` (kysely expects objects).
+ */
+class RowStatements {
+  readonly #prepare: (sql: string) => BetterSqlite3.Statement;
+  readonly #cache = new Map<string, { statement: BetterSqlite3.Statement; columns: readonly string[] }>();
+
+  constructor(prepare: (sql: string) => BetterSqlite3.Statement) {
+    this.#prepare = prepare;
+  }
+
+  #get(sql: string) {
+    let entry = this.#cache.get(sql);
+    if (entry === undefined) {
+      const statement = this.#prepare(sql).raw(true);
+      entry = { statement, columns: statement.columns().map((column) => column.name) };
+      if (this.#cache.size >= ROW_STATEMENT_CACHE_SIZE) this.#cache.delete(this.#cache.keys().next().value!);
+      this.#cache.set(sql, entry);
+    }
+    return entry;
+  }
+
+  all<T>(sql: string, params: unknown): T[] {
+    const { statement, columns } = this.#get(sql);
+    const rows = statement.all(params) as unknown[][];
+    const out = new Array<T>(rows.length);
+    for (let i = 0; i < rows.length; i++) out[i] = toRow<T>(columns, rows[i]!);
+    return out;
+  }
+
+  get<T>(sql: string, params: unknown): T | undefined {
+    const { statement, columns } = this.#get(sql);
+    const row = statement.get(params) as unknown[] | undefined;
+    return row === undefined ? undefined : toRow<T>(columns, row);
+  }
+}
+
+function toRow<T>(columns: readonly string[], values: readonly unknown[]): T {
+  const row: Record<string, unknown> = {};
+  for (let i = 0; i < columns.length; i++) row[columns[i]!] = values[i];
+  return row as T;
+}
+
 /**
  * The hot path over `prepare`, the adapter's statement cache (so a shape is prepared once for
- * kysely and these alike). Column names come from the store's code, never from input.
+ * kysely and these alike), and `prepareOwn`, which prepares a statement of its own for the
+ * row-returning shapes. Column names come from the store's code, never from input.
  */
-export function createSqliteHotPath(prepare: (sql: string) => BetterSqlite3.Statement): SqliteHotPath {
+export function createSqliteHotPath(
+  prepare: (sql: string) => BetterSqlite3.Statement,
+  prepareOwn: (sql: string) => BetterSqlite3.Statement,
+  inTransaction: () => boolean,
+): SqliteHotPath {
   const shapes = new ShapeCache();
+  const rows = new RowStatements(prepareOwn);
   const whereSql = (where: Values) =>
     Object.keys(where)
       .map((column) => `${quote(column)} = ?`)
@@ -88,9 +159,10 @@ export function createSqliteHotPath(prepare: (sql: string) => BetterSqlite3.Stat
 
   return {
     selectById: <T>(table: Table, id: string) =>
-      prepare(shapes.get(`s|${table}`, () => `select * from ${quote(table)} where "id" = ?`)).get(id) as
-        | T
-        | undefined,
+      rows.get<T>(
+        shapes.get(`s|${table}`, () => `select * from ${quote(table)} where "id" = ?`),
+        id,
+      ),
     insert: (table, rows) => {
       if (rows.length === 0) return;
       const columns = Object.keys(rows[0]!);
@@ -100,13 +172,10 @@ export function createSqliteHotPath(prepare: (sql: string) => BetterSqlite3.Stat
     },
     insertReturning: <T>(table: Table, row: Values) => {
       const columns = Object.keys(row);
-      return prepare(insertSql(table, columns, 1, true)).get(Object.values(row)) as T;
+      return rows.get<T>(insertSql(table, columns, 1, true), Object.values(row)) as T;
     },
     updateReturning: <T>(table: Table, set: Values, where: Values) =>
-      prepare(updateSql(table, set, where, true)).all([
-        ...Object.values(set),
-        ...Object.values(where),
-      ]) as T[],
+      rows.all<T>(updateSql(table, set, where, true), [...Object.values(set), ...Object.values(where)]),
     update: (table, set, where) =>
       prepare(updateSql(table, set, where, false)).run([...Object.values(set), ...Object.values(where)])
         .changes,
@@ -124,13 +193,29 @@ export function createSqliteHotPath(prepare: (sql: string) => BetterSqlite3.Stat
       );
       const params: unknown[] = [at, agentId];
       for (const task of wanted) params.push(task.taskId, task.attempt);
-      return prepare(text).all(params) as T[];
+      return rows.all<T>(text, params);
     },
     refreshAgentStatus: (agentId) => {
       prepare(refresh).run(agentId, agentId);
     },
     run: (sql) => {
       prepare(sql).run();
+    },
+    selectTasksCommitted: <T>(filter: TaskReadFilter) => {
+      if (inTransaction()) return undefined;
+      const statuses = filter.status?.length ?? -1;
+      const agent = filter.assignedAgentId !== undefined;
+      const text = shapes.get(`t|${statuses}|${agent}`, () => {
+        const where: string[] = [];
+        if (statuses >= 0)
+          where.push(`"status" in (${Array.from({ length: statuses }, () => '?').join(', ')})`);
+        if (agent) where.push('"assigned_agent_id" = ?');
+        return `select * from "tasks"${where.length > 0 ? ` where ${where.join(' and ')}` : ''} order by "priority" desc, "created_at" asc, "id" asc limit ?`;
+      });
+      const params: unknown[] = filter.status === undefined ? [] : [...filter.status];
+      if (agent) params.push(filter.assignedAgentId);
+      params.push(filter.limit);
+      return rows.all<T>(text, params);
     },
   };
 }
