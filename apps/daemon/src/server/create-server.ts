@@ -26,6 +26,7 @@ import { Sweeper } from '../dispatch/sweeper.js';
 import { isClientAbort } from '../http/client-aborted.js';
 import { httpStatusOf } from '../http/http-status.js';
 import { MAX_BODY_BYTES, readJsonBody } from '../http/read-json-body.js';
+import { splitTarget } from '../http/request-target.js';
 import { matchRoute } from '../http/router.js';
 import { routesFromTable } from '../http/routes-from-table.js';
 import type { Logger } from '../logger.js';
@@ -327,7 +328,7 @@ export function createServer(deps: ServerDeps): ColibriServer {
     try {
       // Only the path and the query are kept while the request runs (a long poll waits up to a
       // minute): not the parsed URL, which the query of `url.searchParams` would keep alive.
-      const { pathname, search } = new URL(req.url ?? '/', 'http://colibri');
+      const { pathname, search } = splitTarget(req.url ?? '/');
       if (PUBLIC_ROUTES.some((r) => r.pattern === pathname)) {
         const { route } = matchRoute(PUBLIC_ROUTES, req.method ?? '', pathname);
         pattern = route.pattern;
