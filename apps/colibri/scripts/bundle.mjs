@@ -9,7 +9,7 @@
 // and V8's code cache for the CLI and MCP bundles (dist/*.bundle.v8cache, see bin/require-cached.js).
 // Packages that are heavy, native or find files next to their own modules stay outside the
 // bundle and are imported lazily, as before, by the commands that use them.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -135,21 +135,23 @@ const lazyModules = {
 const MCP_CHUNK_MODULES = ['@colibri/mcp', '@modelcontextprotocol/server/stdio'];
 const SHARED_ERRORS = "Symbol.for('colibri.cli.errors')";
 const mcpBundle = join(root, 'dist', 'mcp.bundle.cjs');
-const mcpChunk = {
+/** `mcpChunk(dir)`: the plugin for a bundle written to dist/`dir` ('' or 'direct'). */
+const mcpChunk = (dir = '') => ({
   name: 'colibri-mcp-chunk',
   setup(plugin) {
     const filter = new RegExp(`^(${MCP_CHUNK_MODULES.join('|').replace(/[/.]/g, '\\$&')})$`);
+    const dist = dir === '' ? '__dirname' : `join(__dirname, '..')`;
     plugin.onResolve({ filter }, () => ({ path: 'mcp.bundle.cjs', namespace: 'mcp-chunk' }));
     plugin.onLoad({ filter: /.*/, namespace: 'mcp-chunk' }, () => ({
       resolveDir: root,
       loader: 'js',
       contents: `const { join } = require('node:path');
 globalThis[${SHARED_ERRORS}] = require('@colibri/errors');
-const { requireCached } = require(join(__dirname, '..', 'bin', 'require-cached.js'));
-module.exports = requireCached(join(__dirname, 'mcp.bundle.cjs'), join(__dirname, 'mcp.bundle.v8cache'));`,
+const { requireCached } = require(join(${dist}, '..', 'bin', 'require-cached.js'));
+module.exports = requireCached(join(${dist}, 'mcp.bundle.cjs'), join(${dist}, 'mcp.bundle.v8cache'));`,
     }));
   },
-};
+});
 const sharedErrors = {
   name: 'colibri-shared-errors',
   setup(plugin) {
@@ -171,14 +173,104 @@ await build({
   plugins: [sharedErrors],
 });
 
+/**
+ * The direct path's bundles (src/direct.ts) leave out, besides {@link EXTERNAL}, what the path never
+ * runs but the modules it runs require at their top: @oclif/core's configuration loader (which
+ * the direct path replaces; it brings tinyglobby, minimatch, lilconfig…), its help (for `--help`,
+ * which the direct path declines, and for errors that ask for help, which colibri's never do) and
+ * its `main`, and the help templates and spinner frames oclif's ux loads. Each is a stand-in as
+ * {@link lazyModules} makes, whose first property read requires the installed module (@oclif/core's
+ * own, by its public subpath, or its dependency as @oclif/core resolves it): the direct bundles are
+ * half the size, and cli-bundle.e2e.test.ts checks that a direct run loads none of them.
+ */
+const DIRECT_LEFT_OUT = {
+  'lib/config/index.js': '@oclif/core/config',
+  'lib/help/index.js': '@oclif/core/help',
+  'lib/main.js': '@oclif/core/run',
+};
+const DIRECT_LEFT_OUT_DEPENDENCIES = ['ejs', 'cli-spinners'];
+const oclifRoot = dirname(require.resolve('@oclif/core/package.json'));
+const leftOut = {
+  name: 'colibri-direct-left-out',
+  setup(plugin) {
+    plugin.onResolve({ filter: /.*/ }, async (args) => {
+      if (args.pluginData?.leftOut === true || !args.importer.startsWith(`${oclifRoot}/`)) return undefined;
+      if (DIRECT_LEFT_OUT_DEPENDENCIES.includes(args.path)) {
+        return { path: args.path, namespace: 'left-out', pluginData: { dependency: true } };
+      }
+      if (!args.path.startsWith('.')) return undefined;
+      const real = await plugin.resolve(args.path, {
+        kind: args.kind,
+        resolveDir: args.resolveDir,
+        pluginData: { leftOut: true },
+      });
+      if (real.errors.length > 0) return { errors: real.errors };
+      const subpath = DIRECT_LEFT_OUT[relative(oclifRoot, real.path)];
+      return subpath === undefined ? { path: real.path } : { path: subpath, namespace: 'left-out' };
+    });
+    plugin.onLoad({ filter: /.*/, namespace: 'left-out' }, (args) => {
+      const dependency = args.pluginData?.dependency === true;
+      const loaded = dependency ? oclifRequire(args.path) : require(args.path);
+      const names = Object.getOwnPropertyNames(loaded).filter((name) => name !== '__esModule');
+      const specifier = JSON.stringify(args.path);
+      const load = dependency
+        ? // A variable: esbuild would otherwise try to bundle the package.json it names.
+          `require('node:module').createRequire(require.resolve(oclifPackage))(${specifier})`
+        : `require(${specifier})`;
+      return {
+        resolveDir: root,
+        pluginData: { leftOut: true },
+        loader: 'js',
+        contents: [
+          "const oclifPackage = '@oclif/core/package.json';",
+          'let real;',
+          `const load = () => (real ??= ${load});`,
+          loaded.__esModule === true ? 'Object.defineProperty(exports, "__esModule", { value: true });' : '',
+          ...names.map(
+            (name) =>
+              `Object.defineProperty(exports, ${JSON.stringify(name)}, { enumerable: ${Object.getOwnPropertyDescriptor(loaded, name).enumerable}, get: () => load()[${JSON.stringify(name)}] });`,
+          ),
+        ].join('\n'),
+      };
+    });
+  },
+};
+
 const cliBundle = join(root, 'dist', 'cli.bundle.cjs');
 await build({
   ...common,
   entryPoints: [join(root, 'dist', 'cli-entry.js')],
   outfile: cliBundle,
   external: EXTERNAL,
-  plugins: [lazyModules, mcpChunk],
+  plugins: [lazyModules, mcpChunk()],
 });
+// The direct path: one bundle per command (dist/direct/<id>.cjs), holding that command, what it
+// imports at once and the part of @oclif/core that runs it (src/direct.ts).
+const { COMMANDS } = await import(join(root, 'dist', 'command-classes.js'));
+const commandIds = Object.keys(COMMANDS);
+const directDir = join(root, 'dist', 'direct');
+rmSync(directDir, { recursive: true, force: true });
+mkdirSync(directDir);
+const directBundles = commandIds.map((id) => join(directDir, `${id}.cjs`));
+await Promise.all(
+  commandIds.map((id, index) =>
+    build({
+      ...common,
+      stdin: {
+        contents: `'use strict';
+import Command from './dist/commands/${id}.js';
+import { runDirect as run } from './dist/direct.js';
+const ids = ${JSON.stringify(commandIds)};
+export const runDirect = (argv, packageRoot) => run({ ${JSON.stringify(id)}: Command }, ids, argv, packageRoot);`,
+        resolveDir: root,
+        loader: 'js',
+      },
+      outfile: directBundles[index],
+      external: [...EXTERNAL, '@oclif/core/config', '@oclif/core/help', '@oclif/core/run'],
+      plugins: [leftOut, lazyModules, mcpChunk('direct')],
+    }),
+  ),
+);
 // Every `import()` left in the bundle (the packages above, oclif's ESM plugins) goes through
 // __colibriImport: bin/require-cached.js compiles the bundle with node:vm (for the code cache),
 // and Node 20 has no working `import()` inside a vm script without flags, so it passes its own
@@ -186,14 +278,16 @@ await build({
 // An `import(` call, not a member (`.import(`), an identifier part or inside a string ("import()").
 const DYNAMIC_IMPORT = /(?<![\w$."'`])import\(/g;
 const STRICT = '"use strict";\n';
-const bundled = readFileSync(cliBundle, 'utf8');
-if (!bundled.startsWith(STRICT)) throw new Error('bundle: expected esbuild\'s "use strict" first');
 const helper =
   'var __colibriImport = typeof __import === "function" ? __import : (specifier) => import(specifier);\n';
-writeFileSync(
-  cliBundle,
-  `${STRICT}${helper}${bundled.slice(STRICT.length).replace(DYNAMIC_IMPORT, '__colibriImport(')}`,
-);
+for (const bundle of [cliBundle, ...directBundles]) {
+  const bundled = readFileSync(bundle, 'utf8');
+  if (!bundled.startsWith(STRICT)) throw new Error('bundle: expected esbuild\'s "use strict" first');
+  writeFileSync(
+    bundle,
+    `${STRICT}${helper}${bundled.slice(STRICT.length).replace(DYNAMIC_IMPORT, '__colibriImport(')}`,
+  );
+}
 
 // The code cache: V8 rejects it (and compiles afresh) when the source, Node or its flags differ.
 // It holds what V8 has compiled when it is written: warmed by one `colibri --version` through
@@ -214,3 +308,39 @@ await writeCodeCache(cliBundle, join(root, 'dist', 'cli.bundle.v8cache'), async 
     process.stdout.write = write;
   }
 });
+
+// The direct path's command list, for bin/run.js (which reads it before loading any bundle), and
+// each direct bundle's code cache, warmed by one run of its command through it that oclif's parser
+// refuses (an unknown flag): the parser, the base command's init and catch, the error report. Its
+// output is dropped and oclif's `handle` kept from exiting this process.
+writeFileSync(join(directDir, 'commands.json'), `${JSON.stringify(commandIds)}\n`);
+const saved = { stdout: process.stdout.write, stderr: process.stderr.write, exit: process.exit };
+const savedEnv = { COLIBRI_NO_DIRECT: process.env.COLIBRI_NO_DIRECT, DEBUG: process.env.DEBUG };
+const drop = (_chunk, encoding, callback) => {
+  (typeof encoding === 'function' ? encoding : callback)?.();
+  return true;
+};
+delete process.env.COLIBRI_NO_DIRECT;
+delete process.env.DEBUG;
+try {
+  for (const [index, id] of commandIds.entries()) {
+    const bundle = directBundles[index];
+    await writeCodeCache(bundle, bundle.replace(/\.cjs$/, '.v8cache'), async (direct) => {
+      process.stdout.write = drop;
+      process.stderr.write = drop;
+      process.exit = () => undefined;
+      try {
+        if (!(await direct.runDirect([id, '--colibri-build-warm-up'], root))) {
+          throw new Error(`bundle: the direct path declined ${id}'s warm-up run`);
+        }
+      } finally {
+        process.stdout.write = saved.stdout;
+        process.stderr.write = saved.stderr;
+        process.exit = saved.exit;
+        process.exitCode = undefined;
+      }
+    });
+  }
+} finally {
+  for (const [name, value] of Object.entries(savedEnv)) if (value !== undefined) process.env[name] = value;
+}

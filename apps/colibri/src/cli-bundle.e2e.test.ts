@@ -5,7 +5,7 @@
 // real processes on a real colibrid, the fast path off: stdout, stderr and exit code must be
 // identical for output, help, parse errors, unknown commands and --json.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -125,6 +125,21 @@ const cases: [string, string[], Record<string, string>, string?][] = [
   ['spawn-agent without its arguments', ['spawn-agent'], {}],
   ['mcp with a bad flag', ['mcp', '--bogus'], {}],
   ['mcp answering initialize on stdin', ['mcp'], {}, MCP_INITIALIZE],
+  // The direct path (src/direct.ts) and the argv it declines.
+  ['list-skills --json', ['list-skills', '--json'], {}],
+  ['list-tenants --json', ['list-tenants', '--json'], {}],
+  ['list-agents --status offline --json', ['list-agents', '--status', 'offline', '--json'], {}],
+  ['a flag as --name=value', ['list-tasks', '--limit=2', '--json'], {}],
+  ['a repeated flag', ['list-tasks', '--limit', '2', '--limit', '3'], {}],
+  ['--json after --', ['list-tasks', '--', '--json'], {}],
+  ['an extra argument to a command with one', ['cancel-task', 'ffffffff', 'extra'], {}],
+  ['a word after a command that takes none, with flags', ['list-agents', 'extra', '--json'], {}],
+  ['-h', ['list-tasks', '-h'], {}],
+  ['--help after --', ['list-tasks', '--', '--help'], {}],
+  ['COLIBRI_DEBUG=1', ['list-tasks', '--limit', 'x'], { COLIBRI_DEBUG: '1' }],
+  ['an unreachable daemon, --json', ['list-tasks', '--socket', '/nonexistent/colibri.sock', '--json'], {}],
+  ['an unreachable daemon', ['list-agents', '--socket', '/nonexistent/colibri.sock'], {}],
+  ['the direct path off', ['list-tasks', '--json'], { COLIBRI_NO_DIRECT: '1' }],
 ];
 
 describe('the bundled CLI answers as the unbundled oclif does', () => {
@@ -137,6 +152,60 @@ describe('the bundled CLI answers as the unbundled oclif does', () => {
       ...reference,
       stdout: steady(reference.stdout),
     });
+  });
+});
+
+describe('the direct path answers as the unbundled oclif does', () => {
+  it('for every command refusing an unknown flag, with and without --json', async () => {
+    const argvs = Object.keys(COMMANDS).flatMap((id) => [
+      [id, '--no-such-flag'],
+      [id, '--json', '--no-such-flag=1'],
+    ]);
+    for (const args of argvs) {
+      const [direct, reference] = await Promise.all([
+        observe(COLIBRI_BIN, args, {}),
+        observe(unbundled, args, {}),
+      ]);
+      expect({ args, ...direct }).toEqual({ args, ...reference });
+    }
+  });
+
+  it('loads nothing it left out of its bundles (oclif from node_modules, its help, its config)', async () => {
+    const probe = join(scratch, 'probe.cjs');
+    writeFileSync(
+      probe,
+      `process.on('exit', () => {
+  const loaded = Object.keys(require.cache).filter((file) => file.includes('/node_modules/'));
+  require('node:fs').writeFileSync(process.env.PROBE_OUT, JSON.stringify(loaded));
+});
+`,
+    );
+    const runs: [string[], number][] = [
+      [['list-tasks', '--json'], 0],
+      [['list-agents'], 0],
+      [['list-tasks', '--limit', 'x'], 2],
+      [['show-task', 'ffffffff', '--json'], 3],
+      [['status', '--socket', '/nonexistent/colibri.sock', '--verbose'], 2],
+    ];
+    for (const [index, [args, status]] of runs.entries()) {
+      const out = join(scratch, `probe-${index}.json`);
+      const observed = await observe('--require', [probe, COLIBRI_BIN, ...args], { PROBE_OUT: out });
+      expect({ args, status: observed.status }).toEqual({ args, status });
+      expect({ args, loaded: JSON.parse(readFileSync(out, 'utf8')) }).toEqual({ args, loaded: [] });
+    }
+  });
+
+  it('with a user theme, which it leaves to oclif', async () => {
+    const config = join(scratch, 'config');
+    mkdirSync(join(config, 'colibri'), { recursive: true });
+    writeFileSync(join(config, 'colibri', 'theme.json'), JSON.stringify({ json: { key: 'red' } }));
+    const env = { XDG_CONFIG_HOME: config, FORCE_COLOR: '1' };
+    const args = ['list-tasks', '--limit', 'x'];
+    const [direct, reference] = await Promise.all([
+      observe(COLIBRI_BIN, args, env),
+      observe(unbundled, args, env),
+    ]);
+    expect(direct).toEqual(reference);
   });
 });
 

@@ -2,7 +2,8 @@
 // colibrid: every invocation it answers gives the same stdout, stderr and exit code as the oclif
 // command (COLIBRI_NO_FAST_PATH=1), and it answers without loading oclif; everything it does not
 // recognise exactly goes to oclif. A preload records whether oclif was ever loaded: @oclif/core
-// itself or dist/cli.bundle.cjs, which bundles it.
+// itself, dist/cli.bundle.cjs or a direct-path bundle (dist/direct/*.cjs), which bundle it. The
+// reference is oclif itself (COLIBRI_NO_FAST_PATH=1 COLIBRI_NO_DIRECT=1).
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,7 +35,8 @@ beforeAll(async () => {
     probe,
     `process.on('exit', () => {
   const loaded = Object.keys(require.cache).some(
-    (file) => file.includes('/@oclif/core/') || file.endsWith('/dist/cli.bundle.cjs'),
+    (file) =>
+      file.includes('/@oclif/core/') || file.endsWith('/dist/cli.bundle.cjs') || file.includes('/dist/direct/'),
   );
   require('node:fs').writeFileSync(process.env.PROBE_OUT, loaded ? 'oclif' : 'none');
 });
@@ -67,6 +69,9 @@ function observe(args: readonly string[], env: Record<string, string> = {}): Pro
   });
 }
 
+/** oclif itself: neither the fast path nor the direct path. */
+const OCLIF = { COLIBRI_NO_FAST_PATH: '1', COLIBRI_NO_DIRECT: '1' };
+
 /** The daemon's uptime moves between the two runs; nothing else may differ. */
 const steady = (text: string) =>
   text.replace(/"uptimeSeconds": \d+/g, '"uptimeSeconds": N').replace(/, up [^\n]+/g, ', up N');
@@ -89,7 +94,7 @@ const answered: [string, string[]][] = [
 
 describe('the fast path answers as oclif does, without loading it', () => {
   it.each(answered)('%s', async (_label, args) => {
-    const [fast, oclif] = await Promise.all([observe(args), observe(args, { COLIBRI_NO_FAST_PATH: '1' })]);
+    const [fast, oclif] = await Promise.all([observe(args), observe(args, OCLIF)]);
     expect(oclif.oclifLoaded).toBe(true);
     expect(fast.oclifLoaded).toBe(false);
     expect({ ...fast, stdout: steady(fast.stdout), oclifLoaded: undefined }).toEqual({
@@ -117,10 +122,7 @@ const declined: [string, string[], Record<string, string>][] = [
 
 describe('the fast path leaves everything else to oclif', () => {
   it.each(declined)('%s', async (_label, args, env) => {
-    const [fast, oclif] = await Promise.all([
-      observe(args, env),
-      observe(args, { ...env, COLIBRI_NO_FAST_PATH: '1' }),
-    ]);
+    const [fast, oclif] = await Promise.all([observe(args, env), observe(args, { ...env, ...OCLIF })]);
     expect(fast.oclifLoaded).toBe(true);
     expect({ ...fast, stdout: steady(fast.stdout) }).toEqual({ ...oclif, stdout: steady(oclif.stdout) });
   });
