@@ -985,6 +985,42 @@ export async function countTasksByStatus(
   return countsByStatus(TASK_STATUSES, await query.execute());
 }
 
+/**
+ * Every task counted by status (no filter) on SQLite, without a pass over every row: SQLite
+ * counts a whole table from its b-tree pages (`count(*)` with no WHERE), and one status from its
+ * range in an index whose first column is the status. So the total and every status but
+ * `derived` are counted that way and `derived` is the total minus the others, all in ONE
+ * statement (one read snapshot). Pass the status expected to be the largest (a range count costs
+ * its rows): with 110,000 tasks of which 100,000 parked, ~0.05 ms instead of ~10 ms for the
+ * GROUP BY, whose every row is read.
+ */
+export async function countAllTasksByStatusSqlite(
+  db: Db,
+  derived: TaskStatus,
+): Promise<Record<TaskStatus, number>> {
+  const counted = TASK_STATUSES.filter((status) => status !== derived);
+  const row = (await db
+    .selectNoFrom((eb) => [
+      eb.selectFrom('tasks').select(eb.fn.countAll<number>().as('n')).as('total'),
+      ...counted.map((status, i) =>
+        eb
+          .selectFrom('tasks')
+          .select(eb.fn.countAll<number>().as('n'))
+          .where('status', '=', status)
+          .as(`c${i}`),
+      ),
+    ])
+    .executeTakeFirstOrThrow()) as Record<string, number | string | bigint | null>;
+  const counts = Object.fromEntries(TASK_STATUSES.map((status) => [status, 0])) as Record<TaskStatus, number>;
+  let others = 0;
+  counted.forEach((status, i) => {
+    counts[status] = Number(row[`c${i}`] ?? 0);
+    others += counts[status];
+  });
+  counts[derived] = Number(row.total ?? 0) - others;
+  return counts;
+}
+
 export async function countActiveTasksByAgent(db: Db): Promise<Map<string, number>> {
   const rows = await db
     .selectFrom('tasks')

@@ -707,6 +707,28 @@ export function describeStoreContract(name: string, harness: ContractHarness): v
           offline: 0,
         });
       });
+
+      it('counts every task by status exactly while the largest status changes from call to call', async () => {
+        const agent = await media();
+        const ids = (
+          await store.intakeTasks(
+            Array.from({ length: 7 }, (_, i) => ({ title: `t${i}`, requiredCapabilities: [] })),
+          )
+        ).map((task) => task.id);
+        const zero = { parked: 0, assigned: 0, running: 0, done: 0, failed: 0, cancelled: 0, expired: 0 };
+        expect(await store.countTasksByStatus()).toEqual({ ...zero, parked: 7 });
+        // Most of them leave parked: the next count has another largest status than the last one.
+        for (const id of ids.slice(0, 5)) await store.transitionTask({ taskId: id, to: 'cancelled' });
+        expect(await store.countTasksByStatus()).toEqual({ ...zero, parked: 2, cancelled: 5 });
+        await store.assignTask({
+          taskId: ids[5]!,
+          agentId: agent.id,
+          expectedAttempt: 0,
+          leaseExpiresAt: lease(),
+        });
+        expect(await store.countTasksByStatus()).toEqual({ ...zero, parked: 1, assigned: 1, cancelled: 5 });
+        expect(await store.countTasksByStatus()).toEqual({ ...zero, parked: 1, assigned: 1, cancelled: 5 });
+      });
     });
 
     describe('tasks', () => {
