@@ -115,8 +115,8 @@ describe('PostgreSQL statements per lifecycle step', () => {
     expect(done.statements).toHaveLength(2);
     const claim = await counted(() => worker.poll(agent.id, { claim: 1, holding: [] }));
     expect(claim.result.claimed).toEqual([{ taskId: second.result.task.id, attempt: 1 }]);
-    // The poll's read and its claim (one statement, no BEGIN/COMMIT).
-    expect(claim.statements).toHaveLength(2);
+    // The poll's read and its claim: one statement (no BEGIN/COMMIT, no separate claim).
+    expect(claim.statements).toHaveLength(1);
     const { events, task } = await daemon.operator.showTask(second.result.task.id);
     expect(events.map((e) => [e.from, e.to, e.attempt])).toEqual([
       [null, 'parked', 0],

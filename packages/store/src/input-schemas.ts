@@ -287,6 +287,29 @@ export const claimTasksSchema = v.object({
   at: v.optional(date),
 });
 
+/** A claiming poll's read: the agent, how many to claim, the attempts it says it holds. */
+export const claimHeldTasksSchema = v.object({
+  agentId: v.string(),
+  limit: v.pipe(
+    v.number(),
+    v.integer('must be an integer'),
+    v.minValue(0),
+    v.maxValue(MAX_ASSIGN_BATCH, `must be at most ${MAX_ASSIGN_BATCH}`),
+  ),
+  unlessHolding: v.optional(
+    v.pipe(
+      v.array(
+        v.object({
+          taskId: v.string(),
+          attempt: v.pipe(v.number(), v.integer('must be an integer'), v.minValue(0)),
+        }),
+      ),
+      v.maxLength(MAX_ASSIGN_BATCH, `must be at most ${MAX_ASSIGN_BATCH} tasks`),
+    ),
+  ),
+  at: v.optional(date),
+});
+
 /** Deadline-passed parked tasks to expire, each with the reason its event records. */
 export const expireTasksSchema = v.object({
   tasks: v.pipe(

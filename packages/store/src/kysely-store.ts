@@ -4,6 +4,7 @@ import { type Kysely, sql } from 'kysely';
 import * as agents from './agents.js';
 import { assignTasksStatement } from './assign-tasks-statement.js';
 import { openChangeFeed } from './change-feed/open-change-feed.js';
+import { claimHeldTasksStatement, HELD_LIMIT, mergeClaimed, tasksToClaim } from './claim-held-tasks.js';
 import { claimTasksStatement } from './claim-tasks-statement.js';
 import type { DialectAdapter } from './dialect/dialect-adapter.js';
 import * as expiry from './expiry.js';
@@ -11,6 +12,7 @@ import { GroupCommitter } from './group-committer.js';
 import * as idPrefixes from './id-prefixes.js';
 import {
   assignTaskSchema,
+  claimHeldTasksSchema,
   claimTasksSchema,
   createJoinTokenSchema,
   createTenantSchema,
@@ -51,12 +53,14 @@ import type {
   AssignTaskInput,
   ChangeListener,
   ChangeSubscription,
+  ClaimHeldTasksInput,
   ClaimTasksInput,
   CountFilter,
   CreateJoinTokenInput,
   CreateTenantInput,
   ExpireTasksInput,
   HeartbeatWrite,
+  HeldTasks,
   IdPrefixFilter,
   IntakeAssignment,
   IntakeOutcome,
@@ -555,6 +559,38 @@ export class KyselyStore implements Store {
       return (await this.#statement((db, context) => claimTasksStatement(db, context, claim))) ?? [];
     }
     return this.#transaction((trx, context) => tasks.claimTasks(trx, context, claim));
+  }
+
+  async claimHeldTasks(input: ClaimHeldTasksInput): Promise<HeldTasks> {
+    const claim = parseInput(claimHeldTasksSchema, input, 'claimHeldTasks');
+    if (this.#adapter.driver === 'postgres') {
+      // One round trip for the read and the claim; a commit is counted only when it claimed.
+      const held = await this.#retried(() => claimHeldTasksStatement(this.#db, this.#context, claim));
+      if (held.claimed.length > 0) {
+        this.#commits++;
+        this.#writes++;
+      }
+      return held;
+    }
+    const held = isStoreId(claim.agentId)
+      ? await this.#read((db) =>
+          tasks.listTasks(
+            db,
+            { assignedAgentId: claim.agentId, status: ['assigned', 'running'], limit: HELD_LIMIT },
+            this.#adapter.hotPath,
+          ),
+        )
+      : [];
+    const wanted = tasksToClaim(held, claim);
+    if (wanted.length === 0) return { tasks: held, claimed: [] };
+    const claimed = await this.#transaction((trx, context) =>
+      tasks.claimTasks(trx, context, {
+        agentId: claim.agentId,
+        tasks: wanted.map((task) => ({ taskId: task.id, attempt: task.attempt })),
+        at: claim.at,
+      }),
+    );
+    return mergeClaimed(held, claimed);
   }
 
   async listDueExpiries(options: ListDueExpiriesOptions = {}): Promise<TaskRecord[]> {

@@ -390,6 +390,28 @@ export interface ClaimTasksInput {
   readonly at?: Date;
 }
 
+/** Input of {@link Store.claimHeldTasks}. */
+export interface ClaimHeldTasksInput {
+  /** The polling agent. */
+  readonly agentId: string;
+  /** At most this many of its assigned tasks move to running, in dispatch order (0 to 1000). */
+  readonly limit: number;
+  /**
+   * The attempts the agent says it holds (a poll's `holding`, at most 1000): when its assigned and
+   * running attempts are exactly these, nothing is claimed (the poll waits for a change instead).
+   */
+  readonly unlessHolding?: readonly { readonly taskId: string; readonly attempt: number }[];
+  readonly at?: Date;
+}
+
+/** What {@link Store.claimHeldTasks} answers. */
+export interface HeldTasks {
+  /** The agent's assigned and running tasks after the claim, in dispatch order (as `listTasks`). */
+  readonly tasks: TaskRecord[];
+  /** The tasks this call moved to running (each also in `tasks`), in dispatch order. */
+  readonly claimed: TaskRecord[];
+}
+
 /** Input of {@link Store.expireTasks}. */
 export interface ExpireTasksInput {
   /** The tasks to expire (at most 1000), each with the reason its `expired` event records. */
@@ -776,6 +798,17 @@ export interface Store {
    * tasks, running. Input is validated first (`COLIBRI_INVALID_INPUT`, nothing done).
    */
   claimTasks(input: ClaimTasksInput): Promise<TaskRecord[]>;
+  /**
+   * A claiming poll's read and claim together: the agent's assigned and running tasks (as
+   * `listTasks({ assignedAgentId, status: ['assigned', 'running'] })` reads them), of which up to
+   * `limit` assigned ones, in dispatch order, move to running as `claimTasks` moves them
+   * (compare-and-set on status, agent and attempt; a `running` event each) — unless
+   * `unlessHolding` is given and the agent's assigned and running attempts are exactly those.
+   * On PostgreSQL ONE statement (one round trip, autocommitted); on SQLite the read, then the claim
+   * in a transaction only when there is something to claim. Input is validated first
+   * (`COLIBRI_INVALID_INPUT`, nothing done).
+   */
+  claimHeldTasks(input: ClaimHeldTasksInput): Promise<HeldTasks>;
   /** Parked tasks whose `expiresAt` has come, earliest first (what the expiry timer expires next). */
   listDueExpiries(options?: ListDueExpiriesOptions): Promise<TaskRecord[]>;
   /**

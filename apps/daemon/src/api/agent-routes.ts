@@ -13,7 +13,7 @@ import {
   updateCapabilitiesRequestSchema,
 } from '@colibri/api';
 import { ColibriError } from '@colibri/errors';
-import type { AgentRecord, RegisterAgentInput, TaskRecord } from '@colibri/store';
+import type { AgentRecord, HeldTasks, RegisterAgentInput, TaskRecord } from '@colibri/store';
 import { retireAgent } from '../agents/retire-agent.js';
 import { unknownToken } from '../auth/authenticator.js';
 import { hashToken, newToken } from '../auth/hash-token.js';
@@ -275,10 +275,23 @@ const poll: Handler = async (app, request) => {
   for (;;) {
     const waiter = waiters.register(agentId, claim ?? 0);
     let tasks: TaskRecord[];
+    /** What this read claimed (a claiming poll reads and claims in one store call). */
+    let claimedNow: TaskRecord[] = [];
     try {
-      tasks = await heldBy(app, agentId);
+      if (claim !== undefined && !abort.aborted) {
+        ({ tasks, claimed: claimedNow } = await readAndClaim(app, agentId, claim, holding));
+      } else {
+        tasks = await heldBy(app, agentId);
+      }
       const remaining = deadline - Date.now();
-      if (remaining > 0 && !abort.aborted && !app.dispatcher.waiters.closed && !settled(tasks)) {
+      // A read that claimed answers at once: it claims only what the answer below would.
+      if (
+        claimedNow.length === 0 &&
+        remaining > 0 &&
+        !abort.aborted &&
+        !app.dispatcher.waiters.closed &&
+        !settled(tasks)
+      ) {
         // Woken by an assignment or a task leaving the agent here or, through the change feed, by
         // another daemon; the re-read at the safety sweep's cadence only covers a feed that died
         // silently.
@@ -290,7 +303,9 @@ const poll: Handler = async (app, request) => {
     }
     app.dispatcher.delivered(tasks);
     const claimed =
-      claim === undefined ? undefined : await claimAssigned(app, agentId, tasks, { claim, holding, abort });
+      claim === undefined
+        ? undefined
+        : await claimAssigned(app, agentId, tasks, { claim, holding, abort, claimedNow });
     const revoked = holding === undefined ? [] : await revokedOf(app, holding, tasks);
     return {
       status: 200,
@@ -304,33 +319,69 @@ const poll: Handler = async (app, request) => {
 };
 
 /**
+ * A claiming poll's read: the agent's assigned and running tasks, with up to its budget of the
+ * assigned ones claimed (assigned → running) in the same store call — one statement on
+ * PostgreSQL instead of a read and then a claim. The budget is `claim` less the claims made for
+ * the agent that it has not acknowledged (an upper bound of what the answer announces; see
+ * {@link claimAssigned}, which claims the rest if that bound was too tight), and with `holding`
+ * nothing is claimed while the agent's set is exactly `holding` (the poll then waits, and claims
+ * when it answers).
+ */
+function readAndClaim(
+  app: App,
+  agentId: string,
+  claim: number,
+  holding: readonly HeldTask[] | undefined,
+): Promise<HeldTasks> {
+  const { waiters } = app.dispatcher;
+  const held = holding && new Set(holding.map((h) => keyOf(h.taskId, h.attempt)));
+  const pending = waiters.hasUnannounced(agentId) ? waiters.unannouncedCount(agentId, held) : 0;
+  return app.store.claimHeldTasks({
+    agentId,
+    limit: Math.max(0, claim - pending),
+    ...(holding === undefined ? {} : { unlessHolding: holding }),
+    at: app.clock(),
+  });
+}
+
+/**
  * A claiming poll (`claim: N`) answers with what was claimed for the agent: first the tasks an
  * assignment claimed while a poll of it waited (running already, one commit for intake, assignment
  * and claim) that the agent has not acknowledged yet; then, up to N in all, the assigned tasks it
- * returns, moved to running in one store transaction and replaced in `tasks` by the store's
- * answer. A poll whose client is gone claims nothing more: those stay assigned for its next poll.
- * With `holding`, each claim is announced again until the agent lists it there (an answer lost on
- * the way is not a lost run).
+ * returns, moved to running — by the poll's read (`claimedNow`, see {@link readAndClaim}) or else
+ * here, in one store call whose answer replaces them in `tasks`. A poll whose client is gone
+ * claims nothing more: those stay assigned for its next poll. With `holding`, each claim is
+ * announced again until the agent lists it there (an answer lost on the way is not a lost run).
  */
 async function claimAssigned(
   app: App,
   agentId: string,
   tasks: TaskRecord[],
-  options: { claim: number; holding: readonly HeldTask[] | undefined; abort: AbortWatch },
+  options: {
+    claim: number;
+    holding: readonly HeldTask[] | undefined;
+    abort: AbortWatch;
+    claimedNow: readonly TaskRecord[];
+  },
 ): Promise<HeldTask[]> {
   const { waiters } = app.dispatcher;
   const held = options.holding && new Set(options.holding.map((h) => keyOf(h.taskId, h.attempt)));
-  const running = tasks.filter((task) => task.status === 'running');
+  const justClaimed = new Set(options.claimedNow.map((task) => task.id));
+  const running = tasks.filter((task) => task.status === 'running' && !justClaimed.has(task.id));
   const announced = waiters.hasUnannounced(agentId) ? waiters.unannounced(agentId, running, held) : [];
-  const budget = options.claim - announced.length;
+  const budget = options.claim - announced.length - options.claimedNow.length;
   const wanted = budget <= 0 ? [] : tasks.filter((task) => task.status === 'assigned').slice(0, budget);
-  if (wanted.length === 0 || options.abort.aborted) return announced;
-  const moved = await app.store.claimTasks({
-    agentId,
-    tasks: wanted.map((task) => ({ taskId: task.id, attempt: task.attempt })),
-    at: app.clock(),
-  });
-  const byId = new Map(moved.map((task) => [task.id, task]));
+  const later =
+    wanted.length === 0 || options.abort.aborted
+      ? []
+      : await app.store.claimTasks({
+          agentId,
+          tasks: wanted.map((task) => ({ taskId: task.id, attempt: task.attempt })),
+          at: app.clock(),
+        });
+  const moved = [...options.claimedNow, ...later];
+  if (moved.length === 0) return announced;
+  const byId = new Map(later.map((task) => [task.id, task]));
   for (let i = 0; i < tasks.length; i++) tasks[i] = byId.get(tasks[i]!.id) ?? tasks[i]!;
   for (const task of moved) {
     app.metrics.taskMoved(task.status);

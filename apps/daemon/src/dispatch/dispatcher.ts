@@ -328,6 +328,7 @@ export class Dispatcher {
   taskLeft(agentId: string, taskId: string, attempt: number): Promise<number> {
     this.#index.setLoad(agentId, Math.max(0, this.loadOf(agentId) - 1));
     this.#assignedAt.delete(`${taskId}#${attempt}`);
+    this.waiters.forgetClaim(agentId, taskId, attempt);
     return this.#unparkFor(agentId);
   }
 

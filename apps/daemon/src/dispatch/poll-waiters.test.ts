@@ -85,6 +85,25 @@ describe('PollWaiters', () => {
     expect(waiters.size).toBe(0);
   });
 
+  it("counts an agent's claims not acknowledged, and forgets a claim whose task left the agent", () => {
+    const waiters = new PollWaiters();
+    waiters.rememberClaim('a', 't1', 1);
+    waiters.rememberClaim('a', 't2', 1);
+    waiters.rememberClaim('b', 't3', 1);
+    expect(waiters.unannouncedCount('a', undefined)).toBe(2);
+    expect(waiters.unannouncedCount('a', new Set(['t1#1']))).toBe(1);
+    waiters.forgetClaim('a', 't1', 2); // another attempt: not this claim
+    expect(waiters.unannouncedCount('a', undefined)).toBe(2);
+    waiters.forgetClaim('a', 't1', 1);
+    expect(waiters.unannouncedCount('a', undefined)).toBe(1);
+    waiters.forgetClaim('a', 't2', 1);
+    expect(waiters.hasUnannounced('a')).toBe(false);
+    expect(waiters.unannouncedCount('a', undefined)).toBe(0);
+    expect(waiters.unannounced('b', [{ id: 't3', attempt: 1 }], undefined)).toEqual([
+      { taskId: 't3', attempt: 1 },
+    ]);
+  });
+
   it('an abort ends the wait and the waiter stops listening; several polls of one agent all wake', async () => {
     const waiters = new PollWaiters();
     const controller = new AbortController();

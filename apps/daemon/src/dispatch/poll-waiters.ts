@@ -216,6 +216,30 @@ export class PollWaiters {
     return out;
   }
 
+  /**
+   * The task left the agent (finished, failed, cancelled, handed back): its claim, if remembered,
+   * is over — no poll would announce it any more — and no longer counts against a poll's budget.
+   */
+  forgetClaim(agentId: string, taskId: string, attempt: number): void {
+    const keys = this.#unannounced.get(agentId);
+    if (keys === undefined || !keys.delete(`${taskId}#${attempt}`)) return;
+    this.#unannouncedCount--;
+    if (keys.size === 0) this.#unannounced.delete(agentId);
+  }
+
+  /**
+   * How many claims made for `agentId` are not acknowledged in `held` (all of them without
+   * `holding`): at least as many as `unannounced` returns, which also drops those no longer running.
+   */
+  unannouncedCount(agentId: string, held: ReadonlySet<string> | undefined): number {
+    const keys = this.#unannounced.get(agentId);
+    if (keys === undefined) return 0;
+    if (held === undefined) return keys.size;
+    let n = 0;
+    for (const key of keys) if (!held.has(key)) n++;
+    return n;
+  }
+
   /** True when `agentId` has claims that no poll has announced yet (a claiming poll answers for them). */
   hasUnannounced(agentId: string): boolean {
     return this.#unannounced.has(agentId);
