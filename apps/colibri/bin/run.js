@@ -5,7 +5,8 @@
 //   and `status`, hand-answered without oclif; loaded only for argv it may answer;
 // - the direct path (dist/direct/<command>.cjs, src/direct.ts): a colibri command that asks for no
 //   help, its class run by oclif's Command and parser without oclif's configuration loader, from
-//   a bundle that holds only that command;
+//   a bundle that holds only that command; a word that is no command, colibri's unknown-command
+//   hook, from one more (dist/direct/_unknown.cjs);
 // - oclif (dist/cli.bundle.cjs, src/cli-entry.ts): everything, as oclif's `execute` runs it.
 // The last two are compiled with the V8 code cache the build wrote beside them (require-cached.js).
 const { readFileSync } = require('node:fs');
@@ -44,12 +45,14 @@ function direct() {
   } catch {
     return Promise.resolve(false);
   }
-  if (!ids.includes(argv[0])) return Promise.resolve(false);
   const [id] = argv;
-  return requireCached(join(dist, 'direct', `${id}.cjs`), join(dist, 'direct', `${id}.v8cache`)).runDirect(
-    argv,
-    packageRoot,
-  );
+  // A word that is no colibri command: the unknown-command bundle, which declines oclif's own.
+  const bundle = ids.includes(id) ? id : id !== undefined && !id.startsWith('-') ? '_unknown' : undefined;
+  if (bundle === undefined) return Promise.resolve(false);
+  return requireCached(
+    join(dist, 'direct', `${bundle}.cjs`),
+    join(dist, 'direct', `${bundle}.v8cache`),
+  ).runDirect(argv, packageRoot);
 }
 
 fast()

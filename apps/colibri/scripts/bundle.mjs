@@ -252,8 +252,32 @@ const directDir = join(root, 'dist', 'direct');
 rmSync(directDir, { recursive: true, force: true });
 mkdirSync(directDir);
 const directBundles = commandIds.map((id) => join(directDir, `${id}.cjs`));
-await Promise.all(
-  commandIds.map((id, index) =>
+// And one for a word that is no command (the command_not_found hook), with every command id and
+// topic of oclif's full config (its plugins' too) as oclif itself loads them now.
+const { Config } = require('@oclif/core/config');
+const fullConfig = await Config.load({
+  root,
+  pjson: JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')),
+});
+const known = { commandIDs: fullConfig.commandIDs, topics: fullConfig.topics.map((topic) => topic.name) };
+const unknownBundle = join(directDir, '_unknown.cjs');
+await Promise.all([
+  build({
+    ...common,
+    stdin: {
+      contents: `'use strict';
+import hook from './dist/hooks/command-not-found.js';
+import { runUnknown } from './dist/direct.js';
+const known = ${JSON.stringify(known)};
+export const runDirect = (argv, packageRoot) => runUnknown(hook, known, argv, packageRoot);`,
+      resolveDir: root,
+      loader: 'js',
+    },
+    outfile: unknownBundle,
+    external: [...EXTERNAL, '@oclif/core/config', '@oclif/core/help', '@oclif/core/run'],
+    plugins: [leftOut, lazyModules, mcpChunk('direct')],
+  }),
+  ...commandIds.map((id, index) =>
     build({
       ...common,
       stdin: {
@@ -270,7 +294,8 @@ export const runDirect = (argv, packageRoot) => run({ ${JSON.stringify(id)}: Com
       plugins: [leftOut, lazyModules, mcpChunk('direct')],
     }),
   ),
-);
+]);
+directBundles.push(unknownBundle);
 // Every `import()` left in the bundle (the packages above, oclif's ESM plugins) goes through
 // __colibriImport: bin/require-cached.js compiles the bundle with node:vm (for the code cache),
 // and Node 20 has no working `import()` inside a vm script without flags, so it passes its own
@@ -323,7 +348,8 @@ const drop = (_chunk, encoding, callback) => {
 delete process.env.COLIBRI_NO_DIRECT;
 delete process.env.DEBUG;
 try {
-  for (const [index, id] of commandIds.entries()) {
+  // The unknown-word bundle's warm-up: a word that is no command.
+  for (const [index, id] of [...commandIds, 'colibri-build-warm-up'].entries()) {
     const bundle = directBundles[index];
     await writeCodeCache(bundle, bundle.replace(/\.cjs$/, '.v8cache'), async (direct) => {
       process.stdout.write = drop;

@@ -140,6 +140,14 @@ const cases: [string, string[], Record<string, string>, string?][] = [
   ['an unreachable daemon, --json', ['list-tasks', '--socket', '/nonexistent/colibri.sock', '--json'], {}],
   ['an unreachable daemon', ['list-agents', '--socket', '/nonexistent/colibri.sock'], {}],
   ['the direct path off', ['list-tasks', '--json'], { COLIBRI_NO_DIRECT: '1' }],
+  ['an unknown command with flags', ['intake', '--title', 'x', '--json'], {}],
+  ['an unknown command and a word', ['statuss', 'now'], {}],
+  ['an unknown command with a value flag', ['lis-tasks', '--limit=3'], {}],
+  ['an unknown word far from any command', ['zzzzzzzzzzzz'], {}],
+  ['a prefix of a plugin command', ['autocomp'], {}],
+  ['an unknown command with --help', ['statuss', '--help'], {}],
+  ['a topic of a plugin', ['autocomplete', 'script'], {}],
+  ['an unknown command, COLIBRI_DEBUG=1', ['statuss'], { COLIBRI_DEBUG: '1' }],
 ];
 
 describe('the bundled CLI answers as the unbundled oclif does', () => {
@@ -186,6 +194,8 @@ describe('the direct path answers as the unbundled oclif does', () => {
       [['list-tasks', '--limit', 'x'], 2],
       [['show-task', 'ffffffff', '--json'], 3],
       [['status', '--socket', '/nonexistent/colibri.sock', '--verbose'], 2],
+      [['statuss'], 2],
+      [['list-task', '--json'], 2],
     ];
     for (const [index, [args, status]] of runs.entries()) {
       const out = join(scratch, `probe-${index}.json`);

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { PJSON } from '@oclif/core/interfaces';
 import { afterAll, describe, expect, it } from 'vitest';
 import { COMMANDS } from './command-classes.js';
-import { type DirectCommands, directApplies } from './direct.js';
+import { type DirectCommands, directApplies, unknownApplies } from './direct.js';
 
 const packageRoot = fileURLToPath(new URL('..', import.meta.url));
 const pjson = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as PJSON;
@@ -54,5 +54,30 @@ describe('directApplies', () => {
     writeFileSync(join(data, 'package.json'), '{}');
     expect(applies(['list-tasks'], { XDG_DATA_HOME: join(home, 'xdg-data') })).toBe(false);
     expect(applies(['list-tasks'], { COLIBRI_DATA_DIR: data })).toBe(false);
+  });
+});
+
+describe('unknownApplies', () => {
+  const known = { commandIDs: [...Object.keys(COMMANDS), 'help', 'autocomplete'], topics: ['autocomplete'] };
+  const unknown = (argv: string[], extra: Record<string, string> = {}) =>
+    unknownApplies(known, argv, { ...env, ...extra }, pjson);
+
+  it('takes a word that is no command or topic, with flags after it', () => {
+    expect(unknown(['statuss'])).toBe(true);
+    expect(unknown(['statuss', '--json'])).toBe(true);
+    expect(unknown(['statuss', '--limit=3', 'x'])).toBe(true);
+  });
+
+  it('leaves commands, topics, flags, help and a second word to oclif', () => {
+    expect(unknown([])).toBe(false);
+    expect(unknown(['status'])).toBe(false);
+    expect(unknown(['help'])).toBe(false);
+    expect(unknown(['autocomplete'])).toBe(false);
+    expect(unknown(['autocomplete:script'])).toBe(false);
+    expect(unknown(['--json'])).toBe(false);
+    expect(unknown(['statuss', '--help'])).toBe(false);
+    // normalizeArgv makes it "statuss:now".
+    expect(unknown(['statuss', 'now'])).toBe(false);
+    expect(unknown(['statuss'], { COLIBRI_NO_DIRECT: '1' })).toBe(false);
   });
 });

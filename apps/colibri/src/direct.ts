@@ -15,9 +15,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { arch, homedir, platform, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from '@oclif/core/command';
+import { exit } from '@oclif/core/errors';
 import { flush } from '@oclif/core/flush';
 import { handle } from '@oclif/core/handle';
-import type { Config, PJSON } from '@oclif/core/interfaces';
+import type { Config, Hook, PJSON } from '@oclif/core/interfaces';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -47,11 +48,17 @@ export function directApplies(
   const [id, next] = argv;
   if (id === undefined || !Object.hasOwn(commands, id)) return false;
   if (argv.includes('--help') || argv.includes('-h')) return false;
+  if (!environmentAllows(env, pjson)) return false;
   // oclif's normalizeArgv (topic separator " "): a word after a command that takes no argument
   // joins its id (`list-tasks extra` is the unknown command "list-tasks:extra").
   const command = commands[id] as CommandClass;
   const takesArgs = command.strict === false || Object.keys(command.args ?? {}).length > 0;
   if (next !== undefined && !next.startsWith('-') && !next.includes('=') && !takesArgs) return false;
+  return true;
+}
+
+/** What of the environment and package.json oclif's config reads that the direct path does not. */
+function environmentAllows(env: Env, pjson: PJSON): boolean {
   if (given(env.COLIBRI_NO_DIRECT) || given(env.DEBUG)) return false;
   const bin = pjson.oclif.bin ?? pjson.name;
   if (given(env[scoped(bin, 'DEBUG')])) return false;
@@ -144,6 +151,56 @@ export async function runDirect(
   try {
     // Command.run: construct, then _run (init → parse → run → catch → finally → JSON result).
     await (new CommandClass(rest, config) as unknown as { _run(): Promise<unknown> })._run();
+    await flush();
+  } catch (error) {
+    await handle(error as Error);
+  }
+  return true;
+}
+
+/** Every command id and topic oclif's full config has (its plugins' too), taken from it at build. */
+export interface KnownIds {
+  readonly commandIDs: readonly string[];
+  readonly topics: readonly string[];
+}
+
+/**
+ * Whether `argv` reaches oclif's command_not_found hook with id `argv[0]` and the rest as its argv:
+ * a word (not a flag, no topic separator) that is no command or topic of the full config, followed
+ * by nothing oclif's normalizeArgv would join to it (a word that is no flag), no help flag.
+ */
+export function unknownApplies(known: KnownIds, argv: readonly string[], env: Env, pjson: PJSON): boolean {
+  const [id, next] = argv;
+  if (id === undefined || id === '' || id.startsWith('-') || id.includes(':')) return false;
+  if (known.commandIDs.includes(id) || known.topics.includes(id)) return false;
+  if (next !== undefined && !next.startsWith('-') && !next.includes('=')) return false;
+  if (argv.includes('--help')) return false;
+  return environmentAllows(env, pjson);
+}
+
+/**
+ * `colibri <unknown word> …`: colibri's command_not_found hook run as oclif's runHook runs it (the
+ * same `this` and options, the config's command ids from the full config), its exit through
+ * oclif's `handle`; false (having done nothing) unless {@link unknownApplies}.
+ */
+export async function runUnknown(
+  hook: Hook.CommandNotFound,
+  known: KnownIds,
+  argv: readonly string[],
+  packageRoot: string,
+): Promise<boolean> {
+  const pjson = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as PJSON;
+  if (!unknownApplies(known, argv, process.env, pjson)) return false;
+  const [id, ...rest] = argv as [string, ...string[]];
+  const config = { commandIDs: [...known.commandIDs] } as unknown as Config;
+  const context = {
+    config,
+    exit(code = 0) {
+      exit(code);
+    },
+  } as unknown as Hook.Context;
+  try {
+    await hook.call(context, { id, argv: rest, config, context });
     await flush();
   } catch (error) {
     await handle(error as Error);
