@@ -49,6 +49,8 @@ async function storeWithTasks(name: string) {
   }
   await seed.close();
   const adapter = createSqliteAdapter({ driver: 'sqlite', path });
+  // Ties on priority and time, so the order falls through to the id as well.
+  await sql`update tasks set created_at = '2026-01-01T00:00:00.000Z' where priority != 1`.execute(adapter.db);
   return { adapter, store: new KyselyStore(adapter), agent, other };
 }
 

@@ -70,6 +70,20 @@ class ShapeCache {
   }
 }
 
+/** The columns of a task row `listTasks` orders by. */
+interface TaskOrderRow {
+  readonly priority: number;
+  readonly created_at: string;
+  readonly id: string;
+}
+
+/** Text as SQLite's BINARY collation orders it (the store's times and ids are ASCII). */
+const binary = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** `listTasks`' order: `priority desc, created_at asc, id asc`. */
+const inListOrder = (a: TaskOrderRow, b: TaskOrderRow): number =>
+  b.priority - a.priority || binary(a.created_at, b.created_at) || binary(a.id, b.id);
+
 const quote = (name: string): string => `"${name.replaceAll('"', '""')}"`;
 
 /** How many row-returning statements stay prepared in raw mode (a few dozen shapes in practice). */
@@ -210,12 +224,17 @@ export function createSqliteHotPath(
         if (statuses >= 0)
           where.push(`"status" in (${Array.from({ length: statuses }, () => '?').join(', ')})`);
         if (agent) where.push('"assigned_agent_id" = ?');
-        return `select * from "tasks"${where.length > 0 ? ` where ${where.join(' and ')}` : ''} order by "priority" desc, "created_at" asc, "id" asc limit ?`;
+        // One agent's tasks (a poll's held set: a few rows) are sorted here: SQLite's sorter
+        // costs ~15 µs per execution for two dozen columns even with no row to sort.
+        return `select * from "tasks"${where.length > 0 ? ` where ${where.join(' and ')}` : ''}${agent ? '' : ' order by "priority" desc, "created_at" asc, "id" asc limit ?'}`;
       });
       const params: unknown[] = filter.status === undefined ? [] : [...filter.status];
       if (agent) params.push(filter.assignedAgentId);
-      params.push(filter.limit);
-      return rows.all<T>(text, params);
+      else params.push(filter.limit);
+      const found = rows.all<T>(text, params);
+      if (!agent) return found;
+      if (found.length > 1) (found as TaskOrderRow[]).sort(inListOrder);
+      return found.length > filter.limit ? found.slice(0, filter.limit) : found;
     },
   };
 }
