@@ -322,7 +322,40 @@ for (const bundle of [cliBundle, ...directBundles]) {
 // plugin and command loading, the dispatch), not just the bundle's top level: ~10 ms less per start.
 const { writeCodeCache } = require('./bin/require-cached.js');
 globalThis[Symbol.for('colibri.cli.errors')] = await import('@colibri/errors');
-await writeCodeCache(mcpBundle, join(root, 'dist', 'mcp.bundle.v8cache'), async () => {});
+// `mcp`'s cache holds what a client's first message runs too, not just the bundle's top level:
+// the server built for every toolset (each tool registered with its schemas) answering one
+// `initialize` over an in-memory transport; no hive is reached.
+await writeCodeCache(mcpBundle, join(root, 'dist', 'mcp.bundle.v8cache'), async (mcp) => {
+  const server = mcp.createColibriMcpServer({
+    hive: {},
+    toolsets: mcp.parseToolsets('all'),
+    readOnly: false,
+    agentId: undefined,
+    version: '0.0.0',
+  });
+  let answered;
+  const answer = new Promise((resolve) => {
+    answered = resolve;
+  });
+  const transport = {
+    async start() {},
+    async send(message) {
+      answered(message);
+    },
+    async close() {},
+  };
+  await server.connect(transport);
+  transport.onmessage({
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'initialize',
+    params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'build', version: '0' } },
+  });
+  const reply = await answer;
+  if (reply.result?.serverInfo?.name !== 'colibri')
+    throw new Error(`bundle: mcp warm-up answered ${JSON.stringify(reply)}`);
+  await server.close();
+});
 await writeCodeCache(cliBundle, join(root, 'dist', 'cli.bundle.v8cache'), async (cli) => {
   const write = process.stdout.write;
   process.stdout.write = (_chunk, encoding, callback) => {
