@@ -272,18 +272,21 @@ export const transitionTaskSchema = v.object({
   at: v.optional(date),
 });
 
+/** Task attempts (id and attempt number), at most one assign batch of them. */
+const taskAttempts = v.pipe(
+  v.array(
+    v.object({
+      taskId: v.string(),
+      attempt: v.pipe(v.number(), v.integer('must be an integer'), v.minValue(0)),
+    }),
+  ),
+  v.maxLength(MAX_ASSIGN_BATCH, `must be at most ${MAX_ASSIGN_BATCH} tasks`),
+);
+
 /** Assigned attempts an agent's poll claims (moves to running). */
 export const claimTasksSchema = v.object({
   agentId: v.string(),
-  tasks: v.pipe(
-    v.array(
-      v.object({
-        taskId: v.string(),
-        attempt: v.pipe(v.number(), v.integer('must be an integer'), v.minValue(0)),
-      }),
-    ),
-    v.maxLength(MAX_ASSIGN_BATCH, `must be at most ${MAX_ASSIGN_BATCH} tasks`),
-  ),
+  tasks: taskAttempts,
   at: v.optional(date),
 });
 
@@ -296,17 +299,7 @@ export const claimHeldTasksSchema = v.object({
     v.minValue(0),
     v.maxValue(MAX_ASSIGN_BATCH, `must be at most ${MAX_ASSIGN_BATCH}`),
   ),
-  unlessHolding: v.optional(
-    v.pipe(
-      v.array(
-        v.object({
-          taskId: v.string(),
-          attempt: v.pipe(v.number(), v.integer('must be an integer'), v.minValue(0)),
-        }),
-      ),
-      v.maxLength(MAX_ASSIGN_BATCH, `must be at most ${MAX_ASSIGN_BATCH} tasks`),
-    ),
-  ),
+  unlessHolding: v.optional(taskAttempts),
   at: v.optional(date),
 });
 
