@@ -62,6 +62,19 @@ describe('the colibrid config file', () => {
     });
   });
 
+  it('reads pg-prepared-statements: off from the file (a YAML string, not a boolean)', () => {
+    const pg = 'postgresql://colibri@db/colibri';
+    const files = { [FILE]: `database-url: ${pg}\npg-prepared-statements: off\n` };
+    expect(run([], files).store).toEqual({
+      driver: 'postgres',
+      connectionString: pg,
+      preparedStatements: false,
+    });
+    expect(() => run([], { [FILE]: `database-url: ${pg}\npg-prepared-statements: false\n` })).toThrow(
+      /colibrid\.yaml: pg-prepared-statements: must be on or off/,
+    );
+  });
+
   it('takes --config, else COLIBRI_CONFIG, and resolves relative paths in it against its directory', () => {
     const files = { '/srv/conf/c.yaml': 'home: state\nlog-level: warn\n', '/work/rel.yaml': 'grace: 5s\n' };
     expect(run(['--config', '/srv/conf/c.yaml'], files).home).toBe('/srv/conf/state');

@@ -37,6 +37,12 @@ function effectiveValues(config: DaemonConfig): Record<ConfigFileKey, string> {
     db: config.store.driver === 'sqlite' ? config.store.path : '(PostgreSQL instead)',
     'database-url':
       config.store.driver === 'postgres' ? redactUrl(config.store.connectionString) : '(SQLite instead)',
+    'pg-prepared-statements':
+      config.store.driver === 'postgres'
+        ? config.store.preparedStatements === false
+          ? 'off'
+          : 'on'
+        : '(SQLite instead)',
     listen: config.listen === undefined ? '(socket only)' : `${config.listen.host}:${config.listen.port}`,
     'heartbeat-ttl': formatDuration(config.timing.heartbeatTtlMs),
     grace: formatDuration(config.timing.graceMs),

@@ -39,6 +39,7 @@ const configFileSchema = v.strictObject({
   socket: v.optional(text),
   db: v.optional(text),
   'database-url': v.optional(v.pipe(text, v.regex(/^postgres(ql)?:\/\//, 'must start with postgresql://'))),
+  'pg-prepared-statements': v.optional(v.picklist(['on', 'off'], 'must be on or off')),
   listen: v.optional(listen),
   'heartbeat-ttl': v.optional(duration),
   grace: v.optional(duration),

@@ -76,6 +76,27 @@ describe('resolveConfig', () => {
       path: '/x.db',
     });
     expect(config(['--database-url', pg]).store.driver).toBe('postgres');
+    // Named prepared statements: on by default (not written), off by flag or environment.
+    expect(config(['--database-url', pg, '--pg-prepared-statements', 'off']).store).toEqual({
+      driver: 'postgres',
+      connectionString: pg,
+      preparedStatements: false,
+    });
+    expect(
+      config([], { COLIBRI_DATABASE_URL: pg, COLIBRI_PG_PREPARED_STATEMENTS: 'off' }).store,
+    ).toMatchObject({
+      preparedStatements: false,
+    });
+    expect(
+      config(['--pg-prepared-statements', 'on'], {
+        COLIBRI_DATABASE_URL: pg,
+        COLIBRI_PG_PREPARED_STATEMENTS: 'off',
+      }).store,
+    ).toEqual({ driver: 'postgres', connectionString: pg });
+    expect(() => config(['--database-url', pg, '--pg-prepared-statements', 'no'])).toThrow(
+      /--pg-prepared-statements must be on or off, not "no"/,
+    );
+    expect(() => config(['--pg-prepared-statements', 'off'])).toThrow(/applies to PostgreSQL only/);
     expect(config(['--log-level', 'warn'], { COLIBRI_LOG_LEVEL: 'debug' }).logLevel).toBe('warn');
     expect(config([], { COLIBRI_LOG_LEVEL: 'debug' }).logLevel).toBe('debug');
   });

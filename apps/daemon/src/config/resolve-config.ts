@@ -111,6 +111,7 @@ const OPTIONS = {
   socket: { type: 'string' },
   db: { type: 'string' },
   'database-url': { type: 'string' },
+  'pg-prepared-statements': { type: 'string' },
   listen: { type: 'string' },
   'heartbeat-ttl': { type: 'string' },
   grace: { type: 'string' },
@@ -148,6 +149,7 @@ const SETTING_ENV: Partial<Record<ConfigFileKey, readonly string[]>> = {
   home: ['COLIBRI_HOME'],
   db: ['COLIBRI_DATABASE_URL'],
   'database-url': ['COLIBRI_DATABASE_URL'],
+  'pg-prepared-statements': ['COLIBRI_PG_PREPARED_STATEMENTS'],
   'log-level': ['COLIBRI_LOG_LEVEL'],
   'spawn-policy': ['COLIBRI_SPAWN_POLICY'],
   'spawn-driver': ['COLIBRI_SPAWN_DRIVER'],
@@ -185,6 +187,10 @@ Flags win over environment variables, which win over the config file, which wins
   --db PATH              the SQLite database. Default $home/colibri.db.
   --database-url URL     use PostgreSQL instead (postgresql://…). Env COLIBRI_DATABASE_URL: prefer
                          it when the URL carries a password (every user can read argv).
+  --pg-prepared-statements on|off  PostgreSQL: run repeated queries as named prepared statements,
+                         parsed and planned once per connection. Default on; off behind a pooler
+                         that cannot keep them (PgBouncer in transaction mode without
+                         max_prepared_statements). Env COLIBRI_PG_PREPARED_STATEMENTS.
   --listen ADDR:PORT     also serve TCP on exactly this IP address, e.g. a tailnet address
                          100.64.0.1:9190. Never all interfaces unless you write 0.0.0.0.
   --heartbeat-ttl DUR    an agent silent this long (plus --grace) goes offline and its unfinished
@@ -336,6 +342,13 @@ export function resolveConfig(argv: readonly string[], sources: ConfigSources): 
   // A flag for either driver beats the environment's URL.
   const databaseUrl =
     dbFlag !== undefined ? undefined : (urlFlag ?? nonEmpty(sources.env.COLIBRI_DATABASE_URL));
+  const preparedStatementsText =
+    nonEmpty(values['pg-prepared-statements']) ?? nonEmpty(sources.env.COLIBRI_PG_PREPARED_STATEMENTS);
+  if (preparedStatementsText !== undefined && !['on', 'off'].includes(preparedStatementsText)) {
+    invalid(`--pg-prepared-statements must be on or off, not ${JSON.stringify(preparedStatementsText)}`);
+  }
+  const preparedStatements =
+    preparedStatementsText === undefined ? undefined : preparedStatementsText === 'on';
   let store: StoreConfig;
   if (databaseUrl !== undefined) {
     if (!/^postgres(ql)?:\/\//.test(databaseUrl)) {
@@ -343,8 +356,14 @@ export function resolveConfig(argv: readonly string[], sources: ConfigSources): 
         `${urlFlag !== undefined ? '--database-url' : 'COLIBRI_DATABASE_URL'} must start with postgresql:// (got ${JSON.stringify(databaseUrl.split(':')[0])}:…)`,
       );
     }
-    store = { driver: 'postgres', connectionString: databaseUrl };
+    store = {
+      driver: 'postgres',
+      connectionString: databaseUrl,
+      ...(preparedStatements === false ? { preparedStatements } : {}),
+    };
   } else {
+    if (preparedStatementsText !== undefined)
+      invalid('--pg-prepared-statements applies to PostgreSQL only: pass --database-url too, or drop it');
     store = { driver: 'sqlite', path: at(dbFlag ?? paths.database) };
   }
 
