@@ -64,6 +64,37 @@ describe('named statements on a real PostgreSQL session', () => {
   });
 });
 
+describe('named statements shared by the clients of one pool', () => {
+  it('one stale refusal renames the statement for every client, so a retry elsewhere succeeds', async () => {
+    const url = await freshUrl();
+    const names = new StatementNames();
+    const [a, b] = [new pg.Client({ connectionString: url }), new pg.Client({ connectionString: url })];
+    try {
+      for (const client of [a, b]) {
+        await client.connect();
+        nameStatementsOn(client as never, names);
+      }
+      await a.query('create table u (id integer primary key, v text)');
+      await a.query("insert into u values (1, 'one')");
+      const text = 'select * from u where id = $1';
+      for (const client of [a, a, b]) await client.query(text, [1]);
+      expect(await prepared(a)).toEqual(['colibri_0']);
+      expect(await prepared(b)).toEqual(['colibri_0']);
+      await a.query('alter table u add column w text');
+      // Inside a transaction the refusal goes up; the store's retry may run on the other client.
+      await a.query('begin');
+      await expect(a.query(text, [1])).rejects.toMatchObject({ code: '0A000' });
+      await a.query('rollback');
+      await b.query('begin');
+      expect((await b.query(text, [1])).rows).toEqual([{ id: 1, v: 'one', w: null }]);
+      await b.query('commit');
+      expect(await prepared(b)).toEqual(['colibri_0', 'colibri_0_1']);
+    } finally {
+      await Promise.allSettled([a.end(), b.end()]);
+    }
+  });
+});
+
 describe('the store on PostgreSQL with prepared statements', () => {
   let store: Store;
   let url: string;

@@ -371,6 +371,9 @@ async function claimAssigned(
   const announced = waiters.hasUnannounced(agentId) ? waiters.unannounced(agentId, running, held) : [];
   const budget = options.claim - announced.length - options.claimedNow.length;
   const wanted = budget <= 0 ? [] : tasks.filter((task) => task.status === 'assigned').slice(0, budget);
+  // The read's claims are committed already: recorded before the second claim, so that a store
+  // failure there (the poll then answers an error) still leaves them announced to the next poll.
+  recordClaims(app, agentId, options.claimedNow, held !== undefined);
   const later =
     wanted.length === 0 || options.abort.aborted
       ? []
@@ -379,19 +382,24 @@ async function claimAssigned(
           tasks: wanted.map((task) => ({ taskId: task.id, attempt: task.attempt })),
           at: app.clock(),
         });
+  recordClaims(app, agentId, later, held !== undefined);
   const moved = [...options.claimedNow, ...later];
   if (moved.length === 0) return announced;
   const byId = new Map(later.map((task) => [task.id, task]));
   for (let i = 0; i < tasks.length; i++) tasks[i] = byId.get(tasks[i]!.id) ?? tasks[i]!;
-  for (const task of moved) {
+  return [...announced, ...moved.map((task) => ({ taskId: task.id, attempt: task.attempt }))];
+}
+
+/** Counts and logs tasks a poll moved to running and, when it announces until acknowledged, remembers them. */
+function recordClaims(app: App, agentId: string, claimed: readonly TaskRecord[], remember: boolean): void {
+  for (const task of claimed) {
     app.metrics.taskMoved(task.status);
     app.logger.info(
       { taskId: task.id, from: 'assigned', to: task.status, attempt: task.attempt, by: `agent ${agentId}` },
       'task moved (claimed by its poll)',
     );
+    if (remember) app.dispatcher.waiters.rememberClaim(agentId, task.id, task.attempt);
   }
-  if (held !== undefined) for (const task of moved) waiters.rememberClaim(agentId, task.id, task.attempt);
-  return [...announced, ...moved.map((task) => ({ taskId: task.id, attempt: task.attempt }))];
 }
 
 /**

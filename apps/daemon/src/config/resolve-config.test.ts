@@ -97,6 +97,11 @@ describe('resolveConfig', () => {
       /--pg-prepared-statements must be on or off, not "no"/,
     );
     expect(() => config(['--pg-prepared-statements', 'off'])).toThrow(/applies to PostgreSQL only/);
+    // From the environment (shared by hosts on either store) it is not a reason to refuse SQLite.
+    expect(config(['--db', '/x.db'], { COLIBRI_PG_PREPARED_STATEMENTS: 'off' }).store).toEqual({
+      driver: 'sqlite',
+      path: '/x.db',
+    });
     expect(config(['--log-level', 'warn'], { COLIBRI_LOG_LEVEL: 'debug' }).logLevel).toBe('warn');
     expect(config([], { COLIBRI_LOG_LEVEL: 'debug' }).logLevel).toBe('debug');
   });

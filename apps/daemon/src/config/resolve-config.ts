@@ -362,7 +362,9 @@ export function resolveConfig(argv: readonly string[], sources: ConfigSources): 
       ...(preparedStatements === false ? { preparedStatements } : {}),
     };
   } else {
-    if (preparedStatementsText !== undefined)
+    // Only the flag is refused: an environment or config file shared by hosts on either store
+    // must not stop a SQLite daemon.
+    if (origins['pg-prepared-statements'].kind === 'flag')
       invalid('--pg-prepared-statements applies to PostgreSQL only: pass --database-url too, or drop it');
     store = { driver: 'sqlite', path: at(dbFlag ?? paths.database) };
   }

@@ -21,6 +21,21 @@ export function isStalePreparedStatement(error: unknown): boolean {
 export class StatementNames {
   readonly #names = new Map<string, string>();
   readonly #seen = new Set<string>();
+  #generation = 0;
+
+  /**
+   * Bumped when the server refused a stale statement: every client's names are then new, so the
+   * store's retry of a transaction does not meet the same stale statement on another pooled
+   * connection (each would refuse once, and a pool is larger than the retries).
+   */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /** A statement named under `generation` was stale: later queries, on every client, use new names. */
+  stale(generation: number): void {
+    if (generation === this.#generation) this.#generation++;
+  }
 
   /** The name `text` runs under, or undefined to run it unnamed. */
   nameOf(text: string): string | undefined {
@@ -55,17 +70,15 @@ interface QueryableClient {
  * COMMIT, SET) and calls with a callback go through as they are.
  *
  * A statement prepared before a migration changed its table's columns is refused by the server
- * (`cached plan must not change result type`): the client then forgets every name it prepared
- * (its later queries prepare under fresh names) and runs the query again when it was its own
+ * (`cached plan must not change result type`): every client then forgets the names it prepared
+ * (later queries prepare under fresh names, {@link StatementNames.generation}) and runs the query again when it was its own
  * transaction; inside a transaction the error goes up, and the store runs the whole transaction
  * again (`isRetryable`), the rolled-back one having had no effect.
  */
 export function nameStatementsOn(client: QueryableClient, names: StatementNames): void {
   const query = client.query.bind(client) as QueryFn;
-  /** Bumped when the server refused a stale statement: every name of this client is then new. */
-  let generation = 0;
   let inTransaction = false;
-  const run = (name: string, text: string, values: unknown[]) =>
+  const run = (name: string, generation: number, text: string, values: unknown[]) =>
     query({ name: generation === 0 ? name : `${name}_${generation}`, text, values });
   client.query = (async (text: unknown, values?: unknown, callback?: unknown) => {
     if (
@@ -80,13 +93,14 @@ export function nameStatementsOn(client: QueryableClient, names: StatementNames)
     }
     const name = names.nameOf(text);
     if (name === undefined) return query(text, values);
+    const generation = names.generation;
     try {
-      return await run(name, text, values);
+      return await run(name, generation, text, values);
     } catch (error) {
       if (!isStalePreparedStatement(error)) throw error;
-      generation++;
+      names.stale(generation);
       if (inTransaction) throw error;
-      return run(name, text, values);
+      return run(name, names.generation, text, values);
     }
   }) as QueryFn;
 }
